@@ -1,0 +1,1 @@
+"""Users, login, API tokens and two-factor readiness."""

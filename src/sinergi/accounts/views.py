@@ -1,0 +1,274 @@
+"""Views of the accounts app: login, logout, profile, password, tokens, language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sinergi.core.clock import now
+from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.permissions import get_visible_or_404
+from sinergi.core.views import friendly_errors
+
+from . import services
+from .forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm, TokenForm
+from .models import ApiToken, User
+
+LOCKED_MESSAGE = _lazy(
+    "This account is locked after too many failed logins. "
+    "Try again in %(m)d minutes or reset your password."
+)
+IP_LIMIT = 30  # failed logins per address per lockout period, across accounts
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
+        return value
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _apply_errors(form: object, exc: ValidationFailed) -> None:
+    for field, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Sign in; repeated failures lock the account for a while (throttling)."""
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, request.GET.get("next")))
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        moment = now()
+        ip_key = f"login-fail:{_client_ip(request)}"
+        username = form.cleaned_data["username"]
+        account = User.objects.filter(username=username).first()
+        if cache.get(ip_key, 0) >= IP_LIMIT:
+            form.add_error(None, _("Too many failed logins from this address. Try again later."))
+            status = 429
+        elif account is not None and services.login_locked(account, moment):
+            form.add_error(
+                None,
+                str(LOCKED_MESSAGE) % {"m": settings.SINERGI_LOGIN_LOCKOUT_MINUTES},
+            )
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                if account is not None:
+                    account = services.login_record_failure(user=account, now=moment)
+                cache.set(
+                    ip_key, cache.get(ip_key, 0) + 1, settings.SINERGI_LOGIN_LOCKOUT_MINUTES * 60
+                )
+                if account is not None and services.login_locked(account, moment):
+                    form.add_error(
+                        None,
+                        str(LOCKED_MESSAGE) % {"m": settings.SINERGI_LOGIN_LOCKOUT_MINUTES},
+                    )
+                    status = 429
+                else:
+                    form.add_error(None, _("The username or password is wrong."))
+                    status = 400
+            else:
+                # login() gives the session a new key, so a planted session id is useless.
+                login(request, user)
+                services.login_record_success(user=user, now=moment)
+                return redirect(
+                    _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+                )
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out and drop the session."""
+    logout(request)
+    messages.info(request, _("You have logged out."))
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own profile and memberships."""
+    user = request.user
+    initial = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "phone": user.phone,
+        "language": user.language,
+    }  # type: ignore[union-attr]
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(actor=user, user=user, now=now(), **form.cleaned_data)
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile")
+    memberships = user.memberships.select_related("agency").order_by("-is_primary", "agency__name")  # type: ignore[union-attr]
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "memberships": memberships},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; other sessions stay valid only for this browser."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(
+                actor=request.user,
+                user=request.user,
+                now=now(),
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationFailed as exc:
+            for field, msgs in exc.fields.items():
+                target = "new_password1" if field == "password" else field
+                for msg in msgs:
+                    form.add_error(target if target in form.fields else None, msg)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("accounts:profile")
+    return render(
+        request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: create (secret shown once) and list."""
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = services.token_create(
+                actor=request.user, user=request.user, name=form.cleaned_data["name"], now=now()
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            form = TokenForm()
+    items = ApiToken.objects.visible_to(request.user)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": items, "secret": secret},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the user's tokens."""
+    token = get_visible_or_404(request.user, ApiToken, pk=token_id)
+    services.token_revoke(actor=request.user, token=token, now=now())
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:tokens")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """Switch between Indonesian and English; saved on the profile when signed in."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return redirect("core:home")
+    code = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_update_profile(
+            actor=request.user, user=request.user, language=code, now=now()
+        )
+    target = form.cleaned_data.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by email (the answer never tells whether the email is known)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    """Tells the user to look in their mailbox."""
+
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the emailed link; the change is audited."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        user = form.user
+        try:
+            services.user_change_password(
+                actor=user, user=user, new_password=form.cleaned_data["new_password1"], now=now()
+            )
+        except ValidationFailed as exc:
+            for msgs in exc.fields.values():
+                for msg in msgs:
+                    form.add_error("new_password2", msg)
+            return self.form_invalid(form)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    """Confirms the new password."""
+
+    template_name = "accounts/password_reset_complete.html"

@@ -1,0 +1,1 @@
+"""Agencies, sectors, government affairs, mandates and memberships."""

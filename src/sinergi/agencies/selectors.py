@@ -1,0 +1,122 @@
+"""Reads of the agencies app, including the membership facts the permission rules use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from sinergi.core.permissions import Role
+
+from .choices import GOVERNMENT_KINDS
+from .models import Agency, Membership
+
+_CACHE_ATTR = "_sinergi_memberships"
+
+
+def user_memberships(user: Any) -> list[Membership]:
+    """The user's memberships with their agencies, read once per user object."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, agency__is_active=True)
+            .select_related("agency", "agency__region")
+            .order_by("-is_primary", "agency__name")
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(user: Any) -> None:
+    """Drop the cached memberships after they change."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def role_in(user: Any, agency: Agency, *, inherited: bool = True) -> Role | None:
+    """The user's highest role in the agency, or through an ancestor agency when inherited."""
+    ids = {agency.pk}
+    if inherited:
+        ids |= {a.pk for a in agency.ancestors()}
+    roles = [Role.of(m.role) for m in user_memberships(user) if m.agency_id in ids]
+    return max(roles) if roles else None
+
+
+def leader_region_codes(user: Any) -> list[str]:
+    """Regions the user leads: a manager or higher in a provincial or regency government."""
+    return sorted(
+        {
+            m.agency.region.code
+            for m in user_memberships(user)
+            if m.agency.kind in GOVERNMENT_KINDS and Role.of(m.role) >= Role.MANAGER
+        }
+    )
+
+
+def is_leader(user: Any, region_code: str | None = None) -> bool:
+    """Whether the user leads any region, or the region with this code."""
+    codes = leader_region_codes(user)
+    if region_code is None:
+        return bool(codes)
+    return any(region_code == c or region_code.startswith(c + ".") for c in codes)
+
+
+def audit_scope_for(user: Any) -> list[str] | None:
+    """Regions whose audit entries the user reads: all for platform admins, led regions for
+    leaders, none for everyone else."""
+    if user.is_superuser:
+        return None
+    return leader_region_codes(user)
+
+
+def primary_agency_slug(user: Any) -> str:
+    """The agency the user acts for by default: the primary membership, else the first."""
+    memberships = user_memberships(user)
+    return memberships[0].agency.slug if memberships else ""
+
+
+def agencies_search(
+    *,
+    user: Any,
+    q: str = "",
+    kind: str = "",
+    sector: str = "",
+    affair: str = "",
+    region: str = "",
+    parent: str = "",
+    include_inactive: bool = False,
+) -> QuerySet[Agency]:
+    """The agency directory filtered by text, kind, sector, affair, region and parent."""
+    qs = Agency.objects.visible_to(user).select_related("region", "parent")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(short_name__icontains=q)
+            | Q(mandate__icontains=q)
+            | Q(slug__icontains=q)
+        )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if sector:
+        qs = qs.filter(sectors__slug=sector)
+    if affair:
+        qs = qs.filter(affairs__code=affair)
+    if region:
+        qs = qs.filter(Q(region__code=region) | Q(region__code__startswith=region + "."))
+    if parent:
+        qs = qs.filter(parent__slug=parent)
+    return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("name")
+
+
+def agency_members(*, user: Any, agency: Agency) -> QuerySet[Membership]:
+    """People of an agency, heads first."""
+    return (
+        Membership.objects.visible_to(user)
+        .filter(agency=agency, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    )

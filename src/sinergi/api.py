@@ -1,0 +1,32 @@
+"""The JSON API at /api/v1/: one Ninja instance with a router per app."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from sinergi.accounts.api import AUTH
+from sinergi.accounts.api import router as accounts_router
+from sinergi.agencies.api import reference_router
+from sinergi.agencies.api import router as agencies_router
+from sinergi.core.api import audit_router, install_error_handlers
+from sinergi.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="Sinergi API",
+    version="1",
+    description=(
+        "JSON API of Sinergi. Authenticate with `Authorization: Bearer <token>` (create a token "
+        "on your profile page or with `sinergi token create`) or with the browser session. "
+        'Errors are `{"code", "message", "fields"}`.'
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/agencies", agencies_router)
+api.add_router("/", reference_router)
+api.add_router("/regions", regions_router)
+api.add_router("/audit", audit_router)

@@ -1,0 +1,347 @@
+"""The ``sinergi`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _setup(mode: str | None = None, data_dir: str | None = None) -> None:
+    if data_dir:
+        os.environ["SINERGI_DATA_DIR"] = str(Path(data_dir).resolve())
+    if mode:
+        os.environ["SINERGI_MODE"] = mode
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sinergi.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _spawn_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "sinergi.cli", "worker"], env=env)  # noqa: S603
+
+
+def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
+    env = dict(os.environ)
+    children: list[subprocess.Popen[bytes]] = []
+    if with_worker:
+        children.append(_spawn_worker(env))
+    server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-ws",
+            "sinergi.wsgi:application",
+        ],
+        env=env,
+    )
+    children.append(server)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir or os.environ.get("SINERGI_DATA_DIR") or "sinergi-data"
+    _setup("demo", data_dir)
+    from sinergi.core.clock import now
+    from sinergi.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    print(f"Sinergi demo — data in {Path(data_dir).resolve()}")
+    _manage("migrate", "--no-input", "-v", "0")
+    counts = load_demo(now=now())
+    print(
+        f"Demo data: {counts['agencies']} agencies, {counts['users']} users added "
+        "(nothing is added twice when you run it again)."
+    )
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+    for du in DEMO_USERS:
+        print(f"  {du.username:<12} {du.what}")
+    if args.no_serve:
+        return 0
+    print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)\n", flush=True)
+    return _serve(args.host, args.port, 1, with_worker=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    os.environ.setdefault("SINERGI_STATIC_MANIFEST", "1")
+    _setup(os.environ.get("SINERGI_MODE", "production"))
+    _manage("migrate", "--no-input", "-v", "0")
+    _manage("collectstatic", "--no-input", "-v", "0")
+    return _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    import logging
+
+    from sinergi.core.clock import now
+    from sinergi.core.tick import run_tick
+
+    logger = logging.getLogger("sinergi.worker")
+    tasks = (
+        subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [sys.executable, "-m", "django", "db_worker", "--interval", "2"], env=dict(os.environ)
+        )
+        if not args.once
+        else None
+    )
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            run_tick(now())
+            if args.once:
+                break
+            for _ in range(args.interval * 10):
+                if stopping:
+                    break
+                time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if tasks is not None and tasks.poll() is None:
+            tasks.terminate()
+            tasks.wait(timeout=10)
+    logger.info("worker stopped")
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    _setup()
+    import json
+
+    from sinergi.core.clock import parse_now
+    from sinergi.core.tick import run_tick
+
+    try:
+        moment = parse_now(args.now)
+    except ValueError:
+        print(
+            f"sinergi tick: --now must be an ISO-8601 date and time, got {args.now!r}",
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps({"now": moment.isoformat(), "jobs": run_tick(moment)}, indent=2, default=str))
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["sinergi manage", *args.rest])
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    _setup()
+    from django.db import transaction
+
+    from sinergi.accounts.services import user_create
+    from sinergi.agencies.models import Agency
+    from sinergi.agencies.services import membership_add
+    from sinergi.core.clock import now
+    from sinergi.core.exceptions import SinergiError
+    from sinergi.core.permissions import SYSTEM
+
+    try:
+        with transaction.atomic():
+            agency = Agency.objects.filter(slug=args.agency).first() if args.agency else None
+            if args.agency and agency is None:
+                print(f"sinergi user add: no agency with slug {args.agency!r}", file=sys.stderr)
+                return 2
+            user = user_create(
+                actor=SYSTEM,
+                username=args.username,
+                password=args.password,
+                email=args.email or "",
+                full_name=args.full_name or "",
+                is_superuser=args.superuser,
+                now=now(),
+            )
+            if agency is not None:
+                membership_add(
+                    actor=SYSTEM,
+                    agency=agency,
+                    user=user,
+                    role=args.role,
+                    position_title=args.position or "",
+                    now=now(),
+                )
+    except SinergiError as exc:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+        print(f"sinergi user add: {exc.message} {details}".strip(), file=sys.stderr)
+        return 2
+    print(f"User {user.username} created" + (f" as {args.role} of {agency.slug}" if agency else ""))
+    if not args.password:
+        print("No password set: the user signs in after a password reset by email.")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    _setup()
+    from sinergi.accounts.models import User
+    from sinergi.accounts.services import token_create
+    from sinergi.core.clock import now
+    from sinergi.core.exceptions import SinergiError
+    from sinergi.core.permissions import SYSTEM
+
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        print(f"sinergi token create: no active user {args.username!r}", file=sys.stderr)
+        return 2
+    try:
+        _token, secret = token_create(actor=SYSTEM, user=user, name=args.name, now=now())
+    except SinergiError as exc:
+        print(f"sinergi token create: {exc.message}", file=sys.stderr)
+        return 2
+    print(secret)
+    print("Store it now: only its hash is kept, it cannot be shown again.", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup()
+    from sinergi.core.audit import audit_verify
+
+    result = audit_verify()
+    if result.ok:
+        print(f"Audit chain intact: {result.checked} entries verified.")
+        return 0
+    print(
+        f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
+        f"({result.checked} entries before it verified).",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from sinergi.schedule.cli import main as schedule_main
+
+    return schedule_main(list(args.rest))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``sinergi`` command."""
+    parser = argparse.ArgumentParser(
+        prog="sinergi", description="Sinergi — whole-of-government coordination."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "demo", help="SQLite demo with Kabupaten Sanggau data on http://127.0.0.1:8000"
+    )
+    p.add_argument("--data-dir", help="data folder (default ./sinergi-data or SINERGI_DATA_DIR)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="load the demo and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="production server (granian WSGI) and worker")
+    p.add_argument("--host", default=os.environ.get("SINERGI_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("SINERGI_PORT", "8000")))
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("SINERGI_WORKERS", str(os.cpu_count() or 1))),
+    )
+    p.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="background tasks and the periodic tick")
+    p.add_argument("--interval", type=int, default=60, help="seconds between ticks")
+    p.add_argument("--once", action="store_true", help="run one tick and exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("tick", help="run the periodic jobs for a moment")
+    p.add_argument("--now", help="ISO-8601 moment, default the current time")
+    p.set_defaults(func=cmd_tick)
+
+    p = sub.add_parser("manage", help="Django management commands", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+
+    p = sub.add_parser("user", help="user accounts")
+    usub = p.add_subparsers(dest="user_command", required=True)
+    pa = usub.add_parser("add", help="create a user and give them a role in an agency")
+    pa.add_argument("username")
+    pa.add_argument("--agency", help="agency slug")
+    pa.add_argument(
+        "--role", default="staff", choices=["viewer", "staff", "manager", "head", "admin"]
+    )
+    pa.add_argument("--password")
+    pa.add_argument("--email")
+    pa.add_argument("--full-name")
+    pa.add_argument("--position", help="position title in the agency")
+    pa.add_argument("--superuser", action="store_true", help="platform administrator")
+    pa.set_defaults(func=cmd_user_add)
+
+    p = sub.add_parser("token", help="API tokens")
+    tsub = p.add_subparsers(dest="token_command", required=True)
+    pt = tsub.add_parser("create", help="print a new bearer token once")
+    pt.add_argument("username")
+    pt.add_argument("--name", default="cli")
+    pt.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("audit", help="the audit chain")
+    asub = p.add_subparsers(dest="audit_command", required=True)
+    pv = asub.add_parser("verify", help="walk the hash chain and report the first bad entry")
+    pv.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("schedule", help="run the scheduling engine on a JSON file", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_schedule)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sinergi`` command."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

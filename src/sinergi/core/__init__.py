@@ -1,0 +1,1 @@
+"""Core: base models, permissions, the audit chain, the clock and the UI shell."""

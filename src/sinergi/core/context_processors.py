@@ -1,0 +1,31 @@
+"""Template context of the UI shell: navigation and languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+NAV = [
+    ("home", _("Home"), "core:home"),
+    ("programs", _("Programs"), "core:programs"),
+    ("requests", _("Requests"), "core:requests"),
+    ("data", _("Data"), "core:data"),
+    ("blood", _("Blood"), "core:blood"),
+    ("dashboard", _("Dashboard"), "core:dashboard"),
+    ("agencies", _("Agencies"), "agencies:list"),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """Navigation items with the current one marked, and the language choices."""
+    path = request.path
+    items = []
+    for key, label, name in NAV:
+        url = reverse(name)
+        current = path == url if url == "/" else path.startswith(url)
+        items.append({"key": key, "label": label, "url": url, "current": current})
+    return {"nav_items": items, "languages": settings.LANGUAGES, "sinergi_mode": settings.MODE}

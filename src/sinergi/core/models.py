@@ -1,0 +1,115 @@
+"""Base models and the append-only, hash-chained audit log."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class VisibleQuerySet(models.QuerySet[Any]):
+    """A queryset that knows which rows a user may see; every list goes through it."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Rows the user may see. Models override this; the default hides everything."""
+        return self.none()
+
+
+class TimestampedModel(models.Model):
+    """Adds creation and last-change times (UTC) to a model."""
+
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntryQuerySet(VisibleQuerySet):
+    """Who reads which audit entries."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Platform admins read everything; leaders the entries of their regions."""
+        from .audit import audit_scope
+
+        scope = audit_scope(user)
+        if scope is None:
+            return self.all()
+        if not scope:
+            return self.none()
+        cond = models.Q()
+        for code in scope:
+            cond |= models.Q(region=code) | models.Q(region__startswith=code + ".")
+        return self.filter(cond)
+
+
+class AuditEntry(models.Model):
+    """One change in the system, chained to the previous entry by a SHA-256 hash."""
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    at = models.DateTimeField(_("time"))
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    actor_agency = models.CharField(_("actor's agency"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=20, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=100, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor_agency", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditHead(models.Model):
+    """The single row that holds the last sequence number and hash of the chain.
+
+    Writers lock it to append in order; ``sinergi audit verify`` compares it with the last
+    entry so that entries cut off the end of the chain are noticed too.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
+
+
+class TickRun(models.Model):
+    """One run of a periodic job for one period, so a job runs once per period however often
+    the tick is called."""
+
+    job = models.CharField(max_length=100)
+    period = models.CharField(max_length=50)
+    ran_at = models.DateTimeField()
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="core_tickrun_job_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.period}"

@@ -1,0 +1,225 @@
+"""Views of the UI shell: home, module places, public landing, audit log, health."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from .api import AuditFilters, audit_entries
+from .exceptions import Forbidden, NotFound
+
+View = Callable[..., HttpResponse]
+
+
+def friendly_errors(view: View) -> View:
+    """Turn NotFound into a 404 and Forbidden into a 403 page in the user's language."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden:
+            return render(
+                request,
+                "core/error.html",
+                {"title": _("Not allowed"), "message": _("You are not allowed to do this.")},
+                status=403,
+            )
+
+    return wrapper
+
+
+def paginate_request(
+    request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = 50
+) -> dict[str, Any]:
+    """A page of results and the query string to keep the filters across pages."""
+    page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    query = params.urlencode()
+    return {"page_obj": page, "querystring_without_page": f"{query}&" if query else ""}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's start page."""
+    memberships = request.user.memberships.select_related("agency").order_by(  # type: ignore[union-attr]
+        "-is_primary", "agency__name"
+    )
+    return render(request, "core/home.html", {"memberships": memberships})
+
+
+MODULES = {
+    "programs": (
+        gettext_lazy("Programs"),
+        gettext_lazy(
+            "Cross-sector programs run by a coordinator agency with partner agencies, "
+            "scheduled with the critical path method."
+        ),
+    ),
+    "requests": (
+        gettext_lazy("Requests"),
+        gettext_lazy(
+            "Requests between agencies for information, data, support or approval, "
+            "with an SLA clock in working days."
+        ),
+    ),
+    "data": (
+        gettext_lazy("Data"),
+        gettext_lazy(
+            "The Satu Data catalog: datasets published by agencies with metadata and an API."
+        ),
+    ),
+    "blood": (
+        gettext_lazy("Blood"),
+        gettext_lazy(
+            "Blood stock of PMI blood units, shared with hospitals, the health office "
+            "and the public."
+        ),
+    ),
+    "dashboard": (
+        gettext_lazy("Dashboard"),
+        gettext_lazy("Coordination metrics and the leader dashboard."),
+    ),
+}
+
+
+@login_required
+def module_pending(request: HttpRequest, module: str) -> HttpResponse:
+    """The place of a module that a later release fills."""
+    title, description = MODULES[module]
+    return render(
+        request, "core/pending.html", {"module_title": title, "module_description": description}
+    )
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    """Public landing page (no sign-in)."""
+    from django.apps import apps
+
+    agency_model = apps.get_model("agencies", "Agency")
+    count = agency_model.objects.filter(is_active=True).count()
+    return render(request, "core/public.html", {"agency_count": count})
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit page."""
+
+    agency = forms.CharField(label=gettext_lazy("Agency"), required=False, max_length=100)
+    actor = forms.CharField(label=gettext_lazy("Actor"), required=False, max_length=150)
+    object_type = forms.CharField(label=gettext_lazy("Object type"), required=False, max_length=100)
+    since = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@login_required
+@friendly_errors
+def audit(request: HttpRequest) -> HttpResponse:
+    """The audit log for admins and leaders, with filters."""
+    form = AuditFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = AuditFilters(**{k: v or None for k, v in data.items()})
+    qs = audit_entries(user=request.user, filters=filters)
+    return render(request, "core/audit.html", {"form": form, **paginate_request(request, qs)})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for the load balancer."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Not-found page (JSON under /api/)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": _("Not found."), "fields": {}}, status=404
+        )
+    return render(
+        request,
+        "core/error.html",
+        {
+            "title": _("Page not found"),
+            "message": _("The page does not exist or you may not see it."),
+        },
+        status=404,
+    )
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Forbidden page (also for a failed CSRF check)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "forbidden", "message": _("You are not allowed to do this."), "fields": {}},
+            status=403,
+        )
+    return render(
+        request,
+        "core/error.html",
+        {
+            "title": _("Not allowed"),
+            "message": _(
+                "You are not allowed to do this. If you submitted a form, reload the page "
+                "and try again."
+            ),
+        },
+        status=403,
+    )
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Bad-request page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "code": "bad_request",
+                "message": _("The request could not be processed."),
+                "fields": {},
+            },
+            status=400,
+        )
+    return render(
+        request,
+        "core/error.html",
+        {"title": _("Bad request"), "message": _("The request could not be processed.")},
+        status=400,
+    )
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    """Server-error page without template context that could fail again."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "code": "server_error",
+                "message": _("Something went wrong on our side."),
+                "fields": {},
+            },
+            status=500,
+        )
+    return HttpResponse(
+        _("Something went wrong on our side. Please try again later."),
+        status=500,
+        content_type="text/plain; charset=utf-8",
+    )

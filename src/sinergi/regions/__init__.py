@@ -1,0 +1,1 @@
+"""Kemendagri regions: provinces, kabupaten/kota and kecamatan."""

@@ -1,0 +1,250 @@
+"""Django settings for Sinergi, read from SINERGI_* environment variables.
+
+Modes (SINERGI_MODE):
+- ``production`` (used by ``sinergi serve``): secure cookies, HSTS, SSL redirect, a secret
+  key and a database URL are required.
+- ``demo`` and ``dev`` (the default): SQLite in the data folder, plain HTTP on localhost,
+  a secret key generated once into the data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+MODE = os.environ.get("SINERGI_MODE", "dev")
+if MODE not in {"production", "demo", "dev"}:
+    raise ImproperlyConfigured("SINERGI_MODE must be production, demo or dev")
+PRODUCTION = MODE == "production"
+
+DATA_DIR = Path(os.environ.get("SINERGI_DATA_DIR", "sinergi-data")).resolve()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SINERGI_SECRET_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("SINERGI_SECRET_KEY is required in production mode")
+    # Outside production a key is generated once per data folder so sessions survive restarts.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("SINERGI_DEBUG", False)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get(
+        "SINERGI_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+    ).split(",")
+    if h.strip()
+]
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("SINERGI_ALLOWED_HOSTS is required in production mode")
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("SINERGI_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "sinergi.core",
+    "sinergi.regions",
+    "sinergi.agencies",
+    "sinergi.accounts",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sinergi.accounts.middleware.LanguageMiddleware",
+    "sinergi.core.middleware.RegionTimezoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "sinergi.urls"
+WSGI_APPLICATION = "sinergi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "sinergi.core.context_processors.shell",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("SINERGI_TEST_DATABASE_URL") or os.environ.get("SINERGI_DATABASE_URL")
+    if url:
+        db = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    elif PRODUCTION:
+        raise ImproperlyConfigured("SINERGI_DATABASE_URL is required in production mode")
+    else:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "sinergi.sqlite3")}
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE transactions serialise writers up front, so the audit chain head is never
+        # read by two writers at once; WAL lets readers go on while one writer works.
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    db.setdefault("TEST", {})
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Login throttling: this many failures within the window locks the account for the lockout.
+SINERGI_LOGIN_MAX_FAILURES = int(os.environ.get("SINERGI_LOGIN_MAX_FAILURES", "5"))
+SINERGI_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SINERGI_LOGIN_LOCKOUT_MINUTES", "15"))
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("SINERGI_TIME_ZONE", "Asia/Pontianak")
+SINERGI_REGION = os.environ.get("SINERGI_REGION", "61.03")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("SINERGI_STATIC_ROOT", str(DATA_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _env_bool("SINERGI_STATIC_MANIFEST", False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = DATA_DIR / "media"
+WHITENOISE_USE_FINDERS = not _env_bool("SINERGI_STATIC_MANIFEST", False)
+
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("SINERGI_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SINERGI_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env_bool("SINERGI_HSTS_PRELOAD", True)
+    # nginx terminates TLS and says so in this header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "SINERGI_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+EMAIL_HOST = os.environ.get("SINERGI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SINERGI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SINERGI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SINERGI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("SINERGI_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("SINERGI_EMAIL_FROM", "Sinergi <sinergi@localhost>")
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SINERGI_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,19 @@
+"""Top-level URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("", include("sinergi.core.urls")),
+    path("", include("sinergi.accounts.urls")),
+    path("instansi/", include("sinergi.agencies.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "sinergi.core.views.error_400"
+handler403 = "sinergi.core.views.error_403"
+handler404 = "sinergi.core.views.error_404"
+handler500 = "sinergi.core.views.error_500"
