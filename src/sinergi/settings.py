@@ -184,6 +184,8 @@ STORAGES = {
         )
     },
 }
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 WHITENOISE_USE_FINDERS = not _env_bool("SINERGI_STATIC_MANIFEST", False)
 
