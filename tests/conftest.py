@@ -70,7 +70,9 @@ def openapi_schema() -> dict[str, Any]:
 class ApiClient:
     """Calls the API like an integrator and validates each response against the schema."""
 
-    def __init__(self, schema: dict[str, Any], token: str | None = None, client: Client | None = None) -> None:
+    def __init__(
+        self, schema: dict[str, Any], token: str | None = None, client: Client | None = None
+    ) -> None:
         self.schema = schema
         self.client = client or Client()
         self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
@@ -92,7 +94,9 @@ class ApiClient:
         assert status in op["responses"], f"{method.upper()} {url}: status {status} not documented"
         content = op["responses"][status].get("content")
         if response.status_code == 204 or not content:
-            assert not response.content, f"{method.upper()} {url}: body on a documented empty response"
+            assert not response.content, (
+                f"{method.upper()} {url}: body on a documented empty response"
+            )
             return
         body = json.loads(response.content)
         schema = dict(content["application/json"]["schema"])

@@ -61,23 +61,43 @@ UI = [
     Case("accounts:profile", "get", "/akun/", SIGNED_IN),
     Case("accounts:password_change", "get", "/akun/sandi/", SIGNED_IN),
     Case("accounts:tokens", "get", "/akun/token/", SIGNED_IN),
-    Case("accounts:token_revoke", "post", "/akun/token/{token}/cabut/",
-         expect(404, anonymous=302, staff=302)),
+    Case(
+        "accounts:token_revoke",
+        "post",
+        "/akun/token/{token}/cabut/",
+        expect(404, anonymous=302, staff=302),
+    ),
     Case("accounts:language", "post", "/bahasa/", expect(302), data={"language": "en"}),
     Case("accounts:password_reset", "get", "/sandi/lupa/", expect(200)),
     Case("accounts:password_reset_done", "get", "/sandi/lupa/terkirim/", expect(200)),
     Case("accounts:password_reset_confirm", "get", "/sandi/atur/MQ/set-password/", expect(200)),
     Case("accounts:password_reset_complete", "get", "/sandi/atur/selesai/", expect(200)),
     Case("agencies:list", "get", "/instansi/", SIGNED_IN),
-    Case("agencies:create", "get", "/instansi/baru/?parent=dinkes-sanggau", managers(200, 403, 302)),
+    Case(
+        "agencies:create", "get", "/instansi/baru/?parent=dinkes-sanggau", managers(200, 403, 302)
+    ),
     Case("agencies:detail", "get", "/instansi/dinkes-sanggau/", SIGNED_IN),
     Case("agencies:edit", "get", "/instansi/dinkes-sanggau/ubah/", managers(200, 403, 302)),
-    Case("agencies:deactivate", "post", "/instansi/pkm-entikong/nonaktifkan/", managers(302, 403, 302)),
+    Case(
+        "agencies:deactivate",
+        "post",
+        "/instansi/pkm-entikong/nonaktifkan/",
+        managers(302, 403, 302),
+    ),
     Case("agencies:activate", "post", "/instansi/pkm-entikong/aktifkan/", managers(302, 403, 302)),
-    Case("agencies:member_add", "post", "/instansi/dinkes-sanggau/anggota/", managers(302, 403, 302),
-         data={"username": "pupr", "role": "viewer"}),
-    Case("agencies:member_remove", "post", "/instansi/dinkes-sanggau/anggota/{membership}/hapus/",
-         managers(302, 403, 302)),
+    Case(
+        "agencies:member_add",
+        "post",
+        "/instansi/dinkes-sanggau/anggota/",
+        managers(302, 403, 302),
+        data={"username": "pupr", "role": "viewer"},
+    ),
+    Case(
+        "agencies:member_remove",
+        "post",
+        "/instansi/dinkes-sanggau/anggota/{membership}/hapus/",
+        managers(302, 403, 302),
+    ),
 ]
 
 API_READ = expect(200, anonymous=401)
@@ -87,38 +107,95 @@ API = [
     Case("get /api/v1/me", "get", "/api/v1/me", API_READ),
     Case("patch /api/v1/me", "patch", "/api/v1/me", API_READ, data={"phone": "0564-21000"}),
     Case("get /api/v1/me/tokens", "get", "/api/v1/me/tokens", API_READ),
-    Case("post /api/v1/me/tokens", "post", "/api/v1/me/tokens", expect(201, anonymous=401),
-         data={"name": "matrix"}),
-    Case("delete /api/v1/me/tokens/{token_id}", "delete", "/api/v1/me/tokens/{token}",
-         expect(404, anonymous=401, staff=204)),
+    Case(
+        "post /api/v1/me/tokens",
+        "post",
+        "/api/v1/me/tokens",
+        expect(201, anonymous=401),
+        data={"name": "matrix"},
+    ),
+    Case(
+        "delete /api/v1/me/tokens/{token_id}",
+        "delete",
+        "/api/v1/me/tokens/{token}",
+        expect(404, anonymous=401, staff=204),
+    ),
     Case("get /api/v1/agencies", "get", "/api/v1/agencies", API_READ),
-    Case("post /api/v1/agencies", "post", "/api/v1/agencies", managers(201, 403, 401),
-         data={"slug": "upt-lab-kesehatan", "name": "UPT Laboratorium Kesehatan", "kind": "opd",
-               "region": "61.03", "parent": "dinkes-sanggau"}),
+    Case(
+        "post /api/v1/agencies",
+        "post",
+        "/api/v1/agencies",
+        managers(201, 403, 401),
+        data={
+            "slug": "upt-lab-kesehatan",
+            "name": "UPT Laboratorium Kesehatan",
+            "kind": "opd",
+            "region": "61.03",
+            "parent": "dinkes-sanggau",
+        },
+    ),
     Case("get /api/v1/agencies/{slug}", "get", "/api/v1/agencies/dinkes-sanggau", API_READ),
-    Case("patch /api/v1/agencies/{slug}", "patch", "/api/v1/agencies/dinkes-sanggau",
-         managers(200, 403, 401), data={"phone": "0564-21001"}),
-    Case("post /api/v1/agencies/{slug}/deactivate", "post", "/api/v1/agencies/pkm-entikong/deactivate",
-         managers(200, 403, 401)),
-    Case("post /api/v1/agencies/{slug}/activate", "post", "/api/v1/agencies/pkm-entikong/activate",
-         managers(200, 403, 401)),
-    Case("get /api/v1/agencies/{slug}/memberships", "get",
-         "/api/v1/agencies/dinkes-sanggau/memberships", API_READ),
-    Case("post /api/v1/agencies/{slug}/memberships", "post",
-         "/api/v1/agencies/dinkes-sanggau/memberships", managers(201, 403, 401),
-         data={"username": "pupr", "role": "viewer"}),
-    Case("patch /api/v1/agencies/{slug}/memberships/{membership_id}", "patch",
-         "/api/v1/agencies/dinkes-sanggau/memberships/{membership}", managers(200, 403, 401),
-         data={"position_title": "Epidemiolog"}),
-    Case("delete /api/v1/agencies/{slug}/memberships/{membership_id}", "delete",
-         "/api/v1/agencies/dinkes-sanggau/memberships/{membership}", managers(204, 403, 401)),
+    Case(
+        "patch /api/v1/agencies/{slug}",
+        "patch",
+        "/api/v1/agencies/dinkes-sanggau",
+        managers(200, 403, 401),
+        data={"phone": "0564-21001"},
+    ),
+    Case(
+        "post /api/v1/agencies/{slug}/deactivate",
+        "post",
+        "/api/v1/agencies/pkm-entikong/deactivate",
+        managers(200, 403, 401),
+    ),
+    Case(
+        "post /api/v1/agencies/{slug}/activate",
+        "post",
+        "/api/v1/agencies/pkm-entikong/activate",
+        managers(200, 403, 401),
+    ),
+    Case(
+        "get /api/v1/agencies/{slug}/memberships",
+        "get",
+        "/api/v1/agencies/dinkes-sanggau/memberships",
+        API_READ,
+    ),
+    Case(
+        "post /api/v1/agencies/{slug}/memberships",
+        "post",
+        "/api/v1/agencies/dinkes-sanggau/memberships",
+        managers(201, 403, 401),
+        data={"username": "pupr", "role": "viewer"},
+    ),
+    Case(
+        "patch /api/v1/agencies/{slug}/memberships/{membership_id}",
+        "patch",
+        "/api/v1/agencies/dinkes-sanggau/memberships/{membership}",
+        managers(200, 403, 401),
+        data={"position_title": "Epidemiolog"},
+    ),
+    Case(
+        "delete /api/v1/agencies/{slug}/memberships/{membership_id}",
+        "delete",
+        "/api/v1/agencies/dinkes-sanggau/memberships/{membership}",
+        managers(204, 403, 401),
+    ),
     Case("get /api/v1/sectors", "get", "/api/v1/sectors", PUBLIC),
     Case("get /api/v1/affairs", "get", "/api/v1/affairs", PUBLIC),
     Case("get /api/v1/regions", "get", "/api/v1/regions", PUBLIC),
     Case("get /api/v1/regions/{code}", "get", "/api/v1/regions/61.03", PUBLIC),
-    Case("get /api/v1/audit", "get", "/api/v1/audit", expect(403, anonymous=401, admin=200, leader=200)),
-    Case("get /api/v1/audit/{seq}", "get", "/api/v1/audit/{seq}",
-         expect(403, anonymous=401, admin=200, leader=200)),
+    Case(
+        "get /api/v1/audit",
+        "get",
+        "/api/v1/audit",
+        expect(403, anonymous=401, admin=200, leader=200),
+    ),
+    Case(
+        "get /api/v1/audit/{seq}",
+        "get",
+        "/api/v1/audit/{seq}",
+        expect(403, anonymous=401, admin=200, leader=200),
+    ),
 ]
 
 DOCS = [
@@ -218,9 +295,7 @@ def test_every_url_pattern_is_in_the_matrix() -> None:
 
 def test_every_api_operation_is_in_the_matrix(openapi_schema: dict[str, Any]) -> None:
     operations = {
-        f"{method} {path}"
-        for path, ops in openapi_schema["paths"].items()
-        for method in ops
+        f"{method} {path}" for path, ops in openapi_schema["paths"].items() for method in ops
     }
     covered = {c.route for c in API}
     assert operations == covered, (

@@ -118,8 +118,13 @@ def test_inserted_entry_is_named() -> None:
             raw("UPDATE core_auditentry SET seq = %s WHERE seq = %s", [seq + 1, seq])
         prev = AuditEntry.objects.get(seq=k - 1)
         forged = AuditEntry(
-            seq=k, at=prev.at, actor_username="intruder", action="agency.update",
-            object_type="agencies.agency", object_id="1", prev_hash=prev.hash,
+            seq=k,
+            at=prev.at,
+            actor_username="intruder",
+            action="agency.update",
+            object_type="agencies.agency",
+            object_id="1",
+            prev_hash=prev.hash,
         )
         forged.hash = entry_hash(forged)  # a careful forger recomputes this entry's hash
         forged.save(force_insert=True)
@@ -133,7 +138,10 @@ def test_appended_entry_without_head_is_noticed() -> None:
     end = last_seq()
     prev = AuditEntry.objects.get(seq=end)
     forged = AuditEntry(
-        seq=end + 1, at=prev.at, actor_username="intruder", action="user.create",
+        seq=end + 1,
+        at=prev.at,
+        actor_username="intruder",
+        action="user.create",
         prev_hash=prev.hash,
     )
     forged.hash = entry_hash(forged)
@@ -177,16 +185,24 @@ def test_cli_verify_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 TEXT = st.characters(blacklist_characters="\x00")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     payloads=st.lists(
         st.dictionaries(
             st.text(TEXT, min_size=1, max_size=8),
-            st.one_of(st.integers(), st.text(TEXT, max_size=20), st.booleans(), st.none(),
-                      st.floats(allow_nan=False, allow_infinity=False)),
+            st.one_of(
+                st.integers(),
+                st.text(TEXT, max_size=20),
+                st.booleans(),
+                st.none(),
+                st.floats(allow_nan=False, allow_infinity=False),
+            ),
             max_size=4,
         ),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     ),
     pick=st.integers(min_value=0, max_value=7),
 )
@@ -195,8 +211,16 @@ def test_chain_property(now: Any, payloads: list[dict[str, Any]], pick: int) -> 
     with transaction.atomic():
         start = last_seq()
         for i, payload in enumerate(payloads):
-            audit_record(actor=SYSTEM, action=f"test.step{i}", object_type="test", object_id=str(i),
-                         before=None, after=payload, only_changes=False, now=now)
+            audit_record(
+                actor=SYSTEM,
+                action=f"test.step{i}",
+                object_type="test",
+                object_id=str(i),
+                before=None,
+                after=payload,
+                only_changes=False,
+                now=now,
+            )
         assert audit_verify().ok
         target = start + 1 + pick % len(payloads)
         with tampering():

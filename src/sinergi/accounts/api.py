@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer, SessionAuth
 
-from sinergi.core.api import ERRORS, READ_ERRORS, responses
+from sinergi.core.api import ERRORS, READ_ERRORS, ApiRequest, responses
 from sinergi.core.clock import now
 from sinergi.core.permissions import get_visible_or_404
 
@@ -98,13 +98,13 @@ class TokenIn(Schema):
 
 
 @router.get("/me", response=responses(MeOut, errors=READ_ERRORS), summary="My profile")
-def me(request: HttpRequest) -> Any:
+def me(request: ApiRequest) -> Any:
     """The signed-in user with their agency memberships."""
     return request.auth
 
 
 @router.patch("/me", response=responses(MeOut), summary="Update my profile")
-def me_update(request: HttpRequest, data: MePatch) -> Any:
+def me_update(request: ApiRequest, data: MePatch) -> Any:
     """Change the caller's name, email, phone or language."""
     fields = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     return services.user_update_profile(actor=request.auth, user=request.auth, now=now(), **fields)
@@ -113,13 +113,13 @@ def me_update(request: HttpRequest, data: MePatch) -> Any:
 @router.get(
     "/me/tokens", response=responses(list[TokenOut], errors=READ_ERRORS), summary="My API tokens"
 )
-def token_list(request: HttpRequest) -> Any:
+def token_list(request: ApiRequest) -> Any:
     """The caller's API tokens (secrets are never shown again)."""
     return ApiToken.objects.visible_to(request.auth)
 
 
 @router.post("/me/tokens", response=responses(TokenCreatedOut, 201), summary="Create an API token")
-def token_create(request: HttpRequest, data: TokenIn) -> Any:
+def token_create(request: ApiRequest, data: TokenIn) -> Any:
     """Create a token; the response holds its secret, which is not stored and not shown again."""
     token, secret = services.token_create(
         actor=request.auth, user=request.auth, name=data.name, expires_at=data.expires_at, now=now()
@@ -131,7 +131,7 @@ def token_create(request: HttpRequest, data: TokenIn) -> Any:
 @router.delete(
     "/me/tokens/{token_id}", response=responses(None, 204, ERRORS), summary="Revoke an API token"
 )
-def token_revoke(request: HttpRequest, token_id: int) -> Any:
+def token_revoke(request: ApiRequest, token_id: int) -> Any:
     """Revoke one of the caller's tokens."""
     token = get_visible_or_404(request.auth, ApiToken, pk=token_id)
     services.token_revoke(actor=request.auth, token=token, now=now())

@@ -49,7 +49,7 @@ class User(AbstractUser):
     totp_confirmed_at = models.DateTimeField(_("TOTP confirmed at"), null=True, blank=True)
     totp_required = models.BooleanField(_("two-factor required"), default=False)
 
-    objects = SinergiUserManager()
+    objects = SinergiUserManager()  # type: ignore[misc]  # django-stubs: AbstractUser declares a ClassVar
 
     class Meta:
         ordering = ["username"]

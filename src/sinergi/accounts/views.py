@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sinergi.core.clock import now
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import get_visible_or_404
-from sinergi.core.views import friendly_errors
+from sinergi.core.views import AuthedRequest, friendly_errors
 
 from . import services
 from .forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm, TokenForm
@@ -114,7 +116,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @friendly_errors
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     """The user's own profile and memberships."""
     user = request.user
     initial = {
@@ -122,7 +124,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "email": user.email,
         "phone": user.phone,
         "language": user.language,
-    }  # type: ignore[union-attr]
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,7 +134,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
-    memberships = user.memberships.select_related("agency").order_by("-is_primary", "agency__name")  # type: ignore[union-attr]
+    memberships = user.memberships.select_related("agency").order_by("-is_primary", "agency__name")
     return render(
         request,
         "accounts/profile.html",
@@ -144,7 +146,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @friendly_errors
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     """Change one's own password; other sessions stay valid only for this browser."""
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -173,7 +175,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @friendly_errors
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     """The user's API tokens: create (secret shown once) and list."""
     form = TokenForm(request.POST or None)
     secret = None
@@ -198,7 +200,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @friendly_errors
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     """Revoke one of the user's tokens."""
     token = get_visible_or_404(request.user, ApiToken, pk=token_id)
     services.token_revoke(actor=request.user, token=token, now=now())
@@ -253,7 +255,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: Any) -> HttpResponse:
         user = form.user
         try:
             services.user_change_password(

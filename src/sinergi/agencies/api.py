@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from sinergi.core.api import READ_ERRORS, Pagination, responses
+from sinergi.core.api import READ_ERRORS, ApiRequest, Pagination, responses
 from sinergi.core.clock import now
 from sinergi.core.permissions import get_visible_or_404
 
@@ -30,7 +29,7 @@ router = Router(tags=["agencies"])
 reference_router = Router(tags=["reference"])
 
 
-def _agency(request: HttpRequest, slug: str) -> Agency:
+def _agency(request: ApiRequest, slug: str) -> Agency:
     return get_visible_or_404(request.auth, Agency, slug=slug)
 
 
@@ -44,7 +43,7 @@ def _detail(agency: Agency) -> Agency:
 
 @router.get("", response=responses(list[AgencyOut], errors=READ_ERRORS), summary="List agencies")
 @paginate(Pagination)
-def agency_list(request: HttpRequest, filters: Query[AgencyFilters]) -> Any:
+def agency_list(request: ApiRequest, filters: Query[AgencyFilters]) -> Any:
     """The agency directory, filterable by text, kind, sector, affair, region and parent."""
     return agencies_search(
         user=request.auth,
@@ -59,7 +58,7 @@ def agency_list(request: HttpRequest, filters: Query[AgencyFilters]) -> Any:
 
 
 @router.post("", response=responses(AgencyDetailOut, 201), summary="Create an agency")
-def agency_create(request: HttpRequest, data: AgencyIn) -> Any:
+def agency_create(request: ApiRequest, data: AgencyIn) -> Any:
     """Register an agency under a parent agency the caller heads (platform admins: anywhere)."""
     payload = data.model_dump()
     agency = services.agency_create(actor=request.auth, now=now(), **payload)
@@ -69,17 +68,17 @@ def agency_create(request: HttpRequest, data: AgencyIn) -> Any:
 @router.get(
     "/{slug}", response=responses(AgencyDetailOut, errors=READ_ERRORS), summary="Get an agency"
 )
-def agency_detail(request: HttpRequest, slug: str) -> Any:
+def agency_detail(request: ApiRequest, slug: str) -> Any:
     """An agency's profile: mandate, contacts, sectors, affairs."""
     return _detail(_agency(request, slug))
 
 
 @router.patch("/{slug}", response=responses(AgencyDetailOut), summary="Update an agency")
-def agency_update(request: HttpRequest, slug: str, data: AgencyPatch) -> Any:
+def agency_update(request: ApiRequest, slug: str, data: AgencyPatch) -> Any:
     """Change an agency's profile; fields left out stay as they are."""
     agency = _agency(request, slug)
     payload = data.model_dump(exclude_unset=True)
-    fields = {
+    fields: dict[str, Any] = {
         k: ("" if v is None else v)
         for k, v in payload.items()
         if k not in {"region", "parent", "sectors", "affairs"}
@@ -100,7 +99,7 @@ def agency_update(request: HttpRequest, slug: str, data: AgencyPatch) -> Any:
 @router.post(
     "/{slug}/deactivate", response=responses(AgencyDetailOut), summary="Deactivate an agency"
 )
-def agency_deactivate(request: HttpRequest, slug: str) -> Any:
+def agency_deactivate(request: ApiRequest, slug: str) -> Any:
     """Switch an agency off; its history stays."""
     agency = services.agency_set_active(
         actor=request.auth, agency=_agency(request, slug), active=False, now=now()
@@ -109,7 +108,7 @@ def agency_deactivate(request: HttpRequest, slug: str) -> Any:
 
 
 @router.post("/{slug}/activate", response=responses(AgencyDetailOut), summary="Activate an agency")
-def agency_activate(request: HttpRequest, slug: str) -> Any:
+def agency_activate(request: ApiRequest, slug: str) -> Any:
     """Switch a deactivated agency back on."""
     agency = services.agency_set_active(
         actor=request.auth, agency=_agency(request, slug), active=True, now=now()
@@ -123,13 +122,13 @@ def agency_activate(request: HttpRequest, slug: str) -> Any:
     summary="List an agency's members",
 )
 @paginate(Pagination)
-def membership_list(request: HttpRequest, slug: str) -> Any:
+def membership_list(request: ApiRequest, slug: str) -> Any:
     """People of an agency with their roles."""
     return agency_members(user=request.auth, agency=_agency(request, slug)).select_related("agency")
 
 
 @router.post("/{slug}/memberships", response=responses(MembershipOut, 201), summary="Add a member")
-def membership_add(request: HttpRequest, slug: str, data: MembershipIn) -> Any:
+def membership_add(request: ApiRequest, slug: str, data: MembershipIn) -> Any:
     """Give a user a role in the agency."""
     agency = _agency(request, slug)
     membership = services.membership_add(
@@ -144,7 +143,7 @@ def membership_add(request: HttpRequest, slug: str, data: MembershipIn) -> Any:
     return 201, membership
 
 
-def _membership(request: HttpRequest, slug: str, membership_id: int) -> Membership:
+def _membership(request: ApiRequest, slug: str, membership_id: int) -> Membership:
     agency = _agency(request, slug)
     return get_visible_or_404(request.auth, Membership, pk=membership_id, agency=agency)
 
@@ -155,7 +154,7 @@ def _membership(request: HttpRequest, slug: str, membership_id: int) -> Membersh
     summary="Change a member's role",
 )
 def membership_change(
-    request: HttpRequest, slug: str, membership_id: int, data: MembershipPatch
+    request: ApiRequest, slug: str, membership_id: int, data: MembershipPatch
 ) -> Any:
     """Change a member's role, position title or primary agency."""
     membership = _membership(request, slug, membership_id)
@@ -167,7 +166,7 @@ def membership_change(
 @router.delete(
     "/{slug}/memberships/{membership_id}", response=responses(None, 204), summary="Remove a member"
 )
-def membership_remove(request: HttpRequest, slug: str, membership_id: int) -> Any:
+def membership_remove(request: ApiRequest, slug: str, membership_id: int) -> Any:
     """Take a user out of the agency."""
     services.membership_remove(
         actor=request.auth, membership=_membership(request, slug, membership_id), now=now()
@@ -181,7 +180,7 @@ def membership_remove(request: HttpRequest, slug: str, membership_id: int) -> An
     auth=None,
     summary="List sectors",
 )
-def sector_list(request: HttpRequest) -> Any:
+def sector_list(request: ApiRequest) -> Any:
     """Development sectors."""
     return Sector.objects.all()
 
@@ -192,6 +191,6 @@ def sector_list(request: HttpRequest) -> Any:
     auth=None,
     summary="List government affairs",
 )
-def affair_list(request: HttpRequest) -> Any:
+def affair_list(request: ApiRequest) -> Any:
     """Government affairs (urusan pemerintahan, UU 23/2014)."""
     return Affair.objects.all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,12 +30,12 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["sector"].choices = [("", _("All sectors"))] + [
+        cast(forms.ChoiceField, self.fields["sector"]).choices = [("", _("All sectors"))] + [
             (s.slug, s.name) for s in Sector.objects.all()
-        ]  # type: ignore[attr-defined]
-        self.fields["affair"].choices = [("", _("All affairs"))] + [
+        ]
+        cast(forms.ChoiceField, self.fields["affair"]).choices = [("", _("All affairs"))] + [
             (a.code, f"{a.code} {a.name}") for a in Affair.objects.all()
-        ]  # type: ignore[attr-defined]
+        ]
 
 
 class AgencyForm(forms.Form):
@@ -68,10 +70,12 @@ class AgencyForm(forms.Form):
 
     def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["sectors"].choices = [(s.slug, s.name) for s in Sector.objects.all()]  # type: ignore[attr-defined]
-        self.fields["affairs"].choices = [
+        cast(forms.ChoiceField, self.fields["sectors"]).choices = [
+            (s.slug, s.name) for s in Sector.objects.all()
+        ]
+        cast(forms.ChoiceField, self.fields["affairs"]).choices = [
             (a.code, f"{a.code} {a.name}") for a in Affair.objects.all()
-        ]  # type: ignore[attr-defined]
+        ]
         if editing:
             self.fields["slug"].disabled = True
             self.fields["slug"].required = False

@@ -323,11 +323,11 @@ def reference_load(*, actor: Any, now: dt.datetime) -> dict[str, int]:
             "name_en": row.get("name_en", ""),
             "category": row["category"],
         }
-        obj, created = Affair.objects.get_or_create(code=row["code"], defaults=values)
-        if created or any(getattr(obj, k) != v for k, v in values.items()):
+        affair, created = Affair.objects.get_or_create(code=row["code"], defaults=values)
+        if created or any(getattr(affair, k) != v for k, v in values.items()):
             for k, v in values.items():
-                setattr(obj, k, v)
-            obj.save()
+                setattr(affair, k, v)
+            affair.save()
             changed["affairs"] += 1
     if any(changed.values()):
         audit_record(

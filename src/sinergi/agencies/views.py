@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.permissions import can, get_visible_or_404
-from sinergi.core.views import friendly_errors, paginate_request
+from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
 from . import services
 from .forms import AgencyForm, DirectoryFilterForm, MembershipForm
@@ -31,7 +31,7 @@ def _apply_errors(form: Any, exc: ValidationFailed) -> None:
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthedRequest) -> HttpResponse:
     """Searchable, filterable directory; htmx swaps in the results only."""
     form = DirectoryFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -45,16 +45,16 @@ def directory(request: HttpRequest) -> HttpResponse:
     context = {"form": form, **paginate_request(request, qs, per_page=30)}
     if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
         return render(request, "agencies/_results.html", context)
-    context["can_create"] = request.user.is_superuser or any(  # type: ignore[union-attr]
+    context["can_create"] = request.user.is_superuser or any(
         can(request.user, "agency.create", m.agency)
-        for m in request.user.memberships.select_related("agency")  # type: ignore[union-attr]
+        for m in request.user.memberships.select_related("agency")
     )
     return render(request, "agencies/directory.html", context)
 
 
 @login_required
 @friendly_errors
-def detail(request: HttpRequest, slug: str) -> HttpResponse:
+def detail(request: AuthedRequest, slug: str) -> HttpResponse:
     """An agency's page: mandate, affairs, people, sub-agencies."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     context = {
@@ -73,7 +73,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @friendly_errors
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedRequest) -> HttpResponse:
     """Register an agency under a parent (given by ?parent=slug)."""
     parent_slug = request.GET.get("parent") or request.POST.get("parent") or ""
     parent = get_visible_or_404(request.user, Agency, slug=parent_slug) if parent_slug else None
@@ -107,7 +107,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @friendly_errors
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
+def edit(request: AuthedRequest, slug: str) -> HttpResponse:
     """Edit an agency's profile."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     if not can(request.user, "agency.change", agency):
@@ -154,7 +154,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 @friendly_errors
-def set_active(request: HttpRequest, slug: str, active: bool) -> HttpResponse:
+def set_active(request: AuthedRequest, slug: str, active: bool) -> HttpResponse:
     """Deactivate or reactivate an agency."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     try:
@@ -171,7 +171,7 @@ def set_active(request: HttpRequest, slug: str, active: bool) -> HttpResponse:
 @login_required
 @require_POST
 @friendly_errors
-def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+def member_add(request: AuthedRequest, slug: str) -> HttpResponse:
     """Add a person to the agency."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     form = MembershipForm(request.POST)
@@ -206,7 +206,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 @friendly_errors
-def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_remove(request: AuthedRequest, slug: str, membership_id: int) -> HttpResponse:
     """Take a person out of the agency."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     membership = get_visible_or_404(request.user, Membership, pk=membership_id, agency=agency)

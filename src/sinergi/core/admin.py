@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from .models import AuditEntry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """A model admin that shows and never writes."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -15,6 +15,12 @@ from .models import AuditEntry
 from .permissions import ensure_can
 
 
+class ApiRequest(HttpRequest):
+    """A request that passed API authentication: ``auth`` is the user."""
+
+    auth: Any
+
+
 class ErrorOut(Schema):
     """Every API error: a stable machine code, a message in the user's language, and
     messages per field."""
@@ -193,7 +199,7 @@ audit_router = Router(tags=["audit"])
     summary="List audit entries",
 )
 @paginate(Pagination)
-def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
+def audit_list(request: ApiRequest, filters: Query[AuditFilters]) -> Any:
     """Audit entries of the caller's regions (platform admins: all), newest first."""
     return audit_entries(user=request.auth, filters=filters)
 
@@ -203,7 +209,7 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     response=responses(AuditEntryOut, errors=READ_ERRORS | {403: ErrorOut}),
     summary="Get one audit entry",
 )
-def audit_detail(request: HttpRequest, seq: int) -> Any:
+def audit_detail(request: ApiRequest, seq: int) -> Any:
     """One audit entry by sequence number."""
     ensure_can(request.auth, "audit.view", None)
     entry = AuditEntry.objects.visible_to(request.auth).filter(seq=seq).first()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from .exceptions import Forbidden, NotFound
@@ -92,7 +93,7 @@ def get_visible_or_404(user: Any, model: type[models.Model], **lookup: Any) -> A
     """Fetch one object through the model's ``visible_to`` or raise NotFound."""
     try:
         return model._default_manager.visible_to(user).get(**lookup)  # type: ignore[attr-defined]
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
 
 

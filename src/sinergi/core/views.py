@@ -23,6 +23,12 @@ from .exceptions import Forbidden, NotFound
 View = Callable[..., HttpResponse]
 
 
+class AuthedRequest(HttpRequest):
+    """A request of a signed-in user (views behind ``login_required``)."""
+
+    user: Any
+
+
 def friendly_errors(view: View) -> View:
     """Turn NotFound into a 404 and Forbidden into a 403 page in the user's language."""
 
@@ -55,9 +61,9 @@ def paginate_request(
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """The signed-in user's start page."""
-    memberships = request.user.memberships.select_related("agency").order_by(  # type: ignore[union-attr]
+    memberships = request.user.memberships.select_related("agency").order_by(
         "-is_primary", "agency__name"
     )
     return render(request, "core/home.html", {"memberships": memberships})
@@ -99,7 +105,7 @@ MODULES = {
 
 
 @login_required
-def module_pending(request: HttpRequest, module: str) -> HttpResponse:
+def module_pending(request: AuthedRequest, module: str) -> HttpResponse:
     """The place of a module that a later release fills."""
     title, description = MODULES[module]
     return render(
@@ -133,7 +139,7 @@ class AuditFilterForm(forms.Form):
 
 @login_required
 @friendly_errors
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthedRequest) -> HttpResponse:
     """The audit log for admins and leaders, with filters."""
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}

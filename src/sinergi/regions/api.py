@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from sinergi.core.api import READ_ERRORS, Pagination, responses
+from sinergi.core.api import READ_ERRORS, ApiRequest, Pagination, responses
 from sinergi.core.exceptions import NotFound
 
 from .choices import RegionLevel
@@ -39,7 +38,7 @@ class RegionFilters(Schema):
     "", response=responses(list[RegionOut], errors=READ_ERRORS), auth=None, summary="List regions"
 )
 @paginate(Pagination)
-def region_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
+def region_list(request: ApiRequest, filters: Query[RegionFilters]) -> Any:
     """Provinces, kabupaten/kota and kecamatan, by Kemendagri code."""
     return regions_search(
         user=request.user,
@@ -53,7 +52,7 @@ def region_list(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
 @router.get(
     "/{code}", response=responses(RegionOut, errors=READ_ERRORS), auth=None, summary="Get a region"
 )
-def region_detail(request: HttpRequest, code: str) -> Any:
+def region_detail(request: ApiRequest, code: str) -> Any:
     """One region by its Kemendagri code, e.g. ``61.03``."""
     region = (
         Region.objects.visible_to(request.user).select_related("parent").filter(code=code).first()

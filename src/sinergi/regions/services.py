@@ -50,9 +50,9 @@ def regions_load(*, actor: Any, rows: Iterable[dict[str, str]], now: dt.datetime
             problems.append(
                 _("level must be one of %(levels)s") % {"levels": ", ".join(sorted(levels))}
             )
-        parent = (r.get("parent_code") or "").strip()
-        if parent and parent not in codes and parent not in existing:
-            problems.append(_("parent %(code)s does not exist") % {"code": parent})
+        parent_ref = (r.get("parent_code") or "").strip()
+        if parent_ref and parent_ref not in codes and parent_ref not in existing:
+            problems.append(_("parent %(code)s does not exist") % {"code": parent_ref})
         try:
             zoneinfo.ZoneInfo((r.get("timezone") or "").strip())
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -66,13 +66,13 @@ def regions_load(*, actor: Any, rows: Iterable[dict[str, str]], now: dt.datetime
     # Parents first: codes sort so that "61" comes before "61.03" before "61.03.01".
     for r in sorted(rows, key=lambda r: [int(p) for p in r["code"].strip().split(".")]):
         code = r["code"].strip()
-        values = {
+        values: dict[str, str] = {
             "name": r["name"].strip(),
             "level": r["level"],
             "timezone": r["timezone"].strip(),
         }
         parent_code = (r.get("parent_code") or "").strip()
-        parent = existing.get(parent_code) if parent_code else None
+        parent: Region | None = existing.get(parent_code) if parent_code else None
         region = existing.get(code)
         if region is None:
             region = Region.objects.create(code=code, parent=parent, **values)
