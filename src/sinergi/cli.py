@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sinergi", description="Sinergi — whole-of-government coordination."
     )
+    parser.add_argument(
+        "--data-dir", dest="global_data_dir", help="data folder (default ./sinergi-data)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -340,7 +343,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sinergi`` command."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    if args.global_data_dir:
+        os.environ["SINERGI_DATA_DIR"] = str(Path(args.global_data_dir).resolve())
+    from django.db.utils import OperationalError, ProgrammingError
+
+    try:
+        return int(args.func(args) or 0)
+    except (OperationalError, ProgrammingError) as exc:
+        print(
+            f"sinergi {args.command}: the database is not ready ({exc}).\n"
+            "Run `sinergi manage migrate` (or `sinergi demo` for the demo) first.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,10 +4,12 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Field, Router, Schema
+from ninja import Path as PathParam
 from ninja.security import HttpBearer, SessionAuth
 
-from sinergi.core.api import ERRORS, READ_ERRORS, ApiRequest, responses
+from sinergi.core.api import ERRORS, MAX_ID, READ_ERRORS, ApiRequest, responses
 from sinergi.core.clock import now
 from sinergi.core.permissions import get_visible_or_404
 
@@ -21,7 +23,12 @@ class BearerAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return services.token_authenticate(token, now())
+        user = services.token_authenticate(token, now())
+        if user is not None:
+            # The language middleware ran before the token was read: answer in the
+            # token owner's language.
+            translation.activate(user.language)
+        return user
 
 
 class Session(SessionAuth):
@@ -131,7 +138,7 @@ def token_create(request: ApiRequest, data: TokenIn) -> Any:
 @router.delete(
     "/me/tokens/{token_id}", response=responses(None, 204, ERRORS), summary="Revoke an API token"
 )
-def token_revoke(request: ApiRequest, token_id: int) -> Any:
+def token_revoke(request: ApiRequest, token_id: int = PathParam(..., ge=1, le=MAX_ID)) -> Any:
     """Revoke one of the caller's tokens."""
     token = get_visible_or_404(request.auth, ApiToken, pk=token_id)
     services.token_revoke(actor=request.auth, token=token, now=now())

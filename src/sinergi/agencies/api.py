@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from ninja import Path as PathParam
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from sinergi.core.api import READ_ERRORS, ApiRequest, Pagination, responses
+from sinergi.core.api import MAX_ID, READ_ERRORS, ApiRequest, Pagination, responses
 from sinergi.core.clock import now
 from sinergi.core.permissions import get_visible_or_404
 
@@ -154,7 +155,10 @@ def _membership(request: ApiRequest, slug: str, membership_id: int) -> Membershi
     summary="Change a member's role",
 )
 def membership_change(
-    request: ApiRequest, slug: str, membership_id: int, data: MembershipPatch
+    request: ApiRequest,
+    slug: str,
+    data: MembershipPatch,
+    membership_id: int = PathParam(..., ge=1, le=MAX_ID),
 ) -> Any:
     """Change a member's role, position title or primary agency."""
     membership = _membership(request, slug, membership_id)
@@ -166,7 +170,9 @@ def membership_change(
 @router.delete(
     "/{slug}/memberships/{membership_id}", response=responses(None, 204), summary="Remove a member"
 )
-def membership_remove(request: ApiRequest, slug: str, membership_id: int) -> Any:
+def membership_remove(
+    request: ApiRequest, slug: str, membership_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Any:
     """Take a user out of the agency."""
     services.membership_remove(
         actor=request.auth, membership=_membership(request, slug, membership_id), now=now()

@@ -3,9 +3,11 @@
 import datetime as dt
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja import Path as PathParam
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -48,8 +50,17 @@ def responses(
     return {status: ok, **errors}
 
 
+MAX_ID = 2**53  # ids and offsets above this are refused before they reach the database
+
+
 class Pagination(LimitOffsetPagination):
     """``?limit=&offset=`` pagination answering ``{"items": [...], "count": n}``."""
+
+    class Input(Schema):
+        """Page window; bounded so that no value overflows a database integer."""
+
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 _PYDANTIC_MESSAGES = {
@@ -111,6 +122,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
             fields.setdefault(".".join(loc) or "__all__", []).append(_localized(err))
         return reply(request, 422, "validation_error", _("Some fields are not valid."), fields)
 
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        return reply(request, 422, "validation_error", _("A number is out of range."))
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The database refused a value the schema let through (e.g. beyond 64 bits).
+        return reply(request, 422, "validation_error", _("A value is out of range."))
+
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return reply(request, 401, "unauthenticated", _("Authentication is required."))
@@ -125,6 +145,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and "parse request body" in str(exc):
+            return reply(request, 400, "invalid_json", _("The body is not valid JSON."))
         code = {
             400: "bad_request",
             401: "unauthenticated",
@@ -209,7 +231,7 @@ def audit_list(request: ApiRequest, filters: Query[AuditFilters]) -> Any:
     response=responses(AuditEntryOut, errors=READ_ERRORS | {403: ErrorOut}),
     summary="Get one audit entry",
 )
-def audit_detail(request: ApiRequest, seq: int) -> Any:
+def audit_detail(request: ApiRequest, seq: int = PathParam(..., ge=1, le=MAX_ID)) -> Any:
     """One audit entry by sequence number."""
     ensure_can(request.auth, "audit.view", None)
     entry = AuditEntry.objects.visible_to(request.auth).filter(seq=seq).first()

@@ -93,7 +93,7 @@ def get_visible_or_404(user: Any, model: type[models.Model], **lookup: Any) -> A
     """Fetch one object through the model's ``visible_to`` or raise NotFound."""
     try:
         return model._default_manager.visible_to(user).get(**lookup)  # type: ignore[attr-defined]
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise NotFound() from exc
 
 
