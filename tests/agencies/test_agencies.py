@@ -233,3 +233,18 @@ def test_ui_member_add_with_unknown_user_reports_error(client_as: Any) -> None:
     assert not Membership.objects.filter(user__username="ghost").exists()
     messages = [str(m) for m in response.context["messages"]]
     assert messages, "the user is told why nothing happened"
+
+
+def test_an_agency_keeps_its_last_head(api_as: Any) -> None:
+    head = Membership.objects.get(user__username="kadinkes", agency__slug="dinkes-sanggau")
+    api = api_as("leader")
+    url = f"/api/v1/agencies/dinkes-sanggau/memberships/{head.pk}"
+    assert api.delete(url).status_code == 409
+    assert api.patch(url, {"role": "staff"}).status_code == 409
+    api.post("/api/v1/agencies/dinkes-sanggau/memberships", {"username": "rsud", "role": "head"})
+    assert api.patch(url, {"role": "staff"}).status_code == 200
+
+
+def test_directory_varies_on_htmx_headers(client_as: Any) -> None:
+    response = client_as("viewer").get("/instansi/?q=rsud")
+    assert "HX-Request" in response["Vary"]

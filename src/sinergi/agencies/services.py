@@ -242,6 +242,22 @@ def membership_add(
     return membership
 
 
+LEADING_ROLES = {MembershipRole.HEAD, MembershipRole.ADMIN}
+
+
+def _ensure_not_last_leading(membership: Membership, new_role: str | None) -> None:
+    """An agency keeps at least one head or administrator, so someone can manage it."""
+    if membership.role not in LEADING_ROLES or new_role in LEADING_ROLES:
+        return
+    others = Membership.objects.filter(
+        agency=membership.agency, role__in=LEADING_ROLES, user__is_active=True
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise Conflict(
+            _("This is the agency's last head or administrator; add another one first.")
+        )
+
+
 @transaction.atomic
 def membership_change(
     *,
@@ -264,6 +280,7 @@ def membership_change(
                     ]
                 }
             )
+        _ensure_not_last_leading(membership, role)
         membership.role = role
     if position_title is not None:
         membership.position_title = position_title
@@ -285,6 +302,7 @@ def membership_change(
 def membership_remove(*, actor: Any, membership: Membership, now: dt.datetime) -> None:
     """Take a user out of an agency."""
     ensure_can(actor, "membership.manage", membership.agency)
+    _ensure_not_last_leading(membership, None)
     before = snapshot(membership)
     audit_record(
         actor=actor,

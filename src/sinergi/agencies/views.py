@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, ValidationFailed
@@ -31,6 +32,7 @@ def _apply_errors(form: Any, exc: ValidationFailed) -> None:
 
 
 @login_required
+@vary_on_headers("HX-Request", "HX-Target")
 def directory(request: AuthedRequest) -> HttpResponse:
     """Searchable, filterable directory; htmx swaps in the results only."""
     form = DirectoryFilterForm(request.GET or None)
@@ -210,6 +212,10 @@ def member_remove(request: AuthedRequest, slug: str, membership_id: int) -> Http
     """Take a person out of the agency."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     membership = get_visible_or_404(request.user, Membership, pk=membership_id, agency=agency)
-    services.membership_remove(actor=request.user, membership=membership, now=now())
-    messages.success(request, _("The member was removed."))
+    try:
+        services.membership_remove(actor=request.user, membership=membership, now=now())
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The member was removed."))
     return redirect("agencies:detail", slug=agency.slug)

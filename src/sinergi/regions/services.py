@@ -63,29 +63,35 @@ def regions_load(*, actor: Any, rows: Iterable[dict[str, str]], now: dt.datetime
         raise ValidationFailed(_("The region list has errors; nothing was loaded."), fields=errors)
 
     created = updated = 0
-    # Parents first: codes sort so that "61" comes before "61.03" before "61.03.01".
-    for r in sorted(rows, key=lambda r: [int(p) for p in r["code"].strip().split(".")]):
-        code = r["code"].strip()
-        values: dict[str, str] = {
-            "name": r["name"].strip(),
-            "level": r["level"],
-            "timezone": r["timezone"].strip(),
-        }
-        parent_code = (r.get("parent_code") or "").strip()
-        parent: Region | None = existing.get(parent_code) if parent_code else None
-        region = existing.get(code)
-        if region is None:
-            region = Region.objects.create(code=code, parent=parent, **values)
-            existing[code] = region
-            created += 1
-        elif any(getattr(region, k) != v for k, v in values.items()) or region.parent_id != (
-            parent.pk if parent else None
-        ):
-            for k, v in values.items():
-                setattr(region, k, v)
-            region.parent = parent
-            region.save()
-            updated += 1
+    # Parents first: one bulk insert per depth ("61", then "61.03", then "61.03.01").
+    by_depth: dict[int, list[dict[str, str]]] = {}
+    for r in rows:
+        by_depth.setdefault(r["code"].strip().count("."), []).append(r)
+    for depth in sorted(by_depth):
+        fresh: list[Region] = []
+        for r in by_depth[depth]:
+            code = r["code"].strip()
+            values: dict[str, str] = {
+                "name": r["name"].strip(),
+                "level": r["level"],
+                "timezone": r["timezone"].strip(),
+            }
+            parent_code = (r.get("parent_code") or "").strip()
+            parent: Region | None = existing.get(parent_code) if parent_code else None
+            region = existing.get(code)
+            if region is None:
+                fresh.append(Region(code=code, parent=parent, **values))
+            elif any(getattr(region, k) != v for k, v in values.items()) or region.parent_id != (
+                parent.pk if parent else None
+            ):
+                for k, v in values.items():
+                    setattr(region, k, v)
+                region.parent = parent
+                region.save()
+                updated += 1
+        for region in Region.objects.bulk_create(fresh, batch_size=1000):
+            existing[region.code] = region
+        created += len(fresh)
     result = {"created": created, "updated": updated, "total": len(existing)}
     if created or updated:
         audit_record(
