@@ -52,6 +52,10 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
             "--workers",
             str(workers),
             "--no-ws",
+            # Django views block on the database: a few threads per worker keep memory and
+            # connection counts bounded; SINERGI_THREADS tunes it.
+            "--blocking-threads",
+            os.environ.get("SINERGI_THREADS", "8"),
             "sinergi.wsgi:application",
         ],
         env=env,
