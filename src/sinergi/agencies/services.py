@@ -253,9 +253,7 @@ def _ensure_not_last_leading(membership: Membership, new_role: str | None) -> No
         agency=membership.agency, role__in=LEADING_ROLES, user__is_active=True
     ).exclude(pk=membership.pk)
     if not others.exists():
-        raise Conflict(
-            _("This is the agency's last head or administrator; add another one first.")
-        )
+        raise Conflict(_("This is the agency's last head or administrator; add another one first."))
 
 
 @transaction.atomic

@@ -1,0 +1,288 @@
+"""Compiled loops of the engine: link index, topological order, forward and backward pass.
+
+Every function here is plain Python over NumPy arrays so that it runs (slowly) without
+Numba; with Numba it is compiled once and cached on disk next to this file. The kernels
+allocate nothing: callers pass every array in, which keeps memory visible to tracemalloc
+and lets a rerun reuse the index.
+
+Speed comes from memory order, not arithmetic. Tasks are renumbered once into
+topological order ("rank"), and links are stored grouped by the rank of their
+predecessor, so both passes read every per-task array front to back (or back to front)
+and only the successor's state is fetched at random: one 32-byte row per link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+# Link types as two bits: bit 0 set when the link acts from the predecessor's start
+# (SS, SF), bit 1 set when it acts on the successor's finish (FF, SF).
+FS = 0
+SS = 1
+FF = 2
+SF = 3
+FROM_START = 1
+TO_FINISH = 2
+#: A link's type and lag share one int32: lag << 2 | type.
+MAX_LAG = 1 << 28
+#: Sentinels far outside any schedule but safe from overflow when a lag is added.
+NEG = -(1 << 60)
+POS = 1 << 60
+
+#: Kinds of task in the passes: planned, in progress (start fixed), finished (both fixed).
+PLANNED = 0
+STARTED = 1
+FINISHED = 2
+
+# Columns of the per-task "request" rows the forward pass fills from predecessors.
+REQ_S, REQ_F, DRV_S, DRV_F = 0, 1, 2, 3
+# Columns of the per-task "view" rows the backward pass shows to predecessors.
+V_RS, V_EF, V_LRS, V_LF = 0, 1, 2, 3
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_njit: Any
+try:  # pragma: no branch - depends on the environment
+    from numba import njit as _njit
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    _njit = None
+    HAVE_NUMBA = False
+
+
+def _jit(fn: _F) -> _F:
+    """Compile with Numba (cached on disk) when it is importable, else run as Python."""
+    if _njit is None:  # pragma: no cover
+        return fn
+    return cast(_F, _njit(cache=True, nogil=True, boundscheck=False)(fn))
+
+
+I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
+I8 = NDArray[np.int8]
+
+
+@_jit
+def index_links(
+    n: int,
+    src: I64,
+    dst: I64,
+    typ: I8,
+    lag: I64,
+    ptr: I64,
+    indeg: I64,
+    fill: I64,
+    adj: I32,
+    adj_tl: I32,
+) -> None:
+    """Group links by predecessor (CSR ``ptr``: successor in ``adj``, lag and type in
+    ``adj_tl``), keeping input order within a group, and count predecessors."""
+    m = src.shape[0]
+    for i in range(n + 1):
+        ptr[i] = 0
+    for i in range(n):
+        indeg[i] = 0
+    for e in range(m):
+        ptr[src[e] + 1] += 1
+        indeg[dst[e]] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+        fill[i] = ptr[i]
+    for e in range(m):
+        s = src[e]
+        q = fill[s]
+        fill[s] = q + 1
+        adj[q] = dst[e]
+        adj_tl[q] = (lag[e] << 2) | typ[e]
+
+
+@_jit
+def toposort(n: int, ptr: I64, adj: I32, indeg: I64, order: I64) -> int:
+    """Write a topological order (Kahn) into ``order``; return how many tasks it holds.
+
+    Fewer than ``n`` means a cycle; ``indeg`` is then positive exactly on the tasks that
+    are in a cycle or behind one.
+    """
+    tail = 0
+    for i in range(n):
+        if indeg[i] == 0:
+            order[tail] = i
+            tail += 1
+    head = 0
+    while head < tail:
+        i = order[head]
+        head += 1
+        for q in range(ptr[i], ptr[i + 1]):
+            j = adj[q]
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                order[tail] = j
+                tail += 1
+    return tail
+
+
+@_jit
+def rank_links(
+    ptr: I64,
+    adj: I32,
+    adj_tl: I32,
+    order: I64,
+    rank: I64,
+    r_ptr: I64,
+    r_dst: I32,
+    r_tl: I32,
+) -> None:
+    """Renumber tasks by rank and copy the link groups into rank order."""
+    n = order.shape[0]
+    r_ptr[0] = 0
+    for p in range(n):
+        i = order[p]
+        rank[i] = p
+        r_ptr[p + 1] = r_ptr[p] + ptr[i + 1] - ptr[i]
+    q = 0
+    for p in range(n):
+        i = order[p]
+        for x in range(ptr[i], ptr[i + 1]):
+            r_dst[q] = rank[adj[x]]
+            r_tl[q] = adj_tl[x]
+            q += 1
+
+
+@_jit
+def forward(
+    r_ptr: I64,
+    r_dst: I32,
+    r_tl: I32,
+    dur: I64,
+    floor: I64,
+    kind: I8,
+    fix_s: I64,
+    fix_f: I64,
+    req: I64,
+    es: I64,
+    rs: I64,
+    ef: I64,
+) -> int:
+    """Forward pass in rank order: early start, resume and finish; return the project finish.
+
+    ``req[p]`` collects the latest start and finish that links demand of task ``p`` and
+    the link positions that demanded them first, so the driving path can be traced
+    afterwards without another pass.
+    """
+    n = dur.shape[0]
+    for p in range(n):
+        req[p, REQ_S] = NEG
+        req[p, REQ_F] = NEG
+        req[p, DRV_S] = -1
+        req[p, DRV_F] = -1
+    finish = 0 if n == 0 else NEG
+    for p in range(n):
+        k = kind[p]
+        d = dur[p]
+        if k == FINISHED:
+            s = fix_s[p]
+            r = s
+            f = fix_f[p]
+        else:
+            r = floor[p]
+            if req[p, REQ_S] > r:
+                r = req[p, REQ_S]
+            if req[p, REQ_F] - d > r:
+                r = req[p, REQ_F] - d
+            f = r + d
+            s = fix_s[p] if k == STARTED else r
+        es[p] = s
+        rs[p] = r
+        ef[p] = f
+        if f > finish:
+            finish = f
+        for q in range(r_ptr[p], r_ptr[p + 1]):
+            tl = r_tl[q]
+            j = r_dst[q]
+            v = (s if tl & FROM_START else f) + (tl >> 2)
+            if tl & TO_FINISH:
+                if v > req[j, REQ_F]:
+                    req[j, REQ_F] = v
+                    req[j, DRV_F] = q
+            elif v > req[j, REQ_S]:
+                req[j, REQ_S] = v
+                req[j, DRV_S] = q
+    return finish
+
+
+@_jit
+def backward(
+    r_ptr: I64,
+    r_dst: I32,
+    r_tl: I32,
+    dur: I64,
+    kind: I8,
+    deadline: I64,
+    es: I64,
+    rs: I64,
+    ef: I64,
+    finish: int,
+    view: I64,
+    lf: I64,
+    tf: I64,
+    ff: I64,
+) -> None:
+    """Backward pass in reverse rank order: late finish, total and free float.
+
+    Every task must finish by the project finish and by its deadline. A finished task
+    neither constrains its predecessors nor has float (its view row is all POS, so links
+    into it never bind); a started task's start is history, so links that act from its
+    start no longer bind it.
+    """
+    n = dur.shape[0]
+    for p in range(n - 1, -1, -1):
+        k = kind[p]
+        if k == FINISHED:
+            lf[p] = ef[p]
+            tf[p] = 0
+            ff[p] = 0
+            view[p, V_RS] = POS
+            view[p, V_EF] = POS
+            view[p, V_LRS] = POS
+            view[p, V_LF] = POS
+            continue
+        d = dur[p]
+        s = es[p]
+        f = ef[p]
+        late_f = finish
+        if deadline[p] < late_f:
+            late_f = deadline[p]
+        late_s = POS
+        free = finish - f
+        for q in range(r_ptr[p], r_ptr[p + 1]):
+            tl = r_tl[q]
+            j = r_dst[q]
+            lag = tl >> 2
+            v = (s if tl & FROM_START else f) + lag
+            if tl & TO_FINISH:
+                target = view[j, V_LF] - lag
+                slack = view[j, V_EF] - v
+            else:
+                target = view[j, V_LRS] - lag
+                slack = view[j, V_RS] - v
+            if tl & FROM_START:
+                if target < late_s:
+                    late_s = target
+            elif target < late_f:
+                late_f = target
+            if slack < free:
+                free = slack
+        if k == PLANNED and late_s + d < late_f:
+            late_f = late_s + d
+        lf[p] = late_f
+        tf[p] = late_f - f
+        ff[p] = free
+        view[p, V_RS] = rs[p]
+        view[p, V_EF] = f
+        view[p, V_LRS] = late_f - d
+        view[p, V_LF] = late_f

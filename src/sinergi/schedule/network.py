@@ -1,0 +1,478 @@
+"""Networks of tasks with string ids, scheduled on a calendar from a data date."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import engine
+from .calendar import Calendar
+from .engine import (
+    FINISHED,
+    FROM_START,
+    LINK_TYPES,
+    NO_DEADLINE,
+    STARTED,
+    TO_FINISH,
+    ArrayResult,
+    Structure,
+)
+from .errors import ScheduleError
+from .model import Link, Task
+
+End = Literal["S", "R", "F"]
+Status = Literal["not_started", "in_progress", "finished"]
+_STATUS: tuple[Status, ...] = ("not_started", "in_progress", "finished")
+
+
+class Network:
+    """Tasks and links checked once and indexed into arrays that every run reuses."""
+
+    def __init__(
+        self, tasks: Iterable[Task], links: Iterable[Link], *, _structure: Structure | None = None
+    ) -> None:
+        self.tasks: tuple[Task, ...] = tuple(tasks)
+        self.links: tuple[Link, ...] = tuple(links)
+        self.index: dict[str, int] = {}
+        dup: list[str] = []
+        for i, t in enumerate(self.tasks):
+            if not isinstance(t.id, str) or not t.id:
+                raise ScheduleError("invalid_id", f"task {i} has no id (ids are non-empty strings)")
+            if t.id in self.index:
+                dup.append(t.id)
+            self.index[t.id] = i
+        if dup:
+            raise ScheduleError("duplicate_id", "duplicate task ids: " + ", ".join(dup), dup)
+        bad = [
+            t.id
+            for t in self.tasks
+            if isinstance(t.duration, bool) or not isinstance(t.duration, int) or t.duration < 0
+        ]
+        if bad:
+            raise ScheduleError(
+                "negative_duration",
+                "durations must be whole working days >= 0; refused for: " + ", ".join(bad),
+                bad,
+            )
+        unknown = sorted(
+            {x for ln in self.links for x in (ln.pred, ln.succ) if x not in self.index}
+        )
+        if unknown:
+            raise ScheduleError(
+                "unknown_id", "links refer to unknown tasks: " + ", ".join(unknown), unknown
+            )
+        for ln in self.links:
+            if ln.type not in LINK_TYPES:
+                raise ScheduleError(
+                    "invalid_link_type",
+                    f"link {ln.pred} -> {ln.succ} has type {ln.type!r}; use FS, SS, FF or SF",
+                    [ln.pred, ln.succ],
+                )
+            if isinstance(ln.lag, bool) or not isinstance(ln.lag, int):
+                raise ScheduleError(
+                    "invalid_lag",
+                    f"link {ln.pred} -> {ln.succ} has lag {ln.lag!r}; use whole working days",
+                    [ln.pred, ln.succ],
+                )
+        m = len(self.links)
+        self.link_src = np.fromiter((self.index[ln.pred] for ln in self.links), np.int64, m)
+        self.link_dst = np.fromiter((self.index[ln.succ] for ln in self.links), np.int64, m)
+        self.link_type = np.fromiter((LINK_TYPES.index(ln.type) for ln in self.links), np.int8, m)
+        self.link_lag = np.fromiter((ln.lag for ln in self.links), np.int64, m)
+        self.durations = np.fromiter((t.duration for t in self.tasks), np.int64, len(self.tasks))
+        if _structure is None:
+            try:
+                _structure = engine.compile_structure(
+                    len(self.tasks), self.link_src, self.link_dst, self.link_type, self.link_lag
+                )
+            except ScheduleError as exc:
+                if exc.code != "cycle":
+                    raise
+                ids = [self.tasks[int(i)].id for i in exc.ids]
+                raise ScheduleError(
+                    "cycle", "the links form a cycle: " + " -> ".join([*ids, ids[0]]), ids
+                ) from None
+        self.structure = _structure
+
+    def replace_tasks(self, tasks: Iterable[Task]) -> Network:
+        """Return a network with other task data on the same links, reusing the index.
+
+        The tasks must have the same ids in the same order; otherwise the network is
+        indexed afresh.
+        """
+        tasks = tuple(tasks)
+        same = len(tasks) == len(self.tasks) and all(
+            a.id == b.id for a, b in zip(tasks, self.tasks, strict=True)
+        )
+        return Network(tasks, self.links, _structure=self.structure if same else None)
+
+    @functools.cached_property
+    def preds(self) -> dict[int, list[int]]:
+        """Return, per task index, the indices of the links that end at it."""
+        out: dict[int, list[int]] = {}
+        for e, d in enumerate(self.link_dst.tolist()):
+            out.setdefault(d, []).append(e)
+        return out
+
+    def schedule(self, calendar: Calendar, data_date: date) -> Schedule:
+        """Forecast the network from its progress at ``data_date`` (plain CPM if none).
+
+        Finished tasks keep their actual dates; the remaining work of started tasks runs
+        from the data date; tasks not started cannot start before it; successors follow
+        their predecessors' forecast (retained logic).
+        """
+        n = len(self.tasks)
+        dur = self.durations.copy()
+        floor = np.zeros(n, dtype=np.int64)
+        deadline = np.full(n, NO_DEADLINE, dtype=np.int64)
+        kind = np.zeros(n, dtype=np.int8)
+        fix_s = np.zeros(n, dtype=np.int64)
+        fix_f = np.zeros(n, dtype=np.int64)
+
+        def off(day: date) -> int:
+            return calendar.offset(data_date, day)
+
+        for i, t in enumerate(self.tasks):
+            _check_progress(t, data_date)
+            if t.deadline is not None:
+                deadline[i] = off(t.deadline + timedelta(days=1))
+            if t.actual_finish is not None:
+                kind[i] = FINISHED
+                fix_f[i] = off(t.actual_finish + timedelta(days=1))
+                if t.actual_start is not None:
+                    fix_s[i] = off(t.actual_start)
+                else:
+                    fix_s[i] = fix_f[i] - t.duration
+                dur[i] = fix_f[i] - fix_s[i]
+            elif t.actual_start is not None:
+                kind[i] = STARTED
+                fix_s[i] = off(t.actual_start)
+                dur[i] = _remaining(t, elapsed=-int(fix_s[i]))
+            else:
+                if t.remaining_duration is not None:
+                    dur[i] = t.remaining_duration
+                if t.earliest_start is not None:
+                    floor[i] = max(0, off(t.earliest_start))
+        result = engine.run(
+            self.structure,
+            dur,
+            floor=floor,
+            deadline=deadline,
+            kind=kind,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+        return Schedule(self, calendar, data_date, result, dur, floor, kind)
+
+
+def _check_progress(t: Task, data_date: date) -> None:
+    def bad(rule: str) -> ScheduleError:
+        return ScheduleError("invalid_progress", f"task {t.id}: {rule}", [t.id])
+
+    for name, value in (("actual_start", t.actual_start), ("actual_finish", t.actual_finish)):
+        if value is not None and value > data_date:
+            raise bad(f"{name} {value} is after the data date {data_date}")
+    if t.actual_start and t.actual_finish and t.actual_finish < t.actual_start:
+        raise bad("actual_finish is before actual_start")
+    if t.percent_complete is not None and not 0 <= t.percent_complete <= 100:
+        raise bad("percent_complete must be between 0 and 100")
+    if t.remaining_duration is not None and (
+        isinstance(t.remaining_duration, bool)
+        or not isinstance(t.remaining_duration, int)
+        or t.remaining_duration < 0
+    ):
+        raise bad("remaining_duration must be whole working days >= 0")
+    if not t.started and t.percent_complete:
+        raise bad("percent_complete above 0 needs an actual_start")
+
+
+def _remaining(t: Task, elapsed: int) -> int:
+    # Remaining work of a started task: what was reported, else what the percentage
+    # implies (rounded up: work left is never less than reported), else the plan minus
+    # the working days already spent, keeping at least one day since it is not finished.
+    if t.remaining_duration is not None:
+        return t.remaining_duration
+    if t.percent_complete is not None:
+        return math.ceil(t.duration * (100 - t.percent_complete) / 100 - 1e-9)
+    return max(t.duration - elapsed, 1)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """Dates and float of one task: offsets in working days from the data date, and dates."""
+
+    id: str
+    agency: str
+    status: Status
+    es: int
+    ef: int
+    ls: int
+    lf: int
+    total_float: int
+    free_float: int
+    critical: bool
+    start: date
+    finish: date
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON form used by the CLI."""
+        return {
+            "es": self.es,
+            "ef": self.ef,
+            "ls": self.ls,
+            "lf": self.lf,
+            "total_float": self.total_float,
+            "free_float": self.free_float,
+            "critical": self.critical,
+            "start": self.start.isoformat(),
+            "finish": self.finish.isoformat(),
+            "agency": self.agency,
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True)
+class ChainPoint:
+    """One point of a driving path: a task's start (S), resume (R) or finish (F).
+
+    ``link`` is the index (in ``Network.links``) of the link that drives this point from
+    the previous one, or None when the previous point is on the same task or there is none.
+    """
+
+    task: int
+    end: End
+    link: int | None = None
+
+
+class Schedule:
+    """The result of scheduling a network: offsets, float, dates and driving paths."""
+
+    def __init__(
+        self,
+        network: Network,
+        calendar: Calendar,
+        data_date: date,
+        result: ArrayResult,
+        durations: NDArray[np.int64],
+        floor: NDArray[np.int64],
+        kind: NDArray[np.int8],
+    ) -> None:
+        self.network = network
+        self.calendar = calendar
+        self.data_date = data_date
+        self.result = result
+        self.durations = durations
+        self.floor = floor
+        self.kind = kind
+
+    # -- whole project -------------------------------------------------------------
+
+    @property
+    def finish_offset(self) -> int:
+        """Return the project finish as a working-day offset from the data date."""
+        return self.result.finish
+
+    @functools.cached_property
+    def _dates(self) -> tuple[list[date], list[date]]:
+        r = self.result
+        # A finish at offset f is the close of working day f - 1. A milestone is shown on
+        # the day the work before it closes, or on the data date when it is at offset 0.
+        last = np.where(r.ef > r.es, r.ef - 1, np.where(r.es > 0, r.es - 1, r.es))
+        first = np.where(r.ef > r.es, r.es, last)
+        starts = self.calendar.dates_at(self.data_date, first).astype(date).tolist()
+        fin: list[date] = self.calendar.dates_at(self.data_date, last).astype(date).tolist()
+        for i, t in enumerate(self.network.tasks):
+            if t.actual_start is not None:
+                starts[i] = t.actual_start
+            if t.actual_finish is not None:
+                fin[i] = t.actual_finish
+                if t.actual_start is None:
+                    starts[i] = min(starts[i], t.actual_finish)
+        return starts, fin
+
+    @property
+    def finish_date(self) -> date:
+        """Return the project finish date: the latest finish date of any task."""
+        _, fin = self._dates
+        return max(fin, default=self.calendar.date_at(self.data_date, 0))
+
+    def absolute(self, origin: date) -> int:
+        """Return the offset of this schedule's data date from another origin date."""
+        return self.calendar.offset(origin, self.data_date)
+
+    # -- tasks -----------------------------------------------------------------------
+
+    def task(self, task_id: str) -> TaskResult:
+        """Return the result of one task by id."""
+        try:
+            i = self.network.index[task_id]
+        except KeyError:
+            raise ScheduleError("unknown_id", f"no task {task_id!r}", [task_id]) from None
+        return self._task(i)
+
+    def _task(self, i: int) -> TaskResult:
+        r = self.result
+        starts, fin = self._dates
+        t = self.network.tasks[i]
+        tf = int(r.total_float[i])
+        k = int(self.kind[i])
+        return TaskResult(
+            id=t.id,
+            agency=t.agency,
+            status=_STATUS[k],
+            es=int(r.es[i]),
+            ef=int(r.ef[i]),
+            ls=int(r.es[i]) + tf,
+            lf=int(r.lf[i]),
+            total_float=tf,
+            free_float=int(r.free_float[i]),
+            critical=k != FINISHED and tf <= 0,
+            start=starts[i],
+            finish=fin[i],
+        )
+
+    @functools.cached_property
+    def tasks(self) -> dict[str, TaskResult]:
+        """Return the result of every task, by id, in input order."""
+        return {t.id: self._task(i) for i, t in enumerate(self.network.tasks)}
+
+    def near_critical(self, threshold: int) -> list[str]:
+        """Return the ids of unfinished tasks whose total float is at most ``threshold``."""
+        mask = (self.result.total_float <= threshold) & (self.kind != FINISHED)
+        return [self.network.tasks[i].id for i in np.flatnonzero(mask).tolist()]
+
+    # -- paths -----------------------------------------------------------------------
+
+    def finish_task(self) -> int | None:
+        """Return the index of the task whose finish is the project finish (first if tied)."""
+        if not self.network.tasks:
+            return None
+        # Among tasks finishing last, the latest in topological order ends the path, so a
+        # closing milestone is on it.
+        order = self.network.structure.order
+        ef = self.result.ef[order]
+        return int(order[len(order) - 1 - int(np.argmax(ef[::-1]))])
+
+    def point_value(self, p: ChainPoint) -> int:
+        """Return the offset of a chain point in this schedule."""
+        r = self.result
+        arr = r.es if p.end == "S" else r.rs if p.end == "R" else r.ef
+        return int(arr[p.task])
+
+    def driver(self, p: ChainPoint) -> ChainPoint | None:
+        """Return the point that drives ``p`` (None when a floor or an actual date does).
+
+        Ties prefer a start link, then a finish link, then the data date or constraint.
+        """
+        i = p.task
+        k = int(self.kind[i])
+        if k == FINISHED or (p.end == "S" and k == STARTED):
+            return None
+        r = self.result
+        rs = int(r.rs[i])
+        d = int(self.durations[i])
+        sreq, freq, link_s, link_f = r.drivers(i)
+        start_link = link_s >= 0 and sreq == rs
+        finish_link = link_f >= 0 and freq - d == rs
+        if p.end == "F":
+            if finish_link and not start_link:
+                return self._link_point(link_f)
+            return ChainPoint(i, "R")
+        if start_link:
+            return self._link_point(link_s)
+        if finish_link:
+            return ChainPoint(i, "F")
+        return None
+
+    def _link_point(self, e: int) -> ChainPoint:
+        t = int(self.network.link_type[e])
+        pred = int(self.network.link_src[e])
+        return ChainPoint(pred, "S" if t & FROM_START else "F", e)
+
+    def driving_chain(self, end: ChainPoint | None = None) -> list[ChainPoint]:
+        """Return the driving path into ``end`` (default: the project finish), first to last.
+
+        Each point's ``link`` is the link from the previous point that drives it; a point
+        with no link follows the previous point on the same task.
+        """
+        if end is None:
+            f = self.finish_task()
+            if f is None:
+                return []
+            end = ChainPoint(f, "F")
+        rev = [end]
+        while True:
+            prev = self.driver(rev[-1])
+            if prev is None:
+                break
+            rev[-1] = ChainPoint(rev[-1].task, rev[-1].end, prev.link)
+            rev.append(ChainPoint(prev.task, prev.end))
+        rev.reverse()
+        return rev
+
+    @functools.cached_property
+    def critical_path(self) -> list[str]:
+        """Return the ids of unfinished tasks on the driving path to the project finish."""
+        out: list[str] = []
+        for p in self.driving_chain():
+            t = self.network.tasks[p.task]
+            if self.kind[p.task] != FINISHED and (not out or out[-1] != t.id):
+                out.append(t.id)
+        return out
+
+    def critical_paths(self, limit: int = 20) -> list[list[str]]:
+        """Return up to ``limit`` chains of critical tasks joined by driving links."""
+        r = self.result
+        net = self.network
+        crit = (r.total_float <= 0) & (self.kind != FINISHED)
+        src, dst, typ, lag = net.link_src, net.link_dst, net.link_type, net.link_lag
+        from_val = np.where(typ & FROM_START, r.es[src], r.ef[src]) + lag
+        to_val = np.where(typ & TO_FINISH, r.ef[dst], r.rs[dst])
+        tight = (to_val == from_val) & crit[src] & crit[dst]
+        nxt: dict[int, list[int]] = {}
+        has_pred = np.zeros(len(net.tasks), dtype=bool)
+        for s, d in zip(src[tight].tolist(), dst[tight].tolist(), strict=True):
+            if d not in nxt.get(s, []):
+                nxt.setdefault(s, []).append(d)
+            has_pred[d] = True
+        heads = [i for i in np.flatnonzero(crit).tolist() if not has_pred[i]]
+        heads.sort(key=lambda i: (int(r.es[i]), i))
+        paths: list[list[str]] = []
+        stack: list[list[int]] = [[h] for h in reversed(heads)]
+        while stack and len(paths) < limit:
+            path = stack.pop()
+            succ = nxt.get(path[-1], [])
+            if not succ:
+                paths.append([net.tasks[i].id for i in path])
+            for s in reversed(succ):
+                stack.append([*path, s])
+        return paths
+
+    # -- output ------------------------------------------------------------------------
+
+    def as_dict(self, near_critical: int | None = None) -> dict[str, object]:
+        """Return the JSON document the CLI prints."""
+        doc: dict[str, object] = {
+            "data_date": self.data_date.isoformat(),
+            "finish_offset": self.finish_offset,
+            "finish_date": self.finish_date.isoformat(),
+            "critical_path": self.critical_path,
+        }
+        if near_critical is not None:
+            doc["near_critical"] = self.near_critical(near_critical)
+        doc["tasks"] = {k: v.as_dict() for k, v in self.tasks.items()}
+        return doc
+
+
+def schedule(
+    tasks: Sequence[Task], links: Sequence[Link], calendar: Calendar, data_date: date
+) -> Schedule:
+    """Schedule tasks and links on a calendar from a data date (the one-call entry point)."""
+    return Network(tasks, links).schedule(calendar, data_date)
