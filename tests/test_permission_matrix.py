@@ -8,43 +8,14 @@ when a URL pattern or an API operation has no row here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-ROLES = ("admin", "leader", "head", "staff", "other_staff", "viewer", "anonymous")
-
-
-def expect(default: int, anonymous: int | None = None, **by_role: int) -> dict[str, int]:
-    """Expected status per role: ``default`` unless named."""
-    table = dict.fromkeys(ROLES, default)
-    table.update(by_role)
-    if anonymous is not None:
-        table["anonymous"] = anonymous
-    return table
-
-
-SIGNED_IN = expect(200, anonymous=302)
-
-
-def managers(ok: int, denied: int, anonymous: int) -> dict[str, int]:
-    """``ok`` for admin, leader and the owning agency's head; ``denied`` for the rest."""
-    return expect(denied, anonymous=anonymous, admin=ok, leader=ok, head=ok)
-
-
-@dataclass
-class Case:
-    """One route with how to call it and what each role gets."""
-
-    route: str  # URL name, or "METHOD /api/v1/path/template" for API operations
-    method: str
-    url: str  # may hold {membership}, {token}, {seq} filled per test
-    expected: dict[str, int]
-    data: dict[str, Any] | None = None
-    fmt: dict[str, str] = field(default_factory=dict)
-
+from tests.matrix import API_READ, PUBLIC, ROLES, SIGNED_IN, Case, expect, managers
 
 UI = [
     Case("core:home", "get", "/", SIGNED_IN),
@@ -99,9 +70,6 @@ UI = [
         managers(302, 403, 302),
     ),
 ]
-
-API_READ = expect(200, anonymous=401)
-PUBLIC = expect(200)
 
 API = [
     Case("get /api/v1/me", "get", "/api/v1/me", API_READ),
@@ -204,6 +172,21 @@ DOCS = [
 ]
 
 
+def _app_cases() -> tuple[list[Case], list[Case]]:
+    ui: list[Case] = []
+    api: list[Case] = []
+    for path in sorted(Path(__file__).parent.glob("*/permission_cases.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.permission_cases")
+        ui += getattr(module, "UI_CASES", [])
+        api += getattr(module, "API_CASES", [])
+    return ui, api
+
+
+_APP_UI, _APP_API = _app_cases()
+UI += _APP_UI
+API += _APP_API
+
+
 def _placeholders(now: Any) -> dict[str, str]:
     from sinergi.accounts.models import User
     from sinergi.accounts.services import token_create
@@ -231,7 +214,7 @@ def _call(client: Any, case: Case, url: str) -> Any:
 @pytest.mark.parametrize("case", UI + DOCS, ids=lambda c: f"{c.method} {c.route}")
 @pytest.mark.parametrize("role", ROLES)
 def test_ui_route(case: Case, role: str, client_as: Any, now: Any) -> None:
-    url = case.url.format(**_placeholders(now))
+    url = case.url.format(**(case.setup or _placeholders)(now))
     client = client_as(None if role == "anonymous" else role)
     response = _call(client, case, url)
     assert response.status_code == case.expected[role], (
@@ -242,7 +225,7 @@ def test_ui_route(case: Case, role: str, client_as: Any, now: Any) -> None:
 @pytest.mark.parametrize("case", API, ids=lambda c: c.route)
 @pytest.mark.parametrize("role", ROLES)
 def test_api_operation(case: Case, role: str, api_as: Any, now: Any) -> None:
-    url = case.url.format(**_placeholders(now))
+    url = case.url.format(**(case.setup or _placeholders)(now))
     client = api_as(None if role == "anonymous" else role)
     response = client.request(case.method, url, case.data)
     assert response.status_code == case.expected[role], (

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from sinergi.accounts.models import User
@@ -17,6 +19,7 @@ from sinergi.agencies.services import agency_create, membership_add, reference_l
 from sinergi.core.permissions import SYSTEM
 from sinergi.regions.services import reference_rows, regions_load
 
+CORE_APPS = {"core", "regions", "agencies", "accounts"}
 DEMO_PASSWORD = "sanggau-demo-2026"  # noqa: S105 - printed for the demo, never used in production
 
 
@@ -125,9 +128,9 @@ def demo_agencies() -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def load_demo(*, now: dt.datetime, password: str = DEMO_PASSWORD) -> dict[str, int]:
+def load_demo(*, now: dt.datetime, password: str = DEMO_PASSWORD) -> dict[str, Any]:
     """Load regions, reference lists, Sanggau agencies and demo users; safe to run again."""
-    counts = {"regions": 0, "agencies": 0, "users": 0, "memberships": 0}
+    counts: dict[str, Any] = {"regions": 0, "agencies": 0, "users": 0, "memberships": 0}
     counts["regions"] = regions_load(actor=SYSTEM, rows=reference_rows(), now=now)["created"]
     reference_load(actor=SYSTEM, now=now)
     existing = set(Agency.objects.values_list("slug", flat=True))
@@ -190,4 +193,15 @@ def load_demo(*, now: dt.datetime, password: str = DEMO_PASSWORD) -> dict[str, i
                     actor=SYSTEM, agency=agency, user=user, role=role, position_title=title, now=now
                 )
                 counts["memberships"] += 1
+    # Each domain app may ship ``<app>/demo.py`` with ``load_demo(now=...)``; they run in
+    # INSTALLED_APPS order, so programs exist before the requests that refer to them.
+    for config in apps.get_app_configs():
+        if config.name.startswith("sinergi.") and config.label not in CORE_APPS:
+            try:
+                module = importlib.import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            counts[config.label] = module.load_demo(now=now)
     return counts
