@@ -182,7 +182,7 @@ def test_cli_verify_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # PostgreSQL cannot store NUL in text or JSON; the request guard refuses it at the edge.
-TEXT = st.characters(blacklist_characters="\x00")
+TEXT = st.characters(codec="utf-8", exclude_characters="\x00")
 
 
 @settings(

@@ -80,6 +80,7 @@ _PYDANTIC_MESSAGES = {
     "greater_than_equal": "The value is too small.",
     "less_than_equal": "The value is too large.",
     "string_type": "Enter text.",
+    "string_unicode": "Enter valid text.",
     "list_type": "Enter a list.",
     "dict_type": "Enter an object.",
     "model_attributes_type": "Enter an object.",
