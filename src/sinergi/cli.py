@@ -107,6 +107,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("SINERGI_STATIC_MANIFEST", "1")
     _setup(os.environ.get("SINERGI_MODE", "production"))
     _manage("migrate", "--no-input", "-v", "0")
+    from sinergi.agencies.services import reference_load
+    from sinergi.core.clock import now
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.regions.services import reference_rows, regions_load
+
+    # Reference facts (Kemendagri regions, sectors, government affairs): idempotent.
+    regions_load(actor=SYSTEM, rows=reference_rows(), now=now())
+    reference_load(actor=SYSTEM, now=now())
     _manage("collectstatic", "--no-input", "-v", "0")
     return _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
 
@@ -190,6 +198,11 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from sinergi.core.exceptions import SinergiError
     from sinergi.core.permissions import SYSTEM
 
+    if not args.password and not args.email:
+        print(
+            "sinergi user add: give --password, or --email so the user can set one", file=sys.stderr
+        )
+        return 2
     try:
         with transaction.atomic():
             agency = Agency.objects.filter(slug=args.agency).first() if args.agency else None
@@ -220,7 +233,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         return 2
     print(f"User {user.username} created" + (f" as {args.role} of {agency.slug}" if agency else ""))
     if not args.password:
-        print("No password set: the user signs in after a password reset by email.")
+        print("No password given: the user sets one with 'Lupa kata sandi' (reset by email).")
     return 0
 
 
@@ -346,7 +359,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sinergi`` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[0] == "--data-dir":
+        os.environ["SINERGI_DATA_DIR"] = str(Path(argv[1]).resolve())
+        argv = argv[2:]
+    # These two hand every argument, --help included, to the tool behind them.
+    if argv and argv[0] in {"manage", "schedule"}:
+        argv = [argv[0], "--", *argv[1:]]
     args = build_parser().parse_args(argv)
+    if getattr(args, "rest", None) and args.rest[0] == "--":
+        args.rest = args.rest[1:]
     if args.global_data_dir:
         os.environ["SINERGI_DATA_DIR"] = str(Path(args.global_data_dir).resolve())
     from django.db.utils import OperationalError, ProgrammingError

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sinergi.core.middleware.RejectNulMiddleware",
+    "sinergi.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,6 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling: this many failures within the window locks the account for the lockout.
 SINERGI_LOGIN_MAX_FAILURES = int(os.environ.get("SINERGI_LOGIN_MAX_FAILURES", "5"))
 SINERGI_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SINERGI_LOGIN_LOCKOUT_MINUTES", "15"))
+# How many reverse proxies (nginx) stand in front and append to X-Forwarded-For.
+SINERGI_PROXY_COUNT = int(os.environ.get("SINERGI_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
@@ -171,7 +174,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("SINERGI_TIME_ZONE", "Asia/Pontianak")
-SINERGI_REGION = os.environ.get("SINERGI_REGION", "61.03")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("SINERGI_STATIC_ROOT", str(DATA_DIR / "static")))

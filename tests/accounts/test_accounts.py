@@ -194,3 +194,23 @@ def test_token_api_create_and_revoke(api_as: Any) -> None:
 def test_two_factor_fields_are_ready() -> None:
     names = {f.name for f in User._meta.get_fields()}
     assert {"totp_secret", "totp_confirmed_at", "totp_required"} <= names
+
+
+def test_login_throttle_reads_the_address_behind_the_proxy(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from sinergi.accounts.views import _client_ip
+
+    request = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="10.1.1.1, 203.0.113.7", REMOTE_ADDR="127.0.0.1"
+    )
+    settings.SINERGI_PROXY_COUNT = 0
+    assert _client_ip(request) == "127.0.0.1"
+    settings.SINERGI_PROXY_COUNT = 1
+    assert _client_ip(request) == "203.0.113.7"
+
+
+def test_token_audit_entries_hold_no_hash(api_as: Any) -> None:
+    api_as("staff").post("/api/v1/me/tokens", {"name": "tanpa-hash"})
+    entry = AuditEntry.objects.filter(action="token.create").latest("seq")
+    assert "token_hash" not in entry.after

@@ -248,3 +248,36 @@ def test_an_agency_keeps_its_last_head(api_as: Any) -> None:
 def test_directory_varies_on_htmx_headers(client_as: Any) -> None:
     response = client_as("viewer").get("/instansi/?q=rsud")
     assert "HX-Request" in response["Vary"]
+
+
+def test_a_head_cannot_make_their_agency_a_government(api_as: Any) -> None:
+    """Changing kind or region decides leadership, so it is done from above."""
+    head = api_as("head")
+    refused = head.patch("/api/v1/agencies/dinkes-sanggau", {"kind": "regency_government"})
+    assert refused.status_code == 403
+    assert head.patch("/api/v1/agencies/dinkes-sanggau", {"region": "61"}).status_code == 403
+    assert head.get("/api/v1/audit").status_code == 403
+    assert Agency.objects.get(slug="dinkes-sanggau").kind == "opd"
+    # The Bupati (above) may move it, but not out of the regency, and not make it a government.
+    leader = api_as("leader")
+    outside = leader.patch("/api/v1/agencies/dinkes-sanggau", {"region": "61.71"})
+    assert outside.status_code == 422 and "region" in outside.json()["fields"]
+    assert (
+        leader.patch("/api/v1/agencies/dinkes-sanggau", {"kind": "regency_government"}).status_code
+        == 403
+    )
+    assert (
+        leader.patch("/api/v1/agencies/dinkes-sanggau", {"region": "61.03.01"}).status_code == 200
+    )
+
+
+def test_sub_agencies_stay_within_the_parents_region(api_as: Any) -> None:
+    response = api_as("head").post("/api/v1/agencies", {**NEW, "region": "61.71"})
+    assert response.status_code == 422 and "region" in response.json()["fields"]
+
+
+def test_a_head_can_switch_a_deactivated_sub_agency_back_on(api_as: Any) -> None:
+    head = api_as("head")
+    assert head.post("/api/v1/agencies/pkm-entikong/deactivate").json()["is_active"] is False
+    assert head.get("/api/v1/agencies/pkm-entikong").status_code == 200
+    assert head.post("/api/v1/agencies/pkm-entikong/activate").json()["is_active"] is True

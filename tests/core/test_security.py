@@ -112,7 +112,7 @@ def test_api_docs_are_served_locally(client: Client) -> None:
         ("get", "/api/v1/agencies?limit=abc", None, 422, "validation_error"),
         ("get", "/api/v1/agencies/x%00y", None, 400, "bad_request"),
         ("post", "/api/v1/agencies", '{"slug": "a\\u0000b"}', 400, "bad_request"),
-        ("put", "/api/v1/agencies/dinkes-sanggau", "{}", 405, None),
+        ("put", "/api/v1/agencies/dinkes-sanggau", "{}", 405, "method_not_allowed"),
     ],
 )
 def test_api_errors_are_json(

@@ -13,7 +13,7 @@ SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
 def request_language(request: HttpRequest) -> str:
-    """The user's saved language, else the language cookie, else Indonesian.
+    """The user's saved language, else the language cookie, else ``?lang=``, else Indonesian.
 
     The browser's Accept-Language is not used: officials in Indonesia often run browsers in
     English but expect government tools in Bahasa Indonesia.
@@ -42,6 +42,6 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
-        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Content-Language", translation.get_language() or language)
         translation.deactivate()
         return response

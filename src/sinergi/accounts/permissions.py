@@ -21,5 +21,5 @@ def can_manage_token(user: Any, token: Any) -> bool:
 
 @rule("user.create")
 def can_create_user(user: Any, _obj: Any) -> bool:
-    """Only platform admins create accounts (from the CLI or the admin)."""
+    """Only platform admins create accounts (the CLI acts as one)."""
     return False

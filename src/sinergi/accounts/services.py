@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sinergi.core.audit import audit_record, snapshot
-from sinergi.core.exceptions import Forbidden, ValidationFailed
+from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 
 from .models import ApiToken, User
@@ -48,7 +48,7 @@ def user_create(
     is_superuser: bool = False,
     language: str = "id",
 ) -> User:
-    """Create a user account; without a password the account can only sign in after a reset."""
+    """Create a user account; without a password the user sets one through a reset email."""
     ensure_can(actor, "user.create", None)
     errors: dict[str, list[str]] = {}
     try:
@@ -76,6 +76,10 @@ def user_create(
     if password:
         _check_password(password, user)
         user.set_password(password)
+    elif email:
+        # A random password nobody knows: the user chooses their own through the reset link
+        # (Django sends reset mail only to accounts with a usable password).
+        user.set_password(secrets.token_urlsafe(48))
     else:
         user.set_unusable_password()
     user.save()
@@ -259,9 +263,3 @@ def token_authenticate(secret: str, now: dt.datetime) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
-
-def ensure_not_system(actor: Any) -> None:
-    """Refuse actions that need a real person."""
-    if getattr(actor, "pk", None) is None:
-        raise Forbidden()

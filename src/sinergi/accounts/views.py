@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.core.clock import now
@@ -27,7 +27,7 @@ from . import services
 from .forms import LanguageForm, LoginForm, PasswordChangeForm, ProfileForm, TokenForm
 from .models import ApiToken, User
 
-LOCKED_MESSAGE = _lazy(
+LOCKED_MESSAGE = gettext_lazy(
     "This account is locked after too many failed logins. "
     "Try again in %(m)d minutes or reset your password."
 )
@@ -35,6 +35,14 @@ IP_LIMIT = 30  # failed logins per address per lockout period, across accounts
 
 
 def _client_ip(request: HttpRequest) -> str:
+    """The client's address; behind SINERGI_PROXY_COUNT trusted proxies (nginx), the
+    address those proxies saw, read from the right of X-Forwarded-For."""
+    proxies = settings.SINERGI_PROXY_COUNT
+    forwarded = [
+        p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 

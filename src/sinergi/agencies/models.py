@@ -57,9 +57,18 @@ class AgencyQuerySet(VisibleQuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        from .selectors import leader_region_codes
+        from .selectors import leader_region_codes, user_memberships
 
         cond = Q(is_active=True) | Q(memberships__user=user)
+        # Heads see the (possibly inactive) agencies below theirs, so they can switch them
+        # back on; agency trees here are a few levels deep.
+        headed = [m.agency_id for m in user_memberships(user) if m.role in ("head", "admin")]
+        if headed:
+            cond |= (
+                Q(parent__in=headed)
+                | Q(parent__parent__in=headed)
+                | Q(parent__parent__parent__in=headed)
+            )
         for code in leader_region_codes(user):
             cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
         return self.filter(cond).distinct()

@@ -35,6 +35,12 @@ def can_deactivate_agency(user: Any, agency: Any) -> bool:
     return role is not None and role >= Role.HEAD
 
 
+@rule("agency.restructure")
+def can_restructure_agency(user: Any, agency: Any) -> bool:
+    """Kind and region of an agency are changed from above, like deactivation."""
+    return bool(can_deactivate_agency(user, agency))
+
+
 @rule("membership.manage")
 def can_manage_memberships(user: Any, agency: Any) -> bool:
     """The agency's head or administrator (or one above it) adds, changes and removes people."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from sinergi.core.permissions import Role
 
@@ -114,9 +114,12 @@ def agencies_search(
 
 def agency_members(*, user: Any, agency: Agency) -> QuerySet[Membership]:
     """People of an agency, heads first."""
+    rank = Case(
+        *[When(role=r.name.lower(), then=Value(-int(r))) for r in Role], output_field=IntegerField()
+    )
     return (
         Membership.objects.visible_to(user)
         .filter(agency=agency, user__is_active=True)
         .select_related("user")
-        .order_by("user__username")
+        .order_by(rank, "user__username")
     )

@@ -15,12 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from sinergi.core.audit import audit_record, snapshot
-from sinergi.core.exceptions import Conflict, ValidationFailed
-from sinergi.core.permissions import ensure_can
+from sinergi.core.exceptions import Conflict, Forbidden, ValidationFailed
+from sinergi.core.permissions import ensure_can, is_platform_admin
 from sinergi.core.services import validate_model
 from sinergi.regions.models import Region
 
-from .choices import MembershipRole
+from .choices import GOVERNMENT_KINDS, MembershipRole
 from .models import Affair, Agency, Membership, Sector
 from .selectors import forget_memberships
 
@@ -75,6 +75,27 @@ def _resolve_refs(
     return region_obj, parent_obj, sector_objs, affair_objs
 
 
+def _ensure_structure(
+    *, actor: Any, kind: str, region: Region | None, parent: Agency | None
+) -> None:
+    """Rules that keep leadership from being self-granted: only platform admins make
+    government agencies (whose managers lead a region), and a sub-agency stays inside its
+    parent's region."""
+    if kind in GOVERNMENT_KINDS and not is_platform_admin(actor):
+        raise Forbidden(_("Only a platform administrator may register a government."))
+    if parent is not None and region is not None:
+        outer = parent.region.code
+        if region.code != outer and not region.code.startswith(outer + "."):
+            raise ValidationFailed(
+                fields={
+                    "region": [
+                        _("A sub-agency must lie within its parent's region (%(code)s).")
+                        % {"code": outer}
+                    ]
+                }
+            )
+
+
 @transaction.atomic
 def agency_create(
     *,
@@ -93,10 +114,12 @@ def agency_create(
     unknown = set(fields) - set(AGENCY_FIELDS)
     if unknown:
         raise TypeError(f"unknown agency fields: {sorted(unknown)}")
+    parent_obj = _resolve_refs(region=None, parent=parent, sectors=None, affairs=None)[1]
+    ensure_can(actor, "agency.create", parent_obj)
     region_obj, parent_obj, sector_objs, affair_objs = _resolve_refs(
         region=region, parent=parent, sectors=sectors, affairs=affairs
     )
-    ensure_can(actor, "agency.create", parent_obj)
+    _ensure_structure(actor=actor, kind=kind, region=region_obj, parent=parent_obj)
     if not SLUG_RE.match(slug or ""):
         raise ValidationFailed(
             fields={"slug": [_("Use lower-case letters, digits and single hyphens.")]}
@@ -144,6 +167,16 @@ def agency_update(
     )
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     before = snapshot(agency)
+    new_kind = fields.get("kind", agency.kind)
+    if new_kind != agency.kind or (region_obj is not None and region_obj.pk != agency.region_id):
+        # Kind and place decide who leads what; the agency's own head cannot change them.
+        ensure_can(actor, "agency.restructure", agency)
+        _ensure_structure(
+            actor=actor,
+            kind=new_kind,
+            region=region_obj or agency.region,
+            parent=parent_obj or agency.parent,
+        )
     for key, value in fields.items():
         setattr(agency, key, value)
     if region_obj is not None:

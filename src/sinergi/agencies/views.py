@@ -47,10 +47,9 @@ def directory(request: AuthedRequest) -> HttpResponse:
     context = {"form": form, **paginate_request(request, qs, per_page=30)}
     if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
         return render(request, "agencies/_results.html", context)
-    context["can_create"] = request.user.is_superuser or any(
-        can(request.user, "agency.create", m.agency)
-        for m in request.user.memberships.select_related("agency")
-    )
+    # Top-level agencies are registered by platform admins; heads add sub-agencies from
+    # their agency's page.
+    context["can_create"] = can(request.user, "agency.create", None)
     return render(request, "agencies/directory.html", context)
 
 

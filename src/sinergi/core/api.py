@@ -6,6 +6,7 @@ from typing import Any
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja import Path as PathParam
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -64,30 +65,30 @@ class Pagination(LimitOffsetPagination):
 
 
 _PYDANTIC_MESSAGES = {
-    "missing": "This field is required.",
-    "string_too_long": "The value is too long.",
-    "string_too_short": "The value is too short.",
-    "int_parsing": "Enter a whole number.",
-    "int_type": "Enter a whole number.",
-    "float_parsing": "Enter a number.",
-    "bool_parsing": "Enter true or false.",
-    "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD.",
-    "date_parsing": "Enter a date as YYYY-MM-DD.",
-    "datetime_parsing": "Enter a date and time in ISO 8601 form.",
-    "datetime_from_date_parsing": "Enter a date and time in ISO 8601 form.",
-    "literal_error": "Choose one of the allowed values.",
-    "enum": "Choose one of the allowed values.",
-    "greater_than_equal": "The value is too small.",
-    "less_than_equal": "The value is too large.",
-    "string_type": "Enter text.",
-    "string_unicode": "Enter valid text.",
-    "list_type": "Enter a list.",
-    "dict_type": "Enter an object.",
-    "model_attributes_type": "Enter an object.",
-    "json_invalid": "The body is not valid JSON.",
-    "value_error": "The value is not valid.",
-    "extra_forbidden": "This field is not allowed.",
-    "string_pattern_mismatch": "The value does not have the expected form.",
+    "missing": N_("This field is required."),
+    "string_too_long": N_("The value is too long."),
+    "string_too_short": N_("The value is too short."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "bool_parsing": N_("Enter true or false."),
+    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "date_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": N_("Enter a date and time in ISO 8601 form."),
+    "datetime_from_date_parsing": N_("Enter a date and time in ISO 8601 form."),
+    "literal_error": N_("Choose one of the allowed values."),
+    "enum": N_("Choose one of the allowed values."),
+    "greater_than_equal": N_("The value is too small."),
+    "less_than_equal": N_("The value is too large."),
+    "string_type": N_("Enter text."),
+    "string_unicode": N_("Enter valid text."),
+    "list_type": N_("Enter a list."),
+    "dict_type": N_("Enter an object."),
+    "model_attributes_type": N_("Enter an object."),
+    "json_invalid": N_("The body is not valid JSON."),
+    "value_error": N_("The value is not valid."),
+    "extra_forbidden": N_("This field is not allowed."),
+    "string_pattern_mismatch": N_("The value does not have the expected form."),
 }
 
 

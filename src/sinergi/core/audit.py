@@ -75,7 +75,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     for field in obj._meta.concrete_fields:
         if wanted is not None and field.name not in wanted:
             continue
-        if field.name in {"password", "totp_secret"}:
+        if field.name in {"password", "totp_secret", "token_hash"}:
             continue
         data[field.name] = jsonable(getattr(obj, field.attname))
     if obj.pk is not None:

@@ -60,3 +60,48 @@ class RejectNulMiddleware:
             body = request.body
             return b"\x00" in body or b"\\u0000" in body
         return False
+
+
+API_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+}
+
+
+class ApiErrorShapeMiddleware:
+    """Give every error under /api/ the JSON error shape, also those Django or Ninja
+    answer themselves in plain text (405 for a wrong method, CSRF failures)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            messages = {
+                405: _("This method is not allowed here."),
+                403: _("You are not allowed to do this."),
+                404: _("Not found."),
+            }
+            shaped = JsonResponse(
+                {
+                    "code": API_ERROR_CODES.get(status, "error"),
+                    "message": str(messages.get(status, _("The request could not be processed."))),
+                    "fields": {},
+                },
+                status=status,
+            )
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
