@@ -281,3 +281,14 @@ def test_a_head_can_switch_a_deactivated_sub_agency_back_on(api_as: Any) -> None
     assert head.post("/api/v1/agencies/pkm-entikong/deactivate").json()["is_active"] is False
     assert head.get("/api/v1/agencies/pkm-entikong").status_code == 200
     assert head.post("/api/v1/agencies/pkm-entikong/activate").json()["is_active"] is True
+
+
+def test_moving_under_another_parent_keeps_the_region_rule(api_as: Any) -> None:
+    response = api_as("admin").patch("/api/v1/agencies/pkm-entikong", {"parent": "dinkes-kalbar"})
+    assert response.status_code == 200  # 61.03.21 lies within Kalimantan Barat (61)
+    moved_out = api_as("admin").patch(
+        "/api/v1/agencies/kecamatan-entikong", {"parent": "bps-sanggau"}
+    )
+    assert moved_out.status_code == 200
+    bad = api_as("admin").patch("/api/v1/agencies/bps-sanggau", {"parent": "kecamatan-kapuas"})
+    assert bad.status_code == 422 and "region" in bad.json()["fields"]

@@ -134,3 +134,12 @@ def test_oversized_and_nul_form_input_is_refused(client_as: Any) -> None:
     client = client_as("head")
     response = client.post("/instansi/dinkes-sanggau/ubah/", {"name": "x\x00y"})
     assert response.status_code in {400}
+
+
+def test_api_405_is_json_in_indonesian_by_default(api_as: Any) -> None:
+    client = api_as("admin")
+    response = client.client.put("/api/v1/agencies/dinkes-sanggau", **client.headers)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "PATCH" in response["Allow"]
+    assert response["Content-Language"] == "id"

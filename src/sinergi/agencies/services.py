@@ -188,6 +188,10 @@ def agency_update(
             raise ValidationFailed(
                 fields={"parent": [_("An agency cannot be placed under itself.")]}
             )
+        if region_obj is None:
+            _ensure_structure(
+                actor=actor, kind=agency.kind, region=agency.region, parent=parent_obj
+            )
         agency.parent = parent_obj
     elif clear_parent:
         ensure_can(actor, "agency.create", None)
