@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.core.clock import now
 from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors
 
@@ -50,12 +51,6 @@ def _safe_next(request: HttpRequest, value: str | None) -> str:
     if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
         return value
     return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _apply_errors(form: object, exc: ValidationFailed) -> None:
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,7 +133,7 @@ def profile(request: AuthedRequest) -> HttpResponse:
         try:
             services.user_update_profile(actor=user, user=user, now=now(), **form.cleaned_data)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
@@ -193,7 +188,7 @@ def tokens(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, user=request.user, name=form.cleaned_data["name"], now=now()
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             form = TokenForm()
     items = ApiToken.objects.visible_to(request.user)

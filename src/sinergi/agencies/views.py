@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -13,7 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from sinergi.core.clock import now
-from sinergi.core.exceptions import Conflict, ValidationFailed
+from sinergi.core.exceptions import Conflict, Forbidden, ValidationFailed
+from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
@@ -21,14 +20,6 @@ from . import services
 from .forms import AgencyForm, DirectoryFilterForm, MembershipForm
 from .models import Agency, Membership
 from .selectors import agencies_search, agency_members
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 @login_required
@@ -79,12 +70,7 @@ def create(request: AuthedRequest) -> HttpResponse:
     parent_slug = request.GET.get("parent") or request.POST.get("parent") or ""
     parent = get_visible_or_404(request.user, Agency, slug=parent_slug) if parent_slug else None
     if not can(request.user, "agency.create", parent):
-        return render(
-            request,
-            "core/error.html",
-            {"title": _("Not allowed"), "message": _("You are not allowed to do this.")},
-            status=403,
-        )
+        raise Forbidden()
     initial = {"region": parent.region.code if parent else "", "kind": "opd"}
     form = AgencyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -93,7 +79,7 @@ def create(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, parent=parent_slug or None, now=now(), **form.cleaned_data
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The agency was registered."))
             return redirect("agencies:detail", slug=agency.slug)
@@ -112,12 +98,7 @@ def edit(request: AuthedRequest, slug: str) -> HttpResponse:
     """Edit an agency's profile."""
     agency = get_visible_or_404(request.user, Agency, slug=slug)
     if not can(request.user, "agency.change", agency):
-        return render(
-            request,
-            "core/error.html",
-            {"title": _("Not allowed"), "message": _("You are not allowed to do this.")},
-            status=403,
-        )
+        raise Forbidden()
     initial = {
         "slug": agency.slug,
         "name": agency.name,
@@ -140,7 +121,7 @@ def edit(request: AuthedRequest, slug: str) -> HttpResponse:
         try:
             services.agency_update(actor=request.user, agency=agency, now=now(), **data)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The agency was saved."))
             return redirect("agencies:detail", slug=agency.slug)
