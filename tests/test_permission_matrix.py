@@ -19,10 +19,6 @@ from tests.matrix import API_READ, PUBLIC, ROLES, SIGNED_IN, Case, expect, manag
 
 UI = [
     Case("core:home", "get", "/", SIGNED_IN),
-    Case("core:programs", "get", "/program/", SIGNED_IN),
-    Case("core:requests", "get", "/permintaan/", SIGNED_IN),
-    Case("core:data", "get", "/data/", SIGNED_IN),
-    Case("core:blood", "get", "/darah/", SIGNED_IN),
     Case("core:dashboard", "get", "/dasbor/", SIGNED_IN),
     Case("core:public", "get", "/publik/", expect(200)),
     Case("core:healthz", "get", "/healthz", expect(200)),

@@ -8,7 +8,12 @@ from sinergi.accounts.api import AUTH
 from sinergi.accounts.api import router as accounts_router
 from sinergi.agencies.api import reference_router
 from sinergi.agencies.api import router as agencies_router
+from sinergi.blood.api import router as blood_router
+from sinergi.catalog.api import router as catalog_router
+from sinergi.coordination.api import meetings_router
+from sinergi.coordination.api import router as requests_router
 from sinergi.core.api import audit_router, install_error_handlers
+from sinergi.programs.api import router as programs_router
 from sinergi.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -30,3 +35,8 @@ api.add_router("/agencies", agencies_router)
 api.add_router("/", reference_router)
 api.add_router("/regions", regions_router)
 api.add_router("/audit", audit_router)
+api.add_router("/datasets", catalog_router)
+api.add_router("/blood", blood_router)
+api.add_router("/programs", programs_router)
+api.add_router("/requests", requests_router)
+api.add_router("/meetings", meetings_router)

@@ -354,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schedule", help="run the scheduling engine on a JSON file", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_schedule)
+
+    from sinergi.programs.cli import add_parsers as add_program_parsers
+
+    add_program_parsers(sub)
     return parser
 
 

@@ -7,8 +7,12 @@ from .api import api
 
 urlpatterns = [
     path("", include("sinergi.core.urls")),
+    path("", include("sinergi.catalog.urls")),
     path("", include("sinergi.accounts.urls")),
     path("instansi/", include("sinergi.agencies.urls")),
+    path("", include("sinergi.coordination.urls")),
+    path("program/", include("sinergi.programs.urls")),
+    path("darah/", include("sinergi.blood.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 NAV = [
     ("home", _("Home"), "core:home"),
-    ("programs", _("Programs"), "core:programs"),
-    ("requests", _("Requests"), "core:requests"),
-    ("data", _("Data"), "core:data"),
-    ("blood", _("Blood"), "core:blood"),
+    ("programs", _("Programs"), "programs:index"),
+    ("requests", _("Requests"), "coordination:inbox"),
+    ("data", _("Data"), "catalog:index"),
+    ("blood", _("Blood"), "blood:index"),
     ("dashboard", _("Dashboard"), "core:dashboard"),
     ("agencies", _("Agencies"), "agencies:list"),
 ]

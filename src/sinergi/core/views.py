@@ -70,33 +70,6 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 
 MODULES = {
-    "programs": (
-        gettext_lazy("Programs"),
-        gettext_lazy(
-            "Cross-sector programs run by a coordinator agency with partner agencies, "
-            "scheduled with the critical path method."
-        ),
-    ),
-    "requests": (
-        gettext_lazy("Requests"),
-        gettext_lazy(
-            "Requests between agencies for information, data, support or approval, "
-            "with an SLA clock in working days."
-        ),
-    ),
-    "data": (
-        gettext_lazy("Data"),
-        gettext_lazy(
-            "The Satu Data catalog: datasets published by agencies with metadata and an API."
-        ),
-    ),
-    "blood": (
-        gettext_lazy("Blood"),
-        gettext_lazy(
-            "Blood stock of PMI blood units, shared with hospitals, the health office "
-            "and the public."
-        ),
-    ),
     "dashboard": (
         gettext_lazy("Dashboard"),
         gettext_lazy("Coordination metrics and the leader dashboard."),

@@ -1,0 +1,242 @@
+"""Catalog benchmark: a 1,000,000-row × 20-column CSV ingested to Parquet and queried the
+way ``datastore_search`` queries it, against the same rows stored as JSON in the
+application's SQLite database.
+
+Run: ``.venv/bin/python bench/catalog.py [--rows N] [--runs K]``. Prints every figure;
+targets: ingest < 20 s, median filtered sorted page < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+KECAMATAN = [
+    "Kapuas", "Mukok", "Noyan", "Jangkang", "Bonti", "Beduai", "Sekayam", "Kembayan",
+    "Parindu", "Tayan Hulu", "Tayan Hilir", "Balai", "Toba", "Meliau", "Entikong",
+]  # fmt: skip
+KATEGORI = [f"K{i:02d}" for i in range(20)]
+FILTERS = {"kecamatan": "Kapuas", "kategori": "K07"}
+SORT = "nilai_1 desc"
+LIMIT = 100
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """Write the benchmark CSV: ids, codes, text, dates, integers and decimals."""
+    rng = np.random.default_rng(2026)
+    kec = rng.integers(0, len(KECAMATAN), rows)
+    cols: dict[str, pa.Array] = {
+        "id": pa.array(np.arange(1, rows + 1)),
+        "kode_wilayah": pa.array([f"61.03.{i + 1:02d}" for i in range(15)]).take(pa.array(kec)),
+        "kecamatan": pa.array(KECAMATAN).take(pa.array(kec)),
+        "kategori": pa.array(KATEGORI).take(pa.array(rng.integers(0, 20, rows))),
+        "tanggal": pa.array(
+            np.datetime64("2020-01-01") + rng.integers(0, 2400, rows).astype("timedelta64[D]")
+        ),
+        "tahun": pa.array(rng.integers(2015, 2027, rows)),
+    }
+    for i in range(1, 8):
+        cols[f"nilai_{i}"] = pa.array(np.round(rng.random(rows) * 1000, 3))
+    for i in range(1, 7):
+        cols[f"jumlah_{i}"] = pa.array(rng.integers(0, 100_000, rows))
+    cols["keterangan"] = pa.array([f"catatan {i % 997}" for i in range(rows)])
+    table = pa.table(cols)
+    assert table.num_columns == 20
+    pacsv.write_csv(table, path)
+
+
+def median_ms(fn, runs: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sinergi-bench-catalog-"))
+    os.environ["SINERGI_DATA_DIR"] = str(work / "data")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sinergi.settings")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    import django
+
+    django.setup()
+    from sinergi.catalog import tabular
+
+    csv_path = work / "bench.csv"
+    t = time.perf_counter()
+    make_csv(csv_path, args.rows)
+    data = csv_path.read_bytes()
+    print(
+        f"rows: {args.rows:,} × 20 columns, CSV {len(data) / 1e6:.1f} MB "
+        f"(generated in {time.perf_counter() - t:.1f} s)"
+    )
+
+    root = work / "catalog"
+    ingest_times = []
+    ingested = None
+    for _ in range(3):
+        for f in [*root.glob("*.parquet"), *root.glob("*.duckdb")]:
+            f.unlink()
+        t = time.perf_counter()
+        ingested = tabular.ingest_csv(data, root=root, max_bytes=2 * len(data))
+        ingest_times.append(time.perf_counter() - t)
+    assert ingested is not None
+    size = ingested.path.stat().st_size
+    print(
+        f"ingest CSV → Parquet + DuckDB table (check, encoding, sniff, parse, infer, write): "
+        f"median {statistics.median(ingest_times):.2f} s of {[round(x, 2) for x in ingest_times]}; "
+        f"Parquet {size / 1e6:.1f} MB; stages of the last run: "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in ingested.timings.items())
+    )
+    print("schema:", ", ".join(f"{c['name']}:{c['type']}" for c in ingested.columns))
+
+    def duck() -> tabular.Page:
+        return tabular.query(
+            ingested.path, ingested.columns, filters=FILTERS, sort=SORT, limit=LIMIT
+        )
+
+    page = duck()
+    med, times = median_ms(duck, args.runs)
+    print(
+        f"datastore_search page (filters {FILTERS}, sort {SORT!r}, limit {LIMIT}, with total) "
+        f"with DuckDB (table built from the Parquet file): median {med:.1f} ms "
+        f"(min {min(times):.1f}, max {max(times):.1f}, {args.runs} runs); total {page.total:,}"
+    )
+    deep = lambda: tabular.query(  # noqa: E731
+        ingested.path, ingested.columns, filters=FILTERS, sort=SORT, limit=LIMIT, offset=5000
+    )
+    med_deep, _ = median_ms(deep, args.runs)
+    print(f"  same at offset 5,000: median {med_deep:.1f} ms")
+    unfiltered = lambda: tabular.query(ingested.path, ingested.columns, limit=LIMIT)  # noqa: E731
+    print(f"  first page, no filter or sort: median {median_ms(unfiltered, args.runs)[0]:.1f} ms")
+
+    http_figures(data, runs=args.runs)
+    if args.skip_sqlite:
+        return
+    from django.db import connection, transaction
+
+    print(f"application database: {connection.vendor} at {connection.settings_dict['NAME']}")
+    import pyarrow.parquet as pq
+
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, data TEXT NOT NULL)")
+    table = pq.read_table(ingested.path)
+    names = table.column_names
+    with transaction.atomic(), connection.cursor() as cur:
+        for batch in table.to_batches(50_000):
+            columns = [batch.column(i).to_pylist() for i in range(len(names))]
+            rows = [
+                (json.dumps(dict(zip(names, values, strict=True)), default=str),)
+                for values in zip(*columns, strict=True)
+            ]
+            cur.executemany("INSERT INTO bench_rows (data) VALUES (%s)", rows)
+    print(f"load the same rows as JSON into SQLite: {time.perf_counter() - t:.1f} s")
+    where = " AND ".join(f"json_extract(data, '$.{k}') = %s" for k in FILTERS)
+    params = list(FILTERS.values())
+
+    def sqlite_page() -> int:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT data FROM bench_rows WHERE {where} "  # noqa: S608 - fixed names
+                "ORDER BY json_extract(data, '$.nilai_1') DESC LIMIT %s OFFSET 0",
+                [*params, LIMIT],
+            )
+            rows = [json.loads(r[0]) for r in cur.fetchall()]
+            cur.execute(f"SELECT count(*) FROM bench_rows WHERE {where}", params)  # noqa: S608
+            total = cur.fetchone()[0]
+        # Same page: the same sort values in the same order (ids may differ on ties).
+        got, want = [r["nilai_1"] for r in rows], [r["nilai_1"] for r in page.rows]
+        assert got == want, (got[:5], want[:5])
+        return int(total)
+
+    runs = max(3, args.runs // 3)
+    med_sql, times_sql = median_ms(sqlite_page, runs)
+    print(
+        f"same page from JSON rows in SQLite (json_extract, no index): median {med_sql:.0f} ms "
+        f"(min {min(times_sql):.0f}, max {max(times_sql):.0f}, {runs} runs)"
+    )
+    print(f"DuckDB is {med_sql / med:.0f}× faster for this query")
+
+
+def http_figures(data: bytes, runs: int) -> None:
+    """The same upload through the service (database row, audit) and the same page through
+    the CKAN ``datastore_search`` view over HTTP (Django test client, JSON included)."""
+    import datetime as dt
+    from urllib.parse import urlencode
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from sinergi.agencies.models import Agency
+    from sinergi.catalog import services
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.demo import load_demo
+
+    now = dt.datetime.now(dt.UTC)
+    t = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    load_demo(now=now)
+    print(f"(set-up: migrate and demo data in {time.perf_counter() - t:.0f} s)")
+    dataset = services.dataset_create(
+        actor=SYSTEM,
+        publisher=Agency.objects.get(slug="dinkes-sanggau"),
+        slug="bench-sejuta-baris",
+        title="Bench",
+        description="bench",
+        tags=["bench"],
+        sector="kesehatan",
+        contact_name="bench",
+        contact_email="bench@example.invalid",
+        now=now,
+    )
+    t = time.perf_counter()
+    version = services.version_upload(actor=SYSTEM, dataset=dataset, data=data, now=now)
+    print(
+        f"upload through version_upload (ingest + version row + audit): "
+        f"{time.perf_counter() - t:.2f} s"
+    )
+    services.dataset_submit(actor=SYSTEM, dataset=dataset, now=now)
+    services.dataset_verify(actor=SYSTEM, dataset=dataset, decision="publish", now=now)
+    query = urlencode(
+        {
+            "resource_id": version.resource_id,
+            "filters": json.dumps(FILTERS),
+            "sort": SORT,
+            "limit": LIMIT,
+        }
+    )
+    client = Client()
+    url = f"/api/3/action/datastore_search?{query}"
+
+    def get() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+
+    get()
+    med, times = median_ms(get, runs)
+    print(
+        f"GET {url[:60]}… over HTTP (Django view, JSON): median {med:.1f} ms "
+        f"(min {min(times):.1f}, max {max(times):.1f}, {runs} runs)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,387 @@
+"""Blood API: products, stock, the ledger, the SIMDONDAR push, hospital requests and
+dropping."""
+
+from decimal import Decimal
+from typing import Any
+
+from ninja import Path as PathParam
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from sinergi.agencies.models import Agency
+from sinergi.core.api import MAX_ID, READ_ERRORS, ApiRequest, ErrorOut, Pagination, responses
+from sinergi.core.clock import now
+from sinergi.core.exceptions import NotFound, ValidationFailed
+from sinergi.core.permissions import get_visible_or_404
+
+from . import services
+from .choices import Abo, Rh
+from .models import BloodRequest, Dropping, Movement, Product
+from .schemas import (
+    BloodAllocateIn,
+    BloodCellOut,
+    BloodDroppingIn,
+    BloodDroppingOut,
+    BloodFulfilIn,
+    BloodGroupOut,
+    BloodMovementFilters,
+    BloodMovementIn,
+    BloodMovementOut,
+    BloodNeighbourOut,
+    BloodOptionCell,
+    BloodOptionsOut,
+    BloodProductOut,
+    BloodPushIn,
+    BloodPushOut,
+    BloodReasonIn,
+    BloodRequestFilters,
+    BloodRequestIn,
+    BloodRequestOut,
+    BloodStockOut,
+    BloodUnitSettingsIn,
+    BloodUnitSettingsOut,
+)
+from .selectors import (
+    blood_units,
+    droppings_for,
+    is_stale,
+    neighbours_with_stock,
+    products,
+    profile_of,
+    requests_for,
+    stock_cells,
+    unit_summary,
+)
+
+router = Router(tags=["blood"])
+Id = PathParam(..., ge=1, le=MAX_ID)
+
+
+def _unit(slug: str) -> Agency:
+    unit = blood_units().filter(slug=slug[:100]).first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def _product(code: str, field: str = "product") -> Product:
+    product = Product.objects.filter(code=code.upper()[:10], is_active=True).first()
+    if product is None:
+        raise ValidationFailed(fields={field: ["Unknown product."]})
+    return product
+
+
+def _agency(slug: str | None, field: str) -> Agency | None:
+    if slug is None:
+        return None
+    agency = Agency.objects.filter(slug=slug[:100], is_active=True).first()
+    if agency is None:
+        raise ValidationFailed(fields={field: ["Unknown agency."]})
+    return agency
+
+
+@router.get(
+    "/products",
+    response=responses(list[BloodProductOut], errors=READ_ERRORS),
+    summary="List blood products",
+)
+def product_list(request: ApiRequest) -> Any:
+    """Products with shelf life and storage temperature."""
+    return products()
+
+
+@router.get(
+    "/units/{slug}/stock",
+    response=responses(BloodStockOut, errors=READ_ERRORS),
+    summary="Get a unit's stock",
+)
+def unit_stock(request: ApiRequest, slug: str) -> Any:
+    """Every non-empty cell of the unit and the totals, days of supply and status per group."""
+    unit = _unit(slug)
+    moment = now()
+    profile = profile_of(unit)
+    cells = [
+        BloodCellOut(product=p, abo=Abo(a), rh=Rh(r), quantity=q)
+        for (p, a, r), q in sorted(stock_cells(unit).items())
+        if q
+    ]
+    return {
+        "unit": unit.slug,
+        "updated_at": profile.last_change_at,
+        "stale": is_stale(profile, now=moment),
+        "cells": cells,
+        "groups": [BloodGroupOut(**g.__dict__) for g in unit_summary(unit, now=moment)],
+    }
+
+
+def _settings(unit: Agency) -> dict[str, Any]:
+    profile = profile_of(unit)
+    return {
+        "unit": unit.slug,
+        "ticker_name": profile.ticker_name,
+        "stale_after_minutes": profile.stale_after_minutes,
+        "safe_days": float(profile.safe_days),
+        "critical_days": float(profile.critical_days),
+        "rate_window_days": profile.rate_window_days,
+    }
+
+
+@router.patch(
+    "/units/{slug}/settings",
+    response=responses(BloodUnitSettingsOut),
+    summary="Change a unit's safe levels and stale limit",
+)
+def unit_settings(request: ApiRequest, slug: str, data: BloodUnitSettingsIn) -> Any:
+    """Ticker name, stale limit (minutes), safe and critical days of supply, rate window."""
+    unit = _unit(slug)
+    payload = data.model_dump(exclude_unset=True, exclude_none=True)
+    for key in ("safe_days", "critical_days"):
+        if key in payload:
+            payload[key] = Decimal(str(round(payload[key], 1)))
+    services.unit_configure(actor=request.auth, unit=unit, now=now(), **payload)
+    return _settings(_unit(slug))
+
+
+@router.get(
+    "/units/{slug}/movements",
+    response=responses(list[BloodMovementOut], errors=READ_ERRORS),
+    summary="List a unit's movements",
+)
+@paginate(Pagination)
+def movement_list(request: ApiRequest, slug: str, filters: Query[BloodMovementFilters]) -> Any:
+    """The unit's ledger, newest first (the unit's people, oversight and counterparts)."""
+    unit = _unit(slug)
+    qs = (
+        Movement.objects.visible_to(request.auth)
+        .filter(unit=unit)
+        .select_related("unit", "product", "counterpart")
+    )
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.product:
+        qs = qs.filter(product__code=filters.product.upper())
+    if filters.since:
+        qs = qs.filter(occurred_at__date__gte=filters.since)
+    return qs
+
+
+@router.post(
+    "/units/{slug}/movements",
+    response=responses(BloodMovementOut, 201),
+    summary="Record a movement",
+)
+def movement_create(request: ApiRequest, slug: str, data: BloodMovementIn) -> Any:
+    """Record a collection, issue, expiry, discard or adjustment (reason required)."""
+    unit = _unit(slug)
+    movement = services.stock_record_movement(
+        actor=request.auth,
+        unit=unit,
+        product=_product(data.product),
+        abo=data.abo,
+        rh=data.rh,
+        kind=data.kind,
+        quantity=data.quantity,
+        reason=data.reason,
+        counterpart=_agency(data.counterpart, "counterpart"),
+        occurred_at=data.occurred_at,
+        now=now(),
+        source="api",
+    )
+    return 201, movement
+
+
+@router.post(
+    "/units/{slug}/simdondar",
+    response=responses(BloodPushOut),
+    summary="Push counted stock (SIMDONDAR rows)",
+)
+def simdondar_push(request: ApiRequest, slug: str, data: BloodPushIn) -> Any:
+    """Rows ``produk, a_pos … ab_neg, updated_at`` applied all or nothing as adjustments."""
+    unit = _unit(slug)
+    result = services.stock_push_rows(
+        actor=request.auth,
+        unit=unit,
+        rows=[r.model_dump() for r in data.rows],
+        reason=data.reason,
+        now=now(),
+    )
+    return {"adjustments": result.adjustments, "unchanged": result.unchanged}
+
+
+@router.get(
+    "/requests",
+    response=responses(list[BloodRequestOut], errors=READ_ERRORS),
+    summary="List blood requests",
+)
+@paginate(Pagination)
+def request_list(request: ApiRequest, filters: Query[BloodRequestFilters]) -> Any:
+    """Requests of the caller's hospital or unit, or of the region they oversee."""
+    qs = requests_for(request.auth).prefetch_related("allocations")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.unit:
+        qs = qs.filter(unit__slug=filters.unit)
+    if filters.hospital:
+        qs = qs.filter(hospital__slug=filters.hospital)
+    return qs
+
+
+@router.post("/requests", response=responses(BloodRequestOut, 201), summary="Request blood")
+def request_create(request: ApiRequest, data: BloodRequestIn) -> Any:
+    """A hospital asks a unit for bags under its case number."""
+    hospital = _agency(data.hospital, "hospital")
+    unit = _agency(data.unit, "unit")
+    assert hospital is not None and unit is not None  # noqa: S101 - str slugs resolve or raise
+    req = services.request_create(
+        actor=request.auth,
+        hospital=hospital,
+        unit=unit,
+        product=_product(data.product),
+        abo=data.abo,
+        rh=data.rh,
+        quantity=data.quantity,
+        urgency=data.urgency,
+        needed_by=data.needed_by,
+        case_number=data.case_number,
+        note=data.note,
+        now=now(),
+    )
+    return 201, req
+
+
+def _request(request: ApiRequest, pk: int) -> BloodRequest:
+    return get_visible_or_404(request.auth, BloodRequest, pk=pk)
+
+
+@router.get(
+    "/requests/{pk}",
+    response=responses(BloodRequestOut, errors=READ_ERRORS),
+    summary="Get a blood request",
+)
+def request_detail(request: ApiRequest, pk: int = Id) -> Any:
+    """One request with its allocations."""
+    return _request(request, pk)
+
+
+@router.post(
+    "/requests/{pk}/accept", response=responses(BloodRequestOut), summary="Accept a request"
+)
+def request_accept(request: ApiRequest, pk: int = Id) -> Any:
+    """The unit confirms it works on the request."""
+    return services.request_accept(actor=request.auth, request=_request(request, pk), now=now())
+
+
+@router.get(
+    "/requests/{pk}/options",
+    response=responses(BloodOptionsOut, errors=READ_ERRORS | {403: ErrorOut}),
+    summary="Substitutes and neighbours for a request",
+)
+def request_options(request: ApiRequest, pk: int = Id) -> Any:
+    """Cells the compatibility rules allow, with stock, and other units holding them."""
+    from sinergi.core.permissions import ensure_can
+
+    req = _request(request, pk)
+    ensure_can(request.auth, "blood.handle_request", req)
+    cells = services.request_substitutes(req)
+    neighbours = neighbours_with_stock(
+        req.unit,
+        product=req.product,
+        cells=[(a, r) for a, r, _q in cells],
+        needed=max(req.outstanding - sum(q for _a, _r, q in cells), 1),
+    )
+    return {
+        "outstanding": req.outstanding,
+        "cells": [BloodOptionCell(abo=a, rh=r, in_stock=q) for a, r, q in cells],
+        "neighbours": [
+            BloodNeighbourOut(
+                unit=n.unit.slug,
+                name=n.unit.name,
+                cells=[BloodOptionCell(abo=a, rh=r, in_stock=q) for a, r, q in n.cells],
+                total=n.total,
+                travel_minutes=n.minutes,
+            )
+            for n in neighbours
+        ],
+    }
+
+
+@router.post(
+    "/requests/{pk}/allocate", response=responses(BloodRequestOut), summary="Allocate bags"
+)
+def request_allocate(request: ApiRequest, data: BloodAllocateIn, pk: int = Id) -> Any:
+    """Issue bags of the requested cell or allowed substitutes; partial leaves the rest open."""
+    return services.request_allocate(
+        actor=request.auth,
+        request=_request(request, pk),
+        lines=[(line.abo, line.rh, line.quantity) for line in data.lines],
+        now=now(),
+    )
+
+
+@router.post(
+    "/requests/{pk}/decline", response=responses(BloodRequestOut), summary="Decline a request"
+)
+def request_decline(request: ApiRequest, data: BloodReasonIn, pk: int = Id) -> Any:
+    """Decline what is still outstanding, with a reason."""
+    return services.request_decline(
+        actor=request.auth, request=_request(request, pk), reason=data.reason, now=now()
+    )
+
+
+@router.post(
+    "/requests/{pk}/dropping",
+    response=responses(BloodDroppingOut, 201),
+    summary="Ask a unit for dropping",
+)
+def request_dropping(request: ApiRequest, data: BloodDroppingIn, pk: int = Id) -> Any:
+    """Ask a neighbouring unit to send bags for this request."""
+    req = _request(request, pk)
+    to_unit = _agency(data.to_unit, "to_unit")
+    assert to_unit is not None  # noqa: S101 - a str slug always resolves or raises
+    dropping = services.dropping_create(
+        actor=request.auth,
+        from_unit=req.unit,
+        to_unit=to_unit,
+        product=req.product,
+        abo=data.abo,
+        rh=data.rh,
+        quantity=data.quantity,
+        request=req,
+        now=now(),
+    )
+    return 201, dropping
+
+
+@router.get(
+    "/droppings",
+    response=responses(list[BloodDroppingOut], errors=READ_ERRORS),
+    summary="List dropping requests",
+)
+@paginate(Pagination)
+def dropping_list(request: ApiRequest) -> Any:
+    """Dropping requests of the caller's units or of the regions they oversee."""
+    return droppings_for(request.auth)
+
+
+def _dropping(request: ApiRequest, pk: int) -> Dropping:
+    return get_visible_or_404(request.auth, Dropping, pk=pk)
+
+
+@router.post(
+    "/droppings/{pk}/fulfil", response=responses(BloodDroppingOut), summary="Send a dropping"
+)
+def dropping_fulfil(request: ApiRequest, data: BloodFulfilIn, pk: int = Id) -> Any:
+    """The asked unit sends the bags: both ledgers change in one transaction."""
+    return services.dropping_fulfil(
+        actor=request.auth, dropping=_dropping(request, pk), quantity=data.quantity, now=now()
+    )
+
+
+@router.post(
+    "/droppings/{pk}/decline", response=responses(BloodDroppingOut), summary="Decline a dropping"
+)
+def dropping_decline(request: ApiRequest, data: BloodReasonIn, pk: int = Id) -> Any:
+    """The asked unit cannot send; the asking unit sees why."""
+    return services.dropping_decline(
+        actor=request.auth, dropping=_dropping(request, pk), reason=data.reason, now=now()
+    )

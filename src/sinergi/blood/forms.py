@@ -1,0 +1,172 @@
+"""Forms of the blood app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.agencies.models import Agency
+
+from .choices import MANUAL_KINDS, Abo, BloodUrgency, MovementKind, Rh
+from .models import Product
+from .services import MAX_BAGS
+
+
+def _products() -> Any:
+    return Product.objects.filter(is_active=True)
+
+
+class MovementForm(forms.Form):
+    """Record a collection, an issue, an expiry, a discard or an adjustment."""
+
+    kind = forms.ChoiceField(
+        label=_("What happened"), choices=[(k.value, k.label) for k in MANUAL_KINDS]
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), to_field_name="code"
+    )
+    abo = forms.ChoiceField(label=_("ABO group"), choices=Abo.choices)
+    rh = forms.ChoiceField(label=_("RhD"), choices=Rh.choices)
+    quantity = forms.IntegerField(
+        label=_("Bags"),
+        min_value=-MAX_BAGS,
+        max_value=MAX_BAGS,
+        help_text=_("For an adjustment: negative to reduce the stock."),
+    )
+    counterpart = forms.ModelChoiceField(
+        label=_("Hospital (for an issue)"),
+        queryset=Agency.objects.none(),
+        to_field_name="slug",
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason or note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _products()  # type: ignore[attr-defined]
+        self.fields["counterpart"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            kind="hospital", is_active=True
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == MovementKind.ADJUSTMENT and not data.get("reason"):
+            self.add_error("reason", _("Every adjustment needs a reason."))
+        return data
+
+
+class UploadForm(forms.Form):
+    """A CSV file with the SIMDONDAR columns."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: produk, a_pos, a_neg, b_pos, b_neg, o_pos, o_neg, ab_pos, ab_neg."),
+    )
+
+
+class RequestForm(forms.Form):
+    """A hospital's blood request."""
+
+    hospital = forms.ModelChoiceField(
+        label=_("Hospital"), queryset=Agency.objects.none(), to_field_name="slug"
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Blood unit"), queryset=Agency.objects.none(), to_field_name="slug"
+    )
+    case_number = forms.CharField(
+        label=_("Case number"),
+        max_length=40,
+        help_text=_("The hospital's case or register number. Never the patient's name."),
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), to_field_name="code"
+    )
+    abo = forms.ChoiceField(label=_("ABO group"), choices=Abo.choices)
+    rh = forms.ChoiceField(label=_("RhD"), choices=Rh.choices)
+    quantity = forms.IntegerField(label=_("Bags"), min_value=1, max_value=100)
+    urgency = forms.ChoiceField(label=_("BloodUrgency"), choices=BloodUrgency.choices)
+    needed_by = forms.DateTimeField(
+        label=_("Needed by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, hospitals: list[Agency], units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hospital"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[h.pk for h in hospitals]
+        )
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["product"].queryset = _products()  # type: ignore[attr-defined]
+        if len(hospitals) == 1:
+            self.fields["hospital"].initial = hospitals[0].slug
+            # The blood unit of the hospital's own region is the usual supplier.
+            near = units.filter(region=hospitals[0].region).first()
+            if near is not None:
+                self.fields["unit"].initial = near.slug
+        self.fields["product"].initial = "PRC"
+
+
+class AllocateForm(forms.Form):
+    """Allocate bags of one cell (the requested one or a substitute)."""
+
+    cell = forms.ChoiceField(label=_("Group"))
+    quantity = forms.IntegerField(label=_("Bags"), min_value=1, max_value=100)
+
+    def __init__(self, *args: Any, cells: list[tuple[str, str, int]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cell"].choices = [  # type: ignore[attr-defined]
+            (f"{a}:{r}", f"{a}{'+' if r == 'pos' else '−'} ({q})") for a, r, q in cells
+        ]
+
+
+class ReasonForm(forms.Form):
+    """A reason for declining."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class DroppingForm(forms.Form):
+    """Ask a neighbouring unit for bags."""
+
+    to_unit = forms.ModelChoiceField(
+        label=_("Blood unit"), queryset=Agency.objects.none(), to_field_name="slug"
+    )
+    cell = forms.ChoiceField(label=_("Group"))
+    quantity = forms.IntegerField(label=_("Bags"), min_value=1, max_value=500)
+
+    def __init__(self, *args: Any, units: Any, cells: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["cell"].choices = [  # type: ignore[attr-defined]
+            (f"{a}:{r}", f"{a}{'+' if r == 'pos' else '−'}") for a, r in cells
+        ]
+
+
+class DonorCallForm(forms.Form):
+    """A call for donors of a group."""
+
+    abo = forms.ChoiceField(label=_("ABO group"), choices=Abo.choices)
+    rh = forms.ChoiceField(label=_("RhD"), choices=[("", _("any")), *Rh.choices], required=False)
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), to_field_name="code"
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    message = forms.CharField(label=_("Message"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _products()  # type: ignore[attr-defined]
+
+
+def split_cell(value: str) -> tuple[str, str]:
+    """``"O:neg"`` → ``("O", "neg")``."""
+    abo, _sep, rh = value.partition(":")
+    return abo, rh

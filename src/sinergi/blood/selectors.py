@@ -1,0 +1,384 @@
+"""Reads of the blood app: who acts for which agency, stock grids, days of supply, safe
+levels, history, neighbours and the health office's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from sinergi.agencies.choices import GOVERNMENT_KINDS, AgencyKind
+from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import leader_region_codes, user_memberships
+from sinergi.core.permissions import Role
+
+from .choices import Component, MovementKind, StockStatus
+from .models import Movement, Product, Stock, TravelTime, UnitProfile
+
+GROUPS = ("A", "B", "O", "AB")
+RHS = ("pos", "neg")
+HEALTH_AFFAIR = "1.02"  # urusan kesehatan (UU 23/2014)
+_IDS_ATTR = "_sinergi_blood_agency_ids"
+_HEALTH_ATTR = "_sinergi_blood_health_regions"
+
+
+def acting_agency_ids(user: Any) -> set[int]:
+    """Agencies the user acts for: their memberships and every agency below them."""
+    cached = getattr(user, _IDS_ATTR, None)
+    if cached is not None:
+        return set(cached)
+    ids = {m.agency_id for m in user_memberships(user)}
+    frontier = set(ids)
+    while frontier:
+        children = set(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = children - ids
+        ids |= frontier
+    setattr(user, _IDS_ATTR, frozenset(ids))
+    return ids
+
+
+def health_office_region_codes(user: Any) -> list[str]:
+    """Regions whose health office (an OPD holding the health affair directly under a
+    government) the user works in."""
+    cached = getattr(user, _HEALTH_ATTR, None)
+    if cached is not None:
+        return list(cached)
+    agency_ids = [m.agency_id for m in user_memberships(user) if Role.of(m.role) >= Role.STAFF]
+    codes = sorted(
+        set(
+            Agency.objects.filter(
+                pk__in=agency_ids,
+                kind=AgencyKind.OPD,
+                affairs__code=HEALTH_AFFAIR,
+                parent__kind__in=list(GOVERNMENT_KINDS),
+            ).values_list("region__code", flat=True)
+        )
+    )
+    setattr(user, _HEALTH_ATTR, tuple(codes))
+    return codes
+
+
+def oversight_region_codes(user: Any) -> list[str]:
+    """Regions whose blood coordination the user oversees: as leader or health office."""
+    if user is None or not user.is_authenticated:
+        return []
+    return sorted(set(leader_region_codes(user)) | set(health_office_region_codes(user)))
+
+
+def oversees(user: Any) -> bool:
+    """Whether the user oversees blood coordination anywhere."""
+    return bool(oversight_region_codes(user))
+
+
+def blood_units() -> QuerySet[Agency]:
+    """Active blood units, with region and profile."""
+    return (
+        Agency.objects.filter(kind=AgencyKind.BLOOD_UNIT, is_active=True)
+        .select_related("region", "blood_profile")
+        .order_by("name")
+    )
+
+
+def hospitals_of(user: Any) -> list[Agency]:
+    """Hospitals the user may request blood for."""
+    if user.is_superuser:
+        return list(Agency.objects.filter(kind=AgencyKind.HOSPITAL, is_active=True))
+    ids = [m.agency_id for m in user_memberships(user) if Role.of(m.role) >= Role.STAFF]
+    return list(Agency.objects.filter(pk__in=ids, kind=AgencyKind.HOSPITAL, is_active=True))
+
+
+def units_of(user: Any) -> list[Agency]:
+    """Blood units the user works for."""
+    ids = acting_agency_ids(user)
+    return list(blood_units().filter(pk__in=ids))
+
+
+def products() -> list[Product]:
+    """Active products in display order."""
+    return list(Product.objects.filter(is_active=True))
+
+
+def profile_of(unit: Agency) -> UnitProfile:
+    """The unit's profile, or unsaved defaults when it has none yet."""
+    try:
+        return unit.blood_profile
+    except UnitProfile.DoesNotExist:
+        return UnitProfile(unit=unit)
+
+
+def stock_cells(unit: Agency) -> dict[tuple[str, str, str], int]:
+    """Current balance per (product code, ABO, RhD) of a unit (missing cells are 0)."""
+    return {
+        (code, abo, rh): qty
+        for code, abo, rh, qty in Stock.objects.filter(unit=unit).values_list(
+            "product__code", "abo", "rh", "quantity"
+        )
+    }
+
+
+def daily_issue_rates(unit: Agency, *, now: dt.datetime) -> dict[tuple[str, str], float]:
+    """Average bags issued per day per (component family, ABO) over the unit's window.
+
+    Issues to hospitals and dropping sent out both count as use; the family of WB and PRC
+    is ``red_cells``."""
+    profile = profile_of(unit)
+    window = max(int(profile.rate_window_days), 1)
+    since = now - dt.timedelta(days=window)
+    rows = (
+        Movement.objects.filter(
+            unit=unit,
+            kind__in=[MovementKind.ISSUED, MovementKind.SENT_DROPPING],
+            occurred_at__gte=since,
+            occurred_at__lte=now,
+        )
+        .values_list("product__component", "abo")
+        .annotate(total=Sum("delta"))
+    )
+    rates: dict[tuple[str, str], float] = defaultdict(float)
+    for component, abo, total in rows:
+        rates[(family(component), abo)] += -int(total or 0) / window
+    return dict(rates)
+
+
+def family(component: str) -> str:
+    """The ticker's family of a component: red cells (WB + PRC), platelets or plasma."""
+    return "red_cells" if component in (Component.WHOLE_BLOOD, Component.RED_CELLS) else component
+
+
+def level_status(
+    quantity: int, rate: float, *, safe_days: Decimal, critical_days: Decimal
+) -> tuple[str, float | None]:
+    """Status and days of supply for a stock level and a daily use rate."""
+    if quantity <= 0:
+        return StockStatus.CRITICAL, 0.0
+    if rate <= 0:
+        return StockStatus.SAFE, None
+    days = quantity / rate
+    if days < float(critical_days):
+        return StockStatus.CRITICAL, round(days, 1)
+    if days < float(safe_days):
+        return StockStatus.ALERT, round(days, 1)
+    return StockStatus.SAFE, round(days, 1)
+
+
+@dataclass
+class GroupSummary:
+    """Totals of one ABO group of a unit, as the ticker and the pages show them."""
+
+    abo: str
+    red_cells: int
+    red_cells_rh_neg: int
+    platelets: int
+    plasma: int
+    days_of_supply: float | None
+    status: str
+
+
+def unit_summary(unit: Agency, *, now: dt.datetime) -> list[GroupSummary]:
+    """Per ABO group: red cells (WB + PRC) with RhD− apart, platelets, plasma, days of
+    supply of red cells and the safe-level status."""
+    profile = profile_of(unit)
+    components = dict(Product.objects.values_list("code", "component"))
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    neg: dict[str, int] = defaultdict(int)
+    for (code, abo, rh), qty in stock_cells(unit).items():
+        fam = family(components.get(code, ""))
+        totals[(fam, abo)] += qty
+        if fam == "red_cells" and rh == "neg":
+            neg[abo] += qty
+    rates = daily_issue_rates(unit, now=now)
+    out = []
+    for abo in GROUPS:
+        red = totals[("red_cells", abo)]
+        status, days = level_status(
+            red,
+            rates.get(("red_cells", abo), 0.0),
+            safe_days=profile.safe_days,
+            critical_days=profile.critical_days,
+        )
+        out.append(
+            GroupSummary(
+                abo=abo,
+                red_cells=red,
+                red_cells_rh_neg=neg[abo],
+                platelets=totals[("platelets", abo)],
+                plasma=totals[("plasma", abo)],
+                days_of_supply=days,
+                status=status,
+            )
+        )
+    return out
+
+
+def is_stale(profile: UnitProfile, *, now: dt.datetime) -> bool:
+    """Whether the unit's stock is older than its stale limit (or was never updated)."""
+    if profile.last_change_at is None:
+        return True
+    return now - profile.last_change_at > dt.timedelta(minutes=profile.stale_after_minutes)
+
+
+def stock_history(unit: Agency, *, now: dt.datetime, days: int = 30) -> list[dict[str, Any]]:
+    """Red-cell stock per ABO group at the end of each of the last ``days`` days, derived
+    backwards from the current balance and the ledger."""
+    components = dict(Product.objects.values_list("pk", "component"))
+    red_ids = [pk for pk, c in components.items() if family(c) == "red_cells"]
+    current: dict[str, int] = defaultdict(int)
+    for abo, qty in Stock.objects.filter(unit=unit, product_id__in=red_ids).values_list(
+        "abo", "quantity"
+    ):
+        current[abo] += qty
+    today = now.date()
+    start = today - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+    per_day: dict[tuple[dt.date, str], int] = defaultdict(int)
+    for day, abo, total in (
+        Movement.objects.filter(unit=unit, product_id__in=red_ids, occurred_at__gte=since)
+        .annotate(day=TruncDate("occurred_at", tzinfo=dt.UTC))
+        .values_list("day", "abo")
+        .annotate(total=Sum("delta"))
+    ):
+        per_day[(day, abo)] += int(total or 0)
+    series = []
+    level = dict(current)
+    for offset in range(days):
+        day = today - dt.timedelta(days=offset)
+        series.append({"day": day, **{g: level.get(g, 0) for g in GROUPS}})
+        for g in GROUPS:
+            level[g] = level.get(g, 0) - per_day.get((day, g), 0)
+    series.reverse()
+    return series
+
+
+@dataclass
+class Neighbour:
+    """A blood unit that holds stock a request could use."""
+
+    unit: Agency
+    cells: list[tuple[str, str, int]]  # (ABO, RhD, bags) in the order offered
+    total: int
+    minutes: int | None
+
+
+def neighbours_with_stock(
+    unit: Agency, *, product: Product, cells: Iterable[tuple[str, str]], needed: int
+) -> list[Neighbour]:
+    """Other blood units holding any of the cells, those that cover the need first, then
+    by travel time, then by stock."""
+    wanted = list(cells)
+    if not wanted:
+        return []
+    cond = Q(pk__in=[])
+    for abo, rh in wanted:
+        cond |= Q(abo=abo, rh=rh)
+    held: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
+    for unit_id, abo, rh, qty in (
+        Stock.objects.filter(cond, product=product, quantity__gt=0, unit__is_active=True)
+        .exclude(unit=unit)
+        .values_list("unit_id", "abo", "rh", "quantity")
+    ):
+        held[unit_id][(abo, rh)] = qty
+    minutes = dict(
+        TravelTime.objects.filter(from_unit=unit, to_unit_id__in=held).values_list(
+            "to_unit_id", "minutes"
+        )
+    )
+    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=held)}
+    out = []
+    for unit_id, by_cell in held.items():
+        listed = [(a, r, by_cell[(a, r)]) for a, r in wanted if by_cell.get((a, r), 0) > 0]
+        total = sum(q for _a, _r, q in listed)
+        out.append(Neighbour(agencies[unit_id], listed, total, minutes.get(unit_id)))
+    out.sort(
+        key=lambda n: (n.total < needed, n.minutes if n.minutes is not None else 10**6, -n.total)
+    )
+    return out
+
+
+def requests_for(user: Any) -> QuerySet[Any]:
+    """Blood requests the user may see, newest first."""
+    from .models import BloodRequest
+
+    return BloodRequest.objects.visible_to(user).select_related("hospital", "unit", "product")
+
+
+def droppings_for(user: Any) -> QuerySet[Any]:
+    """Dropping requests the user may see, newest first."""
+    from .models import Dropping
+
+    return Dropping.objects.visible_to(user).select_related("from_unit", "to_unit", "product")
+
+
+def dashboard_figures(user: Any, *, now: dt.datetime, days: int = 30) -> dict[str, Any]:
+    """The health office's figures over the last ``days``: fill rate, time to fulfil by
+    urgency, expiry and wastage, and days of supply per unit."""
+    from .choices import BloodRequestStatus, BloodUrgency
+    from .models import BloodRequest
+
+    since = now - dt.timedelta(days=days)
+    reqs = list(
+        BloodRequest.objects.visible_to(user).filter(created_at__gte=since, created_at__lte=now)
+    )
+    asked = sum(r.quantity for r in reqs)
+    given = sum(r.quantity_allocated for r in reqs)
+    by_urgency = []
+    for urgency in BloodUrgency:
+        done = [
+            (r.closed_at - r.created_at).total_seconds() / 3600
+            for r in reqs
+            if r.urgency == urgency and r.status == BloodRequestStatus.FULFILLED and r.closed_at
+        ]
+        by_urgency.append(
+            {
+                "urgency": urgency.label,
+                "count": len([r for r in reqs if r.urgency == urgency]),
+                "fulfilled": len(done),
+                "hours": round(sum(done) / len(done), 1) if done else None,
+            }
+        )
+    codes = oversight_region_codes(user)
+    units = blood_units()
+    if not user.is_superuser:
+        cond = Q(pk__in=[])
+        for code in codes:
+            cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
+        # Neighbouring units supply dropping to the region: show them as well.
+        units = units.filter(cond | Q(blood_droppings_received__region_code__in=codes)).distinct()
+    unit_rows = []
+    for unit in units:
+        totals = dict(
+            Movement.objects.filter(unit=unit, occurred_at__gte=since, occurred_at__lte=now)
+            .values_list("kind")
+            .annotate(total=Sum("delta"))
+        )
+        received = int(totals.get(MovementKind.COLLECTED, 0)) + int(
+            totals.get(MovementKind.RECEIVED_DROPPING, 0)
+        )
+        wasted = -int(totals.get(MovementKind.EXPIRED, 0)) - int(
+            totals.get(MovementKind.DISCARDED, 0)
+        )
+        unit_rows.append(
+            {
+                "unit": unit,
+                "collected": received,
+                "issued": -int(totals.get(MovementKind.ISSUED, 0)),
+                "wasted": wasted,
+                "wastage_pct": round(100 * wasted / received, 1) if received else None,
+                "groups": unit_summary(unit, now=now),
+                "stale": is_stale(profile_of(unit), now=now),
+            }
+        )
+    return {
+        "days": days,
+        "requests": len(reqs),
+        "bags_asked": asked,
+        "bags_given": given,
+        "fill_rate": round(100 * given / asked, 1) if asked else None,
+        "by_urgency": by_urgency,
+        "units": unit_rows,
+    }

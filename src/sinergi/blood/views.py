@@ -1,0 +1,666 @@
+"""Views of the blood app: the public ticker, widget and stock pages; the unit officer's
+stock grid and forms; hospital requests, dropping and the health office dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zoneinfo
+from typing import Any
+
+from csp.decorators import csp_exempt, csp_replace
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sinergi.agencies.models import Agency
+from sinergi.core.clock import now
+from sinergi.core.exceptions import Conflict, Forbidden, ValidationFailed
+from sinergi.core.permissions import can, ensure_can, get_visible_or_404
+from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
+
+from . import services
+from .choices import MovementKind, StockStatus
+from .forms import (
+    AllocateForm,
+    DonorCallForm,
+    DroppingForm,
+    MovementForm,
+    ReasonForm,
+    RequestForm,
+    UploadForm,
+    split_cell,
+)
+from .models import BloodRequest, DonorCall, Dropping, Movement
+from .selectors import (
+    GROUPS,
+    RHS,
+    blood_units,
+    dashboard_figures,
+    droppings_for,
+    hospitals_of,
+    is_stale,
+    neighbours_with_stock,
+    products,
+    profile_of,
+    requests_for,
+    stock_cells,
+    stock_history,
+    unit_summary,
+    units_of,
+)
+from .ticker import ticker_data, ticker_name
+
+PUBLIC_CACHE = "public, max-age=5"
+CHART_COLOURS = {"A": "#c0392b", "B": "#2471a3", "O": "#1e8449", "AB": "#7d3c98"}
+
+
+def _apply_errors(form: Any, exc: ValidationFailed) -> None:
+    for field, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _conditional(request: HttpRequest, etag: str, make: Any) -> HttpResponse:
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = make()
+    response["ETag"] = etag
+    response["Cache-Control"] = PUBLIC_CACHE
+    return response
+
+
+def _unit_or_404(slug: str) -> Agency:
+    unit = blood_units().filter(slug=slug).first()
+    if unit is None:
+        raise Http404(_("Not found."))
+    return unit
+
+
+# --- public -----------------------------------------------------------------------------
+
+
+@require_GET
+@xframe_options_exempt
+@csp_exempt()
+def ticker_json(request: HttpRequest) -> HttpResponse:
+    """Public totals per ABO group of every blood unit (or ``?unit=slug``), with ETag.
+
+    A JSON body is never rendered as a page, so it skips the CSP and frame headers: that
+    and the cached body keep this hot path (news sites poll it) cheap."""
+    slug = request.GET.get("unit") or None
+    data = ticker_data(now=now(), unit_slug=slug)
+    if slug and not data.units:
+        raise Http404(_("Not found."))
+    response = _conditional(
+        request,
+        data.etag,
+        lambda: HttpResponse(data.body, content_type="application/json"),
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def ticker(request: HttpRequest) -> HttpResponse:
+    """The embeddable scrolling ticker in the form the public knows; news sites frame it."""
+    slug = request.GET.get("unit") or None
+    data = ticker_data(now=now(), unit_slug=slug)
+    if slug and not data.units:
+        raise Http404(_("Not found."))
+
+    def make() -> HttpResponse:
+        units = []
+        for u in data.units:
+            shown = "—"
+            if u["updated_at"]:
+                moment = dt.datetime.fromisoformat(u["updated_at"].replace("Z", "+00:00"))
+                shown = timezone.localtime(moment, zoneinfo.ZoneInfo(settings.TIME_ZONE)).strftime(
+                    "%d-%m-%Y %H:%M"
+                )
+            units.append({**u, "updated_display": shown})
+        html = render_to_string("blood/ticker.html", {"units": units}, request=request)
+        return HttpResponse(html)
+
+    return _conditional(request, data.etag + "h", make)
+
+
+@require_GET
+def embed_js(request: HttpRequest) -> HttpResponse:
+    """The one-line widget: ``<script src=".../darah/embed.js" data-unit="…" async>``."""
+    body = render_to_string("blood/embed.js", {})
+
+    etag = '"' + hashlib.blake2b(body.encode(), digest_size=8).hexdigest() + '"'
+    response = _conditional(
+        request,
+        etag,
+        lambda: HttpResponse(body, content_type="text/javascript; charset=utf-8"),
+    )
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+def _chart(series: list[dict[str, Any]]) -> dict[str, Any]:
+    """Polylines of a 30-day stock chart in a 600×200 box (server-side SVG)."""
+    width, height, pad = 600, 200, 30
+    top = max([1] + [row[g] for row in series for g in GROUPS])
+    n = max(len(series) - 1, 1)
+    lines = []
+    for g in GROUPS:
+        points = " ".join(
+            f"{pad + i * (width - 2 * pad) / n:.1f},"
+            f"{height - pad - row[g] * (height - 2 * pad) / top:.1f}"
+            for i, row in enumerate(series)
+        )
+        lines.append({"group": g, "points": points, "colour": CHART_COLOURS[g]})
+    return {
+        "lines": lines,
+        "top": top,
+        "first": series[0]["day"] if series else None,
+        "last": series[-1]["day"] if series else None,
+        "width": width,
+        "height": height,
+        "pad": pad,
+    }
+
+
+@require_GET
+def public_unit(request: HttpRequest, slug: str) -> HttpResponse:
+    """A unit's public stock page: groups, status, 30-day chart and donor calls."""
+    unit = _unit_or_404(slug)
+    moment = now()
+    series = stock_history(unit, now=moment)
+    calls = DonorCall.objects.filter(unit=unit, ends_at__gte=moment).order_by("starts_at")
+    profile = profile_of(unit)
+    return render(
+        request,
+        "blood/public_unit.html",
+        {
+            "unit": unit,
+            "ticker_name": ticker_name(unit),
+            "groups": unit_summary(unit, now=moment),
+            "profile": profile,
+            "stale": is_stale(profile, now=moment),
+            "chart": _chart(series),
+            "calls": calls,
+        },
+    )
+
+
+# --- unit officer -----------------------------------------------------------------------
+
+
+@login_required
+def index(request: AuthedRequest) -> HttpResponse:
+    """Blood stock of every unit, with links to the user's own unit and requests."""
+    moment = now()
+    units = [
+        {
+            "unit": u,
+            "groups": unit_summary(u, now=moment),
+            "stale": is_stale(profile_of(u), now=moment),
+        }
+        for u in blood_units()
+    ]
+    return render(
+        request,
+        "blood/index.html",
+        {
+            "units": units,
+            "my_units": units_of(request.user),
+            "my_hospitals": hospitals_of(request.user),
+            "can_dashboard": can(request.user, "blood.dashboard"),
+        },
+    )
+
+
+def _grid(unit: Agency) -> list[dict[str, Any]]:
+    cells = stock_cells(unit)
+    return [
+        {
+            "product": p,
+            "cells": [
+                {
+                    "name": f"c-{p.code}-{abo}-{rh}",
+                    "label": f"{p.code} {abo}{'+' if rh == 'pos' else '−'}",
+                    "value": cells.get((p.code, abo, rh), 0),
+                }
+                for abo in GROUPS
+                for rh in RHS
+            ],
+        }
+        for p in products()
+    ]
+
+
+def _unit_context(request: AuthedRequest, unit: Agency, **extra: Any) -> dict[str, Any]:
+    moment = now()
+    groups = unit_summary(unit, now=moment)
+    return {
+        "unit": unit,
+        "profile": profile_of(unit),
+        "stale": is_stale(profile_of(unit), now=moment),
+        "groups": groups,
+        "critical": [g for g in groups if g.status == StockStatus.CRITICAL],
+        "grid": _grid(unit),
+        "abo_headers": [(abo, rh) for abo in GROUPS for rh in RHS],
+        "can_record": can(request.user, "blood.record", unit),
+        "movement_form": extra.pop("movement_form", None) or MovementForm(),
+        "upload_form": extra.pop("upload_form", None) or UploadForm(),
+        "call_form": extra.pop("call_form", None) or DonorCallForm(),
+        "recent": Movement.objects.visible_to(request.user)
+        .filter(unit=unit)
+        .select_related("product", "counterpart")[:10],
+        "droppings": droppings_for(request.user).filter(to_unit=unit, status="requested"),
+        **extra,
+    }
+
+
+@login_required
+@friendly_errors
+def unit_page(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The unit officer's page: stock grid with quick entry, forms, recent movements."""
+    unit = _unit_or_404(slug)
+    return render(request, "blood/unit.html", _unit_context(request, unit))
+
+
+@login_required
+@require_POST
+@friendly_errors
+def unit_levels(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Quick entry: the counted grid; differences are recorded as adjustments."""
+    unit = _unit_or_404(slug)
+    ensure_can(request.user, "blood.record", unit)
+    levels: dict[tuple[str, str, str], int] = {}
+    bad: list[str] = []
+    for p in products():
+        for abo in GROUPS:
+            for rh in RHS:
+                raw = request.POST.get(f"c-{p.code}-{abo}-{rh}", "").strip()
+                if raw == "":
+                    continue
+                try:
+                    value = int(raw)
+                except ValueError:
+                    bad.append(f"{p.code} {abo}{'+' if rh == 'pos' else '−'}")
+                    continue
+                if not 0 <= value <= services.MAX_BAGS:
+                    bad.append(f"{p.code} {abo}{'+' if rh == 'pos' else '−'}")
+                    continue
+                levels[(p.code, abo, rh)] = value
+    reason = request.POST.get("reason", "")
+    error = None
+    if bad:
+        error = _("Enter whole numbers from 0 to %(n)d: %(cells)s.") % {
+            "n": services.MAX_BAGS,
+            "cells": ", ".join(bad),
+        }
+    else:
+        try:
+            result = services.stock_set_levels(
+                actor=request.user, unit=unit, levels=levels, reason=reason, now=now()
+            )
+        except ValidationFailed as exc:
+            error = "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
+        else:
+            messages.success(
+                request,
+                _("Stock saved: %(n)d adjustments recorded.") % {"n": result.adjustments},
+            )
+            return redirect("blood:unit", slug=unit.slug)
+    context = _unit_context(request, unit, grid_error=error, grid_reason=reason)
+    return render(request, "blood/unit.html", context, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def movement_new(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Record a collection, an issue, an expiry, a discard or an adjustment."""
+    unit = _unit_or_404(slug)
+    ensure_can(request.user, "blood.record", unit)
+    initial = {"kind": request.GET.get("kind", MovementKind.COLLECTED)}
+    form = MovementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.stock_record_movement(
+                actor=request.user,
+                unit=unit,
+                product=d["product"],
+                abo=d["abo"],
+                rh=d["rh"],
+                kind=d["kind"],
+                quantity=d["quantity"],
+                reason=d["reason"],
+                counterpart=d["counterpart"],
+                now=now(),
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Movement recorded."))
+            return redirect("blood:unit", slug=unit.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "blood/movement_form.html", {"unit": unit, "form": form}, status=status)
+
+
+@login_required
+@friendly_errors
+def history(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The unit's ledger, newest first."""
+    unit = _unit_or_404(slug)
+    qs = (
+        Movement.objects.visible_to(request.user)
+        .filter(unit=unit)
+        .select_related("product", "counterpart", "recorded_by")
+    )
+    kind = request.GET.get("kind", "")
+    if kind in MovementKind.values:
+        qs = qs.filter(kind=kind)
+    return render(
+        request,
+        "blood/history.html",
+        {
+            "unit": unit,
+            "kinds": MovementKind.choices,
+            "kind": kind,
+            **paginate_request(request, qs),
+        },
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def upload(request: AuthedRequest, slug: str) -> HttpResponse:
+    """CSV upload of counted levels, all or nothing, every bad row reported."""
+    unit = _unit_or_404(slug)
+    ensure_can(request.user, "blood.record", unit)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            result = services.stock_import_csv(
+                actor=request.user, unit=unit, data=form.cleaned_data["file"].read(), now=now()
+            )
+        except ValidationFailed as exc:
+            for field, msgs in sorted(exc.fields.items()):
+                label = field.replace("rows.", _("row") + " ")
+                for msg in msgs:
+                    form.add_error(
+                        "file" if field == "file" else None,
+                        f"{label}: {msg}" if field.startswith("rows") else msg,
+                    )
+        else:
+            messages.success(
+                request,
+                _("File applied: %(n)d adjustments recorded.") % {"n": result.adjustments},
+            )
+            return redirect("blood:unit", slug=unit.slug)
+    return render(
+        request, "blood/unit.html", _unit_context(request, unit, upload_form=form), status=422
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def donor_call(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Publish a donor call on the unit's public page."""
+    unit = _unit_or_404(slug)
+    ensure_can(request.user, "blood.record", unit)
+    form = DonorCallForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.donor_call_create(
+                actor=request.user,
+                unit=unit,
+                abo=d["abo"],
+                rh=d["rh"] or "",
+                product=d["product"],
+                place=d["place"],
+                starts_at=d["starts_at"],
+                ends_at=d["ends_at"],
+                message=d["message"],
+                now=now(),
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Donor call published."))
+            return redirect("blood:unit", slug=unit.slug)
+    return render(
+        request, "blood/unit.html", _unit_context(request, unit, call_form=form), status=422
+    )
+
+
+# --- hospital requests and dropping -----------------------------------------------------
+
+
+@login_required
+def requests(request: AuthedRequest) -> HttpResponse:
+    """Blood requests the user may see; dropping requests of the user's units."""
+    qs = requests_for(request.user)
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status[:12])
+    return render(
+        request,
+        "blood/requests.html",
+        {
+            "droppings": droppings_for(request.user)[:20],
+            "can_request": bool(hospitals_of(request.user)),
+            **paginate_request(request, qs),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def request_new(request: AuthedRequest) -> HttpResponse:
+    """A hospital asks a unit for blood."""
+    hospitals = hospitals_of(request.user)
+    if not hospitals:
+        raise Forbidden()
+    form = RequestForm(request.POST or None, hospitals=hospitals, units=blood_units())
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            req = services.request_create(
+                actor=request.user,
+                hospital=d["hospital"],
+                unit=d["unit"],
+                product=d["product"],
+                abo=d["abo"],
+                rh=d["rh"],
+                quantity=d["quantity"],
+                urgency=d["urgency"],
+                needed_by=d["needed_by"],
+                case_number=d["case_number"],
+                note=d["note"],
+                now=now(),
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Request sent to %(u)s.") % {"u": req.unit})
+            return redirect("blood:request", pk=req.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "blood/request_form.html", {"form": form}, status=status)
+
+
+def _request_context(request: AuthedRequest, req: BloodRequest, **extra: Any) -> dict[str, Any]:
+    handler = can(request.user, "blood.handle_request", req)
+    context: dict[str, Any] = {"req": req, "can_handle": handler}
+    if handler and req.status in ("submitted", "accepted", "partial"):
+        cells = services.request_substitutes(req)
+        context["cells"] = cells
+        context["allocate_form"] = extra.pop("allocate_form", None) or AllocateForm(
+            cells=[c for c in cells if c[2] > 0] or cells,
+            initial={"quantity": min(req.outstanding, max([c[2] for c in cells] + [1]))},
+        )
+        context["decline_form"] = extra.pop("decline_form", None) or ReasonForm()
+        neighbours = neighbours_with_stock(
+            req.unit,
+            product=req.product,
+            cells=[(a, r) for a, r, _q in cells],
+            # What the unit cannot cover itself decides which neighbour can help.
+            needed=max(req.outstanding - sum(q for _a, _r, q in cells), 1),
+        )
+        context["neighbours"] = neighbours
+        context["dropping_form"] = extra.pop("dropping_form", None) or DroppingForm(
+            units=blood_units().exclude(pk=req.unit.pk),
+            cells=[(a, r) for a, r, _q in cells],
+            initial={
+                "quantity": req.outstanding,
+                "to_unit": neighbours[0].unit.slug if neighbours else None,
+                "cell": f"{neighbours[0].cells[0][0]}:{neighbours[0].cells[0][1]}"
+                if neighbours
+                else None,
+            },
+        )
+    context["allocations"] = req.allocations.all()
+    context["request_droppings"] = req.droppings.select_related("to_unit")
+    context.update(extra)
+    return context
+
+
+@login_required
+@friendly_errors
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One request with each step; for the unit, substitutes and neighbours to ask."""
+    req = get_visible_or_404(request.user, BloodRequest, pk=pk)
+    return render(request, "blood/request_detail.html", _request_context(request, req))
+
+
+def _request_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    req = get_visible_or_404(request.user, BloodRequest, pk=pk)
+    ensure_can(request.user, "blood.handle_request", req)
+    moment = now()
+    form: Any = None
+    key = ""
+    try:
+        if action == "accept":
+            services.request_accept(actor=request.user, request=req, now=moment)
+            messages.success(request, _("Request accepted."))
+        elif action == "decline":
+            form, key = ReasonForm(request.POST), "decline_form"
+            if form.is_valid():
+                services.request_decline(
+                    actor=request.user, request=req, reason=form.cleaned_data["reason"], now=moment
+                )
+                messages.success(request, _("Request declined."))
+        elif action == "allocate":
+            cells = services.request_substitutes(req)
+            form, key = AllocateForm(request.POST, cells=cells), "allocate_form"
+            if form.is_valid():
+                abo, rh = split_cell(form.cleaned_data["cell"])
+                services.request_allocate(
+                    actor=request.user,
+                    request=req,
+                    lines=[(abo, rh, form.cleaned_data["quantity"])],
+                    now=moment,
+                )
+                messages.success(request, _("Bags allocated and issued."))
+        elif action == "dropping":
+            pairs = [(a, r) for a, r, _q in services.request_substitutes(req)]
+            form, key = (
+                DroppingForm(
+                    request.POST, units=blood_units().exclude(pk=req.unit_id), cells=pairs
+                ),
+                "dropping_form",
+            )
+            if form.is_valid():
+                abo, rh = split_cell(form.cleaned_data["cell"])
+                services.dropping_create(
+                    actor=request.user,
+                    from_unit=req.unit,
+                    to_unit=form.cleaned_data["to_unit"],
+                    product=req.product,
+                    abo=abo,
+                    rh=rh,
+                    quantity=form.cleaned_data["quantity"],
+                    request=req,
+                    now=moment,
+                )
+                messages.success(request, _("Dropping requested."))
+    except ValidationFailed as exc:
+        if form is None:
+            messages.error(request, exc.message)
+        else:
+            _apply_errors(form, exc)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("blood:request", pk=req.pk)
+    if form is not None and form.errors:
+        req.refresh_from_db()
+        return render(
+            request,
+            "blood/request_detail.html",
+            _request_context(request, req, **{key: form}),
+            status=422,
+        )
+    return redirect("blood:request", pk=req.pk)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def request_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """Accept, allocate, decline or ask a neighbour for dropping."""
+    return _request_action(request, pk, action)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def dropping_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """The asked unit sends the bags or declines."""
+    dropping = get_visible_or_404(request.user, Dropping, pk=pk)
+    ensure_can(request.user, "blood.handle_dropping", dropping)
+    try:
+        if action == "fulfil":
+            services.dropping_fulfil(actor=request.user, dropping=dropping, now=now())
+            messages.success(request, _("Dropping sent; both ledgers updated."))
+        else:
+            services.dropping_decline(
+                actor=request.user,
+                dropping=dropping,
+                reason=request.POST.get("reason", "")[:300],
+                now=now(),
+            )
+            messages.success(request, _("Dropping declined."))
+    except (ValidationFailed, Conflict) as exc:
+        detail = "; ".join(m for msgs in getattr(exc, "fields", {}).values() for m in msgs)
+        messages.error(request, detail or exc.message)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("blood:requests")
+    return redirect(target or reverse("blood:requests"))
+
+
+@login_required
+@friendly_errors
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    """The health office's view: fill rate, time to fulfil, wastage, days of supply."""
+    ensure_can(request.user, "blood.dashboard", None)
+    figures = dashboard_figures(request.user, now=now())
+    return render(request, "blood/dashboard.html", {"f": figures})

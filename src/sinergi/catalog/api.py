@@ -1,0 +1,288 @@
+"""Catalog API: datasets, their verification, versions and queries on their rows."""
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from sinergi.agencies.models import Agency
+from sinergi.core.api import ERRORS, READ_ERRORS, ApiRequest, ErrorOut, Pagination, responses
+from sinergi.core.clock import now
+from sinergi.core.exceptions import NotFound, Unauthenticated, ValidationFailed
+from sinergi.core.permissions import get_visible_or_404
+
+from . import services, tabular
+from .models import Dataset, DatasetVersion
+from .schemas import (
+    DataOut,
+    DataQuery,
+    DatasetFilters,
+    DatasetIn,
+    DatasetOut,
+    DatasetPatch,
+    VerifyIn,
+    VersionOut,
+)
+from .selectors import datasets_search, version_path
+
+router = Router(tags=["catalog"])
+
+
+def caller(request: HttpRequest) -> Any:
+    """The user behind a request that may be anonymous: a bearer token (or CKAN's bare API
+    key in ``Authorization``) or the browser session; a bad token is refused."""
+    from sinergi.accounts.services import token_authenticate
+
+    header = request.headers.get("Authorization", "").strip()
+    if header:
+        secret = header.split(" ", 1)[1].strip() if header.lower().startswith("bearer ") else header
+        user = token_authenticate(secret, now())
+        if user is None:
+            raise Unauthenticated()
+        return user
+    return getattr(request, "user", None)
+
+
+def dataset_out(d: Dataset) -> dict[str, Any]:
+    """The API shape of a dataset."""
+    versions = list(d.versions.all())
+    latest = max(versions, key=lambda v: v.number) if versions else None
+    return {
+        "slug": d.slug,
+        "title": d.title,
+        "description": d.description,
+        "publisher": d.publisher.slug,
+        "publisher_name": d.publisher.name,
+        "walidata": d.walidata.slug,
+        "region": d.region.code,
+        "tags": sorted(t.name for t in d.tags.all()),
+        "sector": d.sector.slug if d.sector else None,
+        "affair": d.affair.code if d.affair else None,
+        "frequency": d.frequency,
+        "licence": d.licence,
+        "temporal_start": d.temporal_start,
+        "temporal_end": d.temporal_end,
+        "spatial_coverage": list(d.spatial_coverage or []),
+        "reference_codes": d.reference_codes,
+        "contact_name": d.contact_name,
+        "contact_email": d.contact_email,
+        "access_level": d.access_level,
+        "allowed_agencies": sorted(a.slug for a in d.allowed_agencies.all()),
+        "status": d.status,
+        "review_comment": d.review_comment,
+        "submitted_at": d.submitted_at,
+        "published_at": d.published_at,
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+        "latest_version": latest.number if latest else None,
+        "row_count": latest.row_count if latest else None,
+    }
+
+
+def _dataset(user: Any, slug: str) -> Dataset:
+    if not tabular.looks_like_identifier(slug):
+        raise NotFound()
+    return get_visible_or_404(user, Dataset, slug=slug)
+
+
+def _agencies(slugs: list[str] | None, field: str) -> list[Agency] | None:
+    if slugs is None:
+        return None
+    found = {a.slug: a for a in Agency.objects.filter(slug__in=slugs, is_active=True)}
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        raise ValidationFailed(
+            fields={field: [_("Unknown agency: %(s)s.") % {"s": ", ".join(missing[:5])}]}
+        )
+    return list(found.values())
+
+
+def _metadata(data: Any) -> dict[str, Any]:
+    values = data.dict(exclude_unset=True)
+    for key in ("publisher", "slug", "title"):
+        values.pop(key, None)
+    if "allowed_agencies" in values:
+        values["allowed_agencies"] = _agencies(values["allowed_agencies"], "allowed_agencies")
+    return values
+
+
+@router.get(
+    "",
+    response=responses(list[DatasetOut], errors=READ_ERRORS),
+    auth=None,
+    summary="List datasets",
+)
+@paginate(Pagination)
+def dataset_list(request: HttpRequest, filters: Query[DatasetFilters]) -> Any:
+    """Datasets the caller may see (anonymous callers: published public datasets)."""
+    qs = datasets_search(
+        user=caller(request),
+        q=filters.q or "",
+        tags=[filters.tag] if filters.tag else None,
+        publishers=[filters.publisher] if filters.publisher else None,
+        status=filters.status or "",
+    ).prefetch_related("allowed_agencies")
+    return [dataset_out(d) for d in qs.order_by("title", "pk")]
+
+
+@router.post("", response=responses(DatasetOut, 201), summary="Create a draft dataset")
+def dataset_create(request: ApiRequest, data: DatasetIn) -> Any:
+    """Start a draft dataset for an agency the caller works for."""
+    publisher = Agency.objects.visible_to(request.auth).filter(slug=data.publisher).first()
+    if publisher is None:
+        raise ValidationFailed(fields={"publisher": [_("Unknown agency.")]})
+    dataset = services.dataset_create(
+        actor=request.auth,
+        publisher=publisher,
+        slug=data.slug,
+        title=data.title,
+        now=now(),
+        **_metadata(data),
+    )
+    return 201, dataset_out(dataset)
+
+
+@router.get(
+    "/{slug}",
+    response=responses(DatasetOut, errors=READ_ERRORS),
+    auth=None,
+    summary="Get a dataset",
+)
+def dataset_detail(request: HttpRequest, slug: str) -> Any:
+    """One dataset with its metadata."""
+    return dataset_out(_dataset(caller(request), slug))
+
+
+@router.patch("/{slug}", response=responses(DatasetOut), summary="Change a dataset's metadata")
+def dataset_update(request: ApiRequest, slug: str, data: DatasetPatch) -> Any:
+    """Change the metadata of a draft or returned dataset."""
+    dataset = _dataset(request.auth, slug)
+    values = _metadata(data)
+    if "title" in values and values["title"] is None:
+        values.pop("title")
+    return dataset_out(
+        services.dataset_update(actor=request.auth, dataset=dataset, now=now(), **values)
+    )
+
+
+@router.post("/{slug}/submit", response=responses(DatasetOut), summary="Submit for verification")
+def dataset_submit(request: ApiRequest, slug: str) -> Any:
+    """Send the dataset to the walidata; refused while the metadata is incomplete."""
+    dataset = services.dataset_submit(
+        actor=request.auth, dataset=_dataset(request.auth, slug), now=now()
+    )
+    return dataset_out(dataset)
+
+
+@router.post("/{slug}/verify", response=responses(DatasetOut), summary="Verify a dataset")
+def dataset_verify(request: ApiRequest, slug: str, data: VerifyIn) -> Any:
+    """The walidata publishes the dataset or returns it with comments."""
+    dataset = services.dataset_verify(
+        actor=request.auth,
+        dataset=_dataset(request.auth, slug),
+        decision=data.decision,
+        comment=data.comment,
+        now=now(),
+    )
+    return dataset_out(dataset)
+
+
+@router.get(
+    "/{slug}/versions",
+    response=responses(list[VersionOut], errors=READ_ERRORS),
+    auth=None,
+    summary="List a dataset's versions",
+)
+def version_list(request: HttpRequest, slug: str) -> Any:
+    """Versions of the dataset, newest first."""
+    return list(_dataset(caller(request), slug).versions.order_by("-number"))
+
+
+@router.post(
+    "/{slug}/versions",
+    response=responses(VersionOut, 201, errors={**ERRORS, 413: ErrorOut}),
+    summary="Upload a new version (CSV)",
+)
+def version_upload(
+    request: ApiRequest, slug: str, file: File[UploadedFile], note: Form[str] = ""
+) -> Any:
+    """Upload a CSV file (UTF-8 or Latin-1, any common delimiter) as the next version."""
+    dataset = _dataset(request.auth, slug)
+    if file.size is not None and file.size > services.max_upload_bytes():
+        raise ValidationFailed(fields={"file": [_("The file is too large.")]})
+    version = services.version_upload(
+        actor=request.auth,
+        dataset=dataset,
+        data=file.read(),
+        filename=file.name or "",
+        note=note[:300],
+        now=now(),
+    )
+    return 201, version
+
+
+def parse_filters(raw: str | None) -> dict[str, Any]:
+    """CKAN's ``filters`` parameter: a JSON object of column → value or list of values."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ValidationFailed(fields={"filters": [_("Enter a JSON object.")]}) from exc
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str | int | float | bool | list) or v is None for v in value.values()
+    ):
+        raise ValidationFailed(fields={"filters": [_("Enter a JSON object.")]})
+    return value
+
+
+def run_query(version: DatasetVersion, params: DataQuery) -> dict[str, Any]:
+    """Run a data query on a version, turning bad column names or values into field errors."""
+    fields = [f.strip() for f in (params.fields or "").split(",") if f.strip()]
+    try:
+        page = tabular.query(
+            version_path(version),
+            version.columns,
+            filters=parse_filters(params.filters),
+            q=params.q or "",
+            fields=fields or None,
+            sort=params.sort or "",
+            limit=params.limit,
+            offset=params.offset,
+        )
+    except tabular.TableError as exc:
+        raise ValidationFailed(exc.message, fields={exc.column or "query": [exc.message]}) from exc
+    return {
+        "resource_id": version.resource_id,
+        "columns": page.columns,
+        "rows": page.rows,
+        "total": page.total,
+        "limit": params.limit,
+        "offset": params.offset,
+    }
+
+
+def pick_version(dataset: Dataset, number: int | None) -> DatasetVersion:
+    """The numbered version of a dataset, or its latest."""
+    qs = dataset.versions.order_by("-number")
+    version = qs.filter(number=number).first() if number else qs.first()
+    if version is None:
+        raise NotFound(_("This dataset has no data yet."))
+    return version
+
+
+@router.get(
+    "/{slug}/data",
+    response=responses(DataOut, errors=READ_ERRORS),
+    auth=None,
+    summary="Query a dataset's rows",
+)
+def dataset_data(request: HttpRequest, slug: str, params: Query[DataQuery]) -> Any:
+    """Rows of the latest (or a given) version: equality filters, text search, chosen
+    columns, sort, limit and offset, with the total that match."""
+    dataset = _dataset(caller(request), slug)
+    return run_query(pick_version(dataset, params.version), params)

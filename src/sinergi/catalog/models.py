@@ -1,0 +1,258 @@
+"""Datasets of the Satu Data catalog, their tags and their versions (Parquet files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.core.models import TimestampedModel, VisibleQuerySet
+
+from .choices import FREQUENCY_DAYS, AccessLevel, DatasetStatus, Frequency, Licence
+
+# Agencies of these kinds are not government: "all government" access does not reach them.
+NON_GOVERNMENT_KINDS = {"ngo", "business", "community", "bumn", "bumd"}
+
+
+class Tag(models.Model):
+    """A free keyword that groups datasets (``kesehatan``, ``stunting``)."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DatasetQuerySet(VisibleQuerySet):
+    """Who sees which dataset."""
+
+    def published_for(self, user: Any) -> Self:
+        """Published datasets whose access level lets the user read them."""
+        public = Q(status=DatasetStatus.PUBLISHED, access_level=AccessLevel.PUBLIC)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.filter(public)
+        if user.is_superuser:
+            return self.filter(status=DatasetStatus.PUBLISHED)
+        from sinergi.agencies.selectors import user_memberships
+
+        memberships = user_memberships(user)
+        cond = public
+        if any(m.agency.kind not in NON_GOVERNMENT_KINDS for m in memberships):
+            cond |= Q(status=DatasetStatus.PUBLISHED, access_level=AccessLevel.GOVERNMENT)
+        agency_ids = [m.agency_id for m in memberships]
+        if agency_ids:
+            cond |= Q(
+                status=DatasetStatus.PUBLISHED,
+                access_level=AccessLevel.AGENCIES,
+                allowed_agencies__in=agency_ids,
+            ) | Q(status=DatasetStatus.PUBLISHED, publisher__in=agency_ids)
+        return self.filter(cond)
+
+    def visible_to(self, user: Any) -> Self:
+        """Anonymous visitors see published public datasets; signed-in users also what
+        their access allows, every dataset of their own agency (and agencies below it),
+        the datasets their agency verifies as walidata, and leaders all of their region."""
+        if user is not None and user.is_authenticated and user.is_superuser:
+            return self.all()
+        base = self.published_for(user)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return base
+        from sinergi.agencies.selectors import leader_region_codes, user_memberships
+
+        memberships = user_memberships(user)
+        own = [m.agency_id for m in memberships]
+        cond = Q(pk__in=base.values("pk"))
+        if own:
+            cond |= (
+                Q(publisher__in=own)
+                | Q(publisher__parent__in=own)
+                | Q(publisher__parent__parent__in=own)
+                | Q(walidata__in=own, status__in=[DatasetStatus.SUBMITTED, DatasetStatus.PUBLISHED])
+            )
+        for code in leader_region_codes(user):
+            cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
+        return self.filter(cond).distinct()
+
+
+class Dataset(TimestampedModel):
+    """A dataset an agency publishes once for every other agency (and, if public, for
+    everyone), with Satu Data metadata and its verification state."""
+
+    slug = models.SlugField(_("identifier"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    publisher = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("publisher"),
+        on_delete=models.PROTECT,
+        related_name="datasets",
+    )
+    walidata = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("walidata"),
+        on_delete=models.PROTECT,
+        related_name="datasets_verified",
+        help_text=_("The data steward agency that verifies this dataset."),
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="datasets")
+    sector = models.ForeignKey(
+        "agencies.Sector",
+        verbose_name=_("sector"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    affair = models.ForeignKey(
+        "agencies.Affair",
+        verbose_name=_("government affair"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    frequency = models.CharField(
+        _("update frequency"), max_length=20, choices=Frequency.choices, default=Frequency.ANNUAL
+    )
+    licence = models.CharField(
+        _("licence"), max_length=30, choices=Licence.choices, default=Licence.CC_BY
+    )
+    temporal_start = models.DateField(_("covers from"), null=True, blank=True)
+    temporal_end = models.DateField(_("covers to"), null=True, blank=True)
+    spatial_coverage = models.JSONField(
+        _("spatial coverage (region codes)"), default=list, blank=True
+    )
+    reference_codes = models.CharField(
+        _("reference codes used"),
+        max_length=300,
+        blank=True,
+        help_text=_("Code lists the data uses, e.g. Kemendagri region codes, KBLI."),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    access_level = models.CharField(
+        _("access"), max_length=20, choices=AccessLevel.choices, default=AccessLevel.PUBLIC
+    )
+    allowed_agencies = models.ManyToManyField(
+        "agencies.Agency",
+        verbose_name=_("agencies allowed"),
+        blank=True,
+        related_name="datasets_shared",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=DatasetStatus.choices, default=DatasetStatus.DRAFT
+    )
+    review_comment = models.TextField(_("walidata comments"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = DatasetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+        indexes = [models.Index(fields=["region", "status", "access_level"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_region(self) -> str:
+        """Region code recorded with audit entries about this dataset."""
+        return self.region.code
+
+    def latest_version(self) -> DatasetVersion | None:
+        """The newest version, or None before the first upload."""
+        return self.versions.order_by("-number").first()
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """Whether the latest version is older than its update frequency allows."""
+        days = FREQUENCY_DAYS.get(Frequency(self.frequency))
+        if days is None:
+            return False
+        latest = self.latest_version()
+        if latest is None:
+            return False
+        return now - latest.created_at > dt.timedelta(days=days)
+
+
+class DatasetVersionQuerySet(VisibleQuerySet):
+    """Versions are seen with their dataset."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Versions of datasets the user sees."""
+        return self.filter(dataset__in=Dataset.objects.visible_to(user))
+
+
+class DatasetVersion(models.Model):
+    """One upload of a dataset's data: the Parquet file, its schema, row count, checksum and
+    what changed since the previous version."""
+
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("dataset"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    file_name = models.CharField(_("stored file"), max_length=200)
+    original_name = models.CharField(_("uploaded file"), max_length=255, blank=True)
+    size_bytes = models.BigIntegerField(_("uploaded size (bytes)"))
+    encoding = models.CharField(_("encoding"), max_length=20)
+    delimiter = models.CharField(_("delimiter"), max_length=5)
+    columns = models.JSONField(_("schema"), default=list)
+    row_count = models.BigIntegerField(_("rows"))
+    checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
+    changes = models.JSONField(_("changes from the previous version"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_by_name = models.CharField(_("published by"), max_length=150)
+    created_at = models.DateTimeField(_("created at"))
+
+    objects = DatasetVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dataset", "-number"]
+        verbose_name = _("dataset version")
+        verbose_name_plural = _("dataset versions")
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="catalog_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id} v{self.number}"
+
+    @property
+    def audit_region(self) -> str:
+        """Region code recorded with audit entries about this version."""
+        return self.dataset.region.code
+
+    @property
+    def resource_id(self) -> str:
+        """The CKAN resource id of this version."""
+        return f"{self.dataset.slug}-v{self.number}"

@@ -1,0 +1,141 @@
+"""Schemas of the catalog API."""
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+
+from .choices import AccessLevel, DatasetStatus, Frequency, Licence, VerifyDecision
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
+
+
+class ColumnOut(Schema):
+    """One column of a version's schema."""
+
+    name: str
+    type: str
+    unit: str = ""
+
+
+class VersionOut(Schema):
+    """One version of a dataset's data."""
+
+    number: int
+    resource_id: str
+    original_name: str
+    size_bytes: int
+    encoding: str
+    delimiter: str
+    columns: list[ColumnOut]
+    row_count: int
+    checksum: str
+    changes: dict[str, Any]
+    note: str
+    published_by: str = Field(alias="published_by_name")
+    created_at: dt.datetime
+
+
+class DatasetOut(Schema):
+    """A dataset with its metadata and workflow state."""
+
+    slug: str
+    title: str
+    description: str
+    publisher: str
+    publisher_name: str
+    walidata: str
+    region: str
+    tags: list[str]
+    sector: str | None
+    affair: str | None
+    frequency: Frequency
+    licence: Licence
+    temporal_start: dt.date | None
+    temporal_end: dt.date | None
+    spatial_coverage: list[str]
+    reference_codes: str
+    contact_name: str
+    contact_email: str
+    access_level: AccessLevel
+    allowed_agencies: list[str]
+    status: DatasetStatus
+    review_comment: str
+    submitted_at: dt.datetime | None
+    published_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    latest_version: int | None
+    row_count: int | None
+
+
+class DatasetFilters(Schema):
+    """Filters of the dataset list."""
+
+    q: str | None = Field(None, max_length=200, description="text in title or description")
+    tag: str | None = Field(None, max_length=60)
+    publisher: str | None = Field(None, max_length=100, description="agency slug")
+    status: DatasetStatus | None = None
+
+
+class _Metadata(Schema):
+    description: str | None = Field(None, max_length=5000)
+    tags: list[str] | None = Field(None, max_length=20)
+    sector: str | None = Field(None, max_length=60, description="sector slug")
+    affair: str | None = Field(None, max_length=10, description="government affair code")
+    frequency: Frequency | None = None
+    licence: Licence | None = None
+    temporal_start: dt.date | None = None
+    temporal_end: dt.date | None = None
+    spatial_coverage: list[str] | None = Field(None, max_length=100)
+    reference_codes: str | None = Field(None, max_length=300)
+    contact_name: str | None = Field(None, max_length=150)
+    contact_email: str | None = Field(None, max_length=254)
+    access_level: AccessLevel | None = None
+    allowed_agencies: list[str] | None = Field(None, max_length=100)
+
+
+class DatasetIn(_Metadata):
+    """A new draft dataset."""
+
+    publisher: str = Field(..., max_length=100, description="agency slug")
+    slug: str = Field(..., pattern=SLUG)
+    title: str = Field(..., min_length=1, max_length=200)
+
+
+class DatasetPatch(_Metadata):
+    """Changes to a draft or returned dataset's metadata."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+
+
+class VerifyIn(Schema):
+    """The walidata's decision."""
+
+    decision: VerifyDecision
+    comment: str = Field("", max_length=2000)
+
+
+class DataQuery(Schema):
+    """A query on a version's rows (CKAN ``datastore_search`` parameters)."""
+
+    version: int | None = Field(None, ge=1, le=100_000, description="default: the latest")
+    filters: str | None = Field(
+        None, max_length=4000, description='JSON object of equality filters: {"column": value}'
+    )
+    q: str | None = Field(None, max_length=200, description="text in any text column")
+    fields: str | None = Field(None, max_length=4000, description="comma-separated columns")
+    sort: str | None = Field(None, max_length=1000, description='"column asc, other desc"')
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class DataOut(Schema):
+    """A page of rows with the total that match."""
+
+    resource_id: str
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int

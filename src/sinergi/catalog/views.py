@@ -1,0 +1,409 @@
+"""Pages of the catalog: datasets of the signed-in user's reach, the workflow forms, the
+table preview and download, and the public catalog with search and facets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from sinergi.core.clock import now
+from sinergi.core.exceptions import Conflict, NotFound, ValidationFailed
+from sinergi.core.permissions import can, ensure_can, get_visible_or_404
+from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
+
+from . import services, tabular
+from .choices import DatasetStatus
+from .forms import DatasetForm, PreviewForm, UploadForm, VerifyForm
+from .models import Dataset, DatasetVersion
+from .selectors import (
+    awaiting_verification,
+    data_health,
+    datasets_search,
+    facets,
+    publishers_of,
+    version_path,
+)
+
+PREVIEW_ROWS = 20
+
+
+def _apply_errors(form: Any, exc: ValidationFailed) -> None:
+    for field, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _dataset(request: HttpRequest, slug: str) -> Dataset:
+    return get_visible_or_404(request.user, Dataset, slug=slug)
+
+
+def _version(dataset: Dataset, raw: str | None) -> DatasetVersion | None:
+    qs = dataset.versions.order_by("-number")
+    if raw:
+        if not raw.isdigit() or len(raw) > 6:
+            raise NotFound()
+        version = qs.filter(number=int(raw)).first()
+        if version is None:
+            raise NotFound()
+        return version
+    return qs.first()
+
+
+@login_required
+@require_GET
+def index(request: AuthedRequest) -> HttpResponse:
+    """Datasets the user sees, with search, and those waiting for the user's verification."""
+    q = request.GET.get("q", "")[:200]
+    status = request.GET.get("status", "")
+    if status not in DatasetStatus.values:
+        status = ""
+    qs = datasets_search(user=request.user, q=q, status=status).order_by("title", "pk")
+    return render(
+        request,
+        "catalog/index.html",
+        {
+            "q": q,
+            "status": status,
+            "statuses": DatasetStatus.choices,
+            "awaiting": awaiting_verification(user=request.user),
+            "can_create": bool(publishers_of(request.user)),
+            **paginate_request(request, qs, per_page=25),
+        },
+    )
+
+
+@login_required
+@require_GET
+def health(request: AuthedRequest) -> HttpResponse:
+    """Data health per agency: datasets, published, overdue updates, metadata completeness."""
+    return render(
+        request, "catalog/health.html", {"rows": data_health(user=request.user, now=now())}
+    )
+
+
+@login_required
+@friendly_errors
+@require_http_methods(["GET", "POST"])
+def create(request: AuthedRequest) -> HttpResponse:
+    """Start a draft dataset for one of the user's agencies."""
+    publishers = publishers_of(request.user)
+    if not publishers:
+        return render(
+            request,
+            "core/error.html",
+            {"title": _("Not allowed"), "message": _("You are not allowed to do this.")},
+            status=403,
+        )
+    form = DatasetForm(
+        request.POST or None, publishers=publishers, initial={"publisher": publishers[0]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = services.dataset_create(
+                actor=request.user,
+                publisher=form.cleaned_data["publisher"],
+                slug=form.cleaned_data["slug"],
+                title=form.cleaned_data["title"],
+                now=now(),
+                **{k: v for k, v in form.metadata().items() if k != "title"},
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Draft saved. Upload the data next."))
+            return redirect("catalog:detail", slug=dataset.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "catalog/form.html", {"form": form, "dataset": None}, status=status)
+
+
+@login_required
+@friendly_errors
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Change the metadata of a draft or returned dataset."""
+    dataset = _dataset(request, slug)
+    ensure_can(request.user, "catalog.change", dataset)
+    initial = {
+        "title": dataset.title,
+        "description": dataset.description,
+        "tags": ", ".join(sorted(t.name for t in dataset.tags.all())),
+        "sector": dataset.sector.slug if dataset.sector else None,
+        "affair": dataset.affair.code if dataset.affair else None,
+        "frequency": dataset.frequency,
+        "licence": dataset.licence,
+        "temporal_start": dataset.temporal_start,
+        "temporal_end": dataset.temporal_end,
+        "spatial_coverage": ", ".join(dataset.spatial_coverage or []),
+        "reference_codes": dataset.reference_codes,
+        "contact_name": dataset.contact_name,
+        "contact_email": dataset.contact_email,
+        "access_level": dataset.access_level,
+        "allowed_agencies": list(dataset.allowed_agencies.all()),
+    }
+    form = DatasetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dataset_update(
+                actor=request.user, dataset=dataset, now=now(), **form.metadata()
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Metadata saved."))
+            return redirect("catalog:detail", slug=dataset.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "catalog/form.html", {"form": form, "dataset": dataset}, status=status)
+
+
+def _preview_context(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
+    version = _version(dataset, request.GET.get("versi"))
+    if version is None:
+        return {"dataset": dataset, "version": None}
+    names = [c["name"] for c in version.columns]
+    form = PreviewForm(request.GET or None, columns=names)
+    data = form.cleaned_data if form.is_valid() else {}
+    page = data.get("page") or 1
+    filters = {data["column"]: data.get("value", "")} if data.get("column") else {}
+    sort = f"{data['sort']} {'desc' if data.get('desc') else 'asc'}" if data.get("sort") else ""
+    error = ""
+    try:
+        result = tabular.query(
+            version_path(version),
+            version.columns,
+            filters=filters,
+            q=data.get("q") or "",
+            sort=sort,
+            limit=PREVIEW_ROWS,
+            offset=(page - 1) * PREVIEW_ROWS,
+        )
+    except tabular.TableError as exc:
+        error = exc.message
+        result = tabular.Page(columns=version.columns, rows=[], total=0)
+    params = request.GET.copy()
+    params.pop("page", None)
+    last = max(1, -(-result.total // PREVIEW_ROWS))
+    return {
+        "dataset": dataset,
+        "version": version,
+        "preview_form": form,
+        "result": result,
+        "cells": [[row.get(n) for n in names] for row in result.rows],
+        "error": error,
+        "page": page,
+        "last_page": last,
+        "query_without_page": params.urlencode(),
+        "first_row": (page - 1) * PREVIEW_ROWS + 1,
+    }
+
+
+@login_required
+@friendly_errors
+@require_GET
+def detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    """A dataset: metadata, workflow actions, versions, schema and the table preview."""
+    dataset = _dataset(request, slug)
+    can_change = can(request.user, "catalog.change", dataset)
+    latest = dataset.latest_version()
+    context = _preview_context(request, dataset)
+    context.update(
+        {
+            "versions": dataset.versions.order_by("-number"),
+            "latest": latest,
+            "can_change": can_change,
+            "editable": can_change and dataset.status in services.EDITABLE,
+            "can_verify": dataset.status == DatasetStatus.SUBMITTED
+            and can(request.user, "catalog.verify", dataset),
+            "problems": services.metadata_problems(dataset) if can_change else {},
+            "upload_form": UploadForm(),
+            "verify_form": VerifyForm(),
+            "overdue": dataset.is_overdue(now()),
+            "stats": tabular.column_stats(version_path(latest), latest.columns)
+            if latest is not None
+            else [],
+        }
+    )
+    return render(request, "catalog/detail.html", context)
+
+
+@friendly_errors
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The table preview alone (for htmx and for the public page)."""
+    dataset = _dataset(request, slug)
+    return render(request, "catalog/_preview.html", _preview_context(request, dataset))
+
+
+@login_required
+@friendly_errors
+@require_POST
+def upload(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Upload a CSV file as the next version."""
+    dataset = _dataset(request, slug)
+    ensure_can(request.user, "catalog.change", dataset)
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        file = form.cleaned_data["file"]
+        try:
+            if file.size > services.max_upload_bytes():
+                raise ValidationFailed(fields={"file": [_("The file is too large.")]})
+            version = services.version_upload(
+                actor=request.user,
+                dataset=dataset,
+                data=file.read(),
+                filename=file.name or "",
+                note=form.cleaned_data["note"],
+                now=now(),
+            )
+        except (ValidationFailed, Conflict) as exc:
+            for msgs in getattr(exc, "fields", {}).values() or [[exc.message]]:
+                for msg in msgs:
+                    messages.error(request, msg)
+            return redirect("catalog:detail", slug=dataset.slug)
+        messages.success(
+            request,
+            _("Version %(n)d stored: %(rows)d rows. Check the column types and units below.")
+            % {"n": version.number, "rows": version.row_count},
+        )
+    else:
+        for errors in form.errors.values():
+            for msg in errors:
+                messages.error(request, str(msg))
+    return redirect("catalog:detail", slug=dataset.slug)
+
+
+@login_required
+@friendly_errors
+@require_POST
+def units(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Confirm the inferred schema of the latest version by giving column units."""
+    dataset = _dataset(request, slug)
+    ensure_can(request.user, "catalog.change", dataset)
+    version = dataset.latest_version()
+    if version is None:
+        raise NotFound()
+    values = {
+        c["name"]: request.POST.get(f"unit-{i}", "")[:40].strip()
+        for i, c in enumerate(version.columns)
+    }
+    services.version_set_units(actor=request.user, version=version, units=values, now=now())
+    messages.success(request, _("Schema confirmed."))
+    return redirect("catalog:detail", slug=dataset.slug)
+
+
+@login_required
+@friendly_errors
+@require_POST
+def submit(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Send the dataset to the walidata."""
+    dataset = _dataset(request, slug)
+    try:
+        services.dataset_submit(actor=request.user, dataset=dataset, now=now())
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Submitted to the walidata for verification."))
+    return redirect("catalog:detail", slug=dataset.slug)
+
+
+@login_required
+@friendly_errors
+@require_POST
+def verify(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The walidata publishes or returns the dataset."""
+    dataset = _dataset(request, slug)
+    ensure_can(request.user, "catalog.verify", dataset)
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("catalog:detail", slug=dataset.slug)
+    try:
+        services.dataset_verify(
+            actor=request.user,
+            dataset=dataset,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+            now=now(),
+        )
+    except (ValidationFailed, Conflict) as exc:
+        for msgs in exc.fields.values() or [[exc.message]]:
+            for msg in msgs:
+                messages.error(request, msg)
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("catalog:detail", slug=dataset.slug)
+
+
+@friendly_errors
+@require_GET
+def download(request: HttpRequest, slug: str, fmt: str = "csv") -> HttpResponse:
+    """The rows of a version as CSV (cells that a spreadsheet would run as formulas are
+    neutralised) or as a JSON array of objects."""
+    dataset = _dataset(request, slug)
+    version = _version(dataset, request.GET.get("versi"))
+    if version is None:
+        raise NotFound()
+    if fmt == "json":
+        chunks = tabular.export_json(version_path(version), version.columns)
+        content_type = "application/json; charset=utf-8"
+    else:
+        chunks = tabular.export_csv(version_path(version), version.columns)
+        content_type = "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    name = f"{dataset.slug}-v{version.number}.{'json' if fmt == 'json' else 'csv'}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    # Streamed so a large version never sits in memory; Django serves both kinds alike.
+    return response  # type: ignore[return-value]
+
+
+@require_GET
+def public_index(request: HttpRequest) -> HttpResponse:
+    """The public catalog: search with facets on publisher and tag."""
+    q = request.GET.get("q", "")[:200]
+    tags = [t[:60] for t in request.GET.getlist("tag")[:5]]
+    pubs = [p[:100] for p in request.GET.getlist("instansi")[:5]]
+    qs = datasets_search(user=request.user, q=q, tags=tags, publishers=pubs, public_only=True)
+    found = facets(qs)
+    return render(
+        request,
+        "catalog/public_index.html",
+        {
+            "q": q,
+            "tags": tags,
+            "pubs": pubs,
+            "facets": found,
+            **paginate_request(request, qs.order_by("title", "pk"), per_page=20),
+        },
+    )
+
+
+@friendly_errors
+@require_GET
+def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A published dataset for everyone it is shared with."""
+    from django.http import Http404
+
+    dataset = (
+        datasets_search(user=request.user, public_only=True).filter(slug=slug).first()
+        if tabular.looks_like_identifier(slug)
+        else None
+    )
+    if dataset is None:
+        raise Http404
+    context = _preview_context(request, dataset)
+    context["versions"] = dataset.versions.order_by("-number")
+    return render(request, "catalog/public_detail.html", context)

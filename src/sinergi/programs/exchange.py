@@ -1,0 +1,814 @@
+"""Schedule exchange: MS Project XML (MSPDI) and CSV of work items.
+
+Imports are all-or-nothing: the file is parsed and every row checked first; if any row is
+bad, every bad row is reported and nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import xml.etree.ElementTree as ET  # noqa: S405 - DTDs and entities are refused before parsing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sinergi.core.audit import audit_record
+from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.permissions import ensure_can
+from sinergi.schedule import Link, Network, ScheduleError
+
+from .choices import WorkStatus
+from .models import MAX_DAYS, Dependency, Program, ProgressUpdate, WorkItem
+from .scheduling import local_today, program_calendar, program_schedule
+from .services import bump_plan
+
+NS = "http://schemas.microsoft.com/project"
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+MINUTES_PER_DAY = 480
+# MSPDI link types: 0 FF, 1 FS, 2 SF, 3 SS.
+MSP_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
+MSP_CODES = {v: k for k, v in MSP_TYPES.items()}
+WBS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+DURATION_RE = re.compile(r"^PT(\d+(?:\.\d+)?)H(\d+(?:\.\d+)?)M(\d+(?:\.\d+)?)S$")
+LINK_RE = re.compile(
+    r"^(?P<wbs>[A-Za-z0-9][A-Za-z0-9._-]*?)(?P<type>FS|SS|FF|SF)?(?P<lag>[+-]\d+)?$"
+)
+
+
+@dataclass
+class ImportRow:
+    """One work item read from a file, before anything is written."""
+
+    line: str
+    wbs: str
+    title: str
+    owner: str
+    duration: int
+    milestone: bool = False
+    earliest_start: dt.date | None = None
+    deadline: dt.date | None = None
+    percent_complete: int = 0
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    remaining_duration: int | None = None
+    links: list[tuple[str, str, int]] = field(default_factory=list)  # (pred wbs, type, lag)
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def _d(value: dt.date | None, hour: int = 8) -> str:
+    if value is None:
+        return ""
+    return dt.datetime(value.year, value.month, value.day, hour).isoformat()  # noqa: DTZ001
+
+
+def export_mspdi(program: Program, *, now: dt.datetime) -> bytes:
+    """The program as an MS Project XML document (tasks, durations, links, actuals)."""
+    ps = program_schedule(program, now=now)
+    items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
+    preds: dict[int, list[Any]] = {}
+    for ln in ps.links:
+        preds.setdefault(ln.succ, []).append(ln)
+    ET.register_namespace("", NS)
+    root = ET.Element(f"{{{NS}}}Project")
+
+    def sub(parent: ET.Element, tag: str, text: object = None) -> ET.Element:
+        el = ET.SubElement(parent, f"{{{NS}}}{tag}")
+        if text is not None:
+            el.text = str(text)
+        return el
+
+    sub(root, "SaveVersion", 14)
+    sub(root, "Name", f"{program.code}.xml")
+    sub(root, "Title", program.title)
+    sub(root, "StartDate", _d(program.planned_start))
+    if ps.finish_date:
+        sub(root, "FinishDate", _d(ps.finish_date, 17))
+    sub(root, "StatusDate", _d(ps.data_date, 17))
+    sub(root, "CalendarUID", 1)
+    sub(root, "MinutesPerDay", MINUTES_PER_DAY)
+    sub(root, "MinutesPerWeek", MINUTES_PER_DAY * 5)
+    sub(root, "DaysPerMonth", 20)
+    cals = sub(root, "Calendars")
+    cal_el = sub(cals, "Calendar")
+    sub(cal_el, "UID", 1)
+    sub(cal_el, "Name", "Standard (Indonesia)")
+    sub(cal_el, "IsBaseCalendar", 1)
+    week = sub(cal_el, "WeekDays")
+    cal = program_calendar(program)
+    for day_type in range(1, 8):  # 1 = Sunday
+        wd = sub(week, "WeekDay")
+        sub(wd, "DayType", day_type)
+        sub(wd, "DayWorking", int((day_type + 5) % 7 in cal.weekdays))
+    if ps.items:
+        first = min(min(i.start for i in ps.items), program.planned_start)
+        last = max(i.finish for i in ps.items)
+        exc = sub(cal_el, "Exceptions")
+        for day in cal.holidays_between(first, last):
+            if day.weekday() not in cal.weekdays:
+                continue
+            e = sub(exc, "Exception")
+            sub(e, "EnteredByOccurrences", 0)
+            tp = sub(e, "TimePeriod")
+            sub(tp, "FromDate", _d(day, 0))
+            sub(tp, "ToDate", dt.datetime(day.year, day.month, day.day, 23, 59).isoformat())  # noqa: DTZ001
+            sub(e, "Occurrences", 1)
+            sub(e, "Name", "Libur")
+            sub(e, "Type", 1)
+            sub(e, "DayWorking", 0)
+    tasks = sub(root, "Tasks")
+    owners: dict[int, tuple[int, str, str]] = {}
+    for n, it in enumerate(ps.items, start=1):
+        wi = items[it.id]
+        t = sub(tasks, "Task")
+        sub(t, "UID", it.id)
+        sub(t, "ID", n)
+        sub(t, "Name", it.title)
+        sub(t, "WBS", it.wbs)
+        sub(t, "OutlineLevel", 1)
+        sub(t, "Start", _d(it.start))
+        sub(t, "Finish", _d(it.finish, 17))
+        sub(t, "Duration", f"PT{it.duration * 8}H0M0S")
+        sub(t, "DurationFormat", 7)
+        sub(t, "Milestone", int(it.milestone))
+        sub(t, "PercentComplete", it.percent_complete)
+        if it.actual_start:
+            sub(t, "ActualStart", _d(it.actual_start))
+        if it.actual_finish:
+            sub(t, "ActualFinish", _d(it.actual_finish, 17))
+        if wi.remaining_duration is not None and not it.actual_finish:
+            sub(t, "RemainingDuration", f"PT{wi.remaining_duration * 8}H0M0S")
+        if wi.earliest_start:
+            sub(t, "ConstraintType", 4)  # start no earlier than
+            sub(t, "ConstraintDate", _d(wi.earliest_start))
+        else:
+            sub(t, "ConstraintType", 0)
+        if wi.deadline:
+            sub(t, "Deadline", _d(wi.deadline, 17))
+        sub(t, "Critical", int(it.critical))
+        sub(t, "TotalSlack", it.total_float * MINUTES_PER_DAY * 10)
+        for ln in preds.get(it.id, []):
+            pl = sub(t, "PredecessorLink")
+            sub(pl, "PredecessorUID", ln.pred)
+            sub(pl, "Type", MSP_CODES[ln.type])
+            sub(pl, "LinkLag", ln.lag * MINUTES_PER_DAY * 10)
+            sub(pl, "LagFormat", 7)
+        if it.owner_id not in owners:
+            owners[it.owner_id] = (len(owners) + 1, it.owner_slug, it.owner_name)
+    resources = sub(root, "Resources")
+    for uid, slug, name in owners.values():
+        r = sub(resources, "Resource")
+        sub(r, "UID", uid)
+        sub(r, "ID", uid)
+        sub(r, "Name", name)
+        sub(r, "Initials", slug)
+        sub(r, "Type", 1)
+    assignments = sub(root, "Assignments")
+    for n, it in enumerate(ps.items, start=1):
+        a = sub(assignments, "Assignment")
+        sub(a, "UID", n)
+        sub(a, "TaskUID", it.id)
+        sub(a, "ResourceUID", owners[it.owner_id][0])
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def export_csv(program: Program, *, now: dt.datetime) -> bytes:
+    """Work items as CSV: one row per item, predecessors as ``WBS[TYPE][±lag]`` lists."""
+    ps = program_schedule(program, now=now)
+    wbs = {i.id: i.wbs for i in ps.items}
+    preds: dict[int, list[str]] = {}
+    for ln in ps.links:
+        preds.setdefault(ln.succ, []).append(f"{wbs[ln.pred]}{ln.type}{ln.lag:+d}")
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(CSV_COLUMNS)
+    items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
+    for it in ps.items:
+        wi = items[it.id]
+        w.writerow(
+            [
+                _safe_cell(it.wbs),
+                _safe_cell(it.title),
+                it.owner_slug,
+                it.duration,
+                int(it.milestone),
+                _iso(wi.earliest_start),
+                _iso(wi.deadline),
+                it.percent_complete,
+                _iso(it.actual_start),
+                _iso(it.actual_finish),
+                ";".join(preds.get(it.id, [])),
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+CSV_COLUMNS = (
+    "wbs",
+    "title",
+    "owner",
+    "duration",
+    "milestone",
+    "earliest_start",
+    "deadline",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+    "predecessors",
+)
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _safe_cell(text: str) -> str:
+    # A cell starting with = + - @ runs as a formula in spreadsheet programs.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed(
+            fields={"file": [_("The file is larger than %d MB.") % (MAX_BYTES // 1024 // 1024)]}
+        )
+    if not data.strip():
+        raise ValidationFailed(fields={"file": [_("The file is empty.")]})
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    return dt.date.fromisoformat(text.strip()[:10])
+
+
+def parse_mspdi(data: bytes) -> list[ImportRow]:
+    """Read the tasks of an MSPDI document; raise ValidationFailed listing every bad task."""
+    _check_size(data)
+    head = data[:4096].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in data.upper():
+        raise ValidationFailed(fields={"file": [_("XML with a DTD or entities is refused.")]})
+    try:
+        root = ET.fromstring(data)  # noqa: S314 - no DTD/entities (checked above), size bounded
+    except ET.ParseError as exc:
+        raise ValidationFailed(
+            fields={"file": [_("The file is not well-formed XML: %s") % exc]}
+        ) from exc
+    if root.tag != f"{{{NS}}}Project":
+        raise ValidationFailed(fields={"file": [_("This is not an MS Project XML document.")]})
+
+    def txt(el: ET.Element, tag: str) -> str:
+        found = el.find(f"{{{NS}}}{tag}")
+        return (found.text or "").strip() if found is not None else ""
+
+    resources = {
+        txt(r, "UID"): txt(r, "Initials") or txt(r, "Name")
+        for r in root.iterfind(f"{{{NS}}}Resources/{{{NS}}}Resource")
+    }
+    owner_of = {
+        txt(a, "TaskUID"): resources.get(txt(a, "ResourceUID"), "")
+        for a in root.iterfind(f"{{{NS}}}Assignments/{{{NS}}}Assignment")
+    }
+    rows: list[ImportRow] = []
+    errors: list[str] = []
+    raw_links: list[tuple[ImportRow, str, str, str]] = []
+    uid_wbs: dict[str, str] = {}
+    for n, t in enumerate(root.iterfind(f"{{{NS}}}Tasks/{{{NS}}}Task"), start=1):
+        if len(rows) >= MAX_ROWS:
+            errors.append(_("More than %d tasks.") % MAX_ROWS)
+            break
+        uid = txt(t, "UID")
+        where = _("Task %(n)d (UID %(uid)s)") % {"n": n, "uid": uid or "?"}
+        if txt(t, "Summary") == "1" or uid == "0" or txt(t, "IsNull") == "1":
+            continue
+        problems: list[str] = []
+        wbs = txt(t, "WBS") or txt(t, "ID") or uid
+        if not WBS_RE.match(wbs):
+            problems.append(_("WBS code %r is not valid") % wbs[:50])
+        name = txt(t, "Name")[:200]
+        if not name:
+            problems.append(_("the name is empty"))
+        duration = 0
+        m = DURATION_RE.match(txt(t, "Duration") or "PT0H0M0S")
+        if m is None:
+            problems.append(_("duration %r is not ISO 8601 hours") % txt(t, "Duration")[:30])
+        else:
+            minutes = float(m.group(1)) * 60 + float(m.group(2)) + float(m.group(3)) / 60
+            duration = math.ceil(minutes / MINUTES_PER_DAY - 1e-9)
+            if duration > MAX_DAYS:
+                problems.append(_("duration is longer than %d working days") % MAX_DAYS)
+        row = ImportRow(line=where, wbs=wbs, title=name, owner=owner_of.get(uid, ""), duration=0)
+        row.duration = duration
+        row.milestone = txt(t, "Milestone") == "1" or duration == 0
+        try:
+            if txt(t, "ConstraintType") in ("2", "4"):  # must/no earlier than start
+                row.earliest_start = _date(txt(t, "ConstraintDate"))
+            row.deadline = _date(txt(t, "Deadline"))
+            row.actual_start = _date(txt(t, "ActualStart"))
+            row.actual_finish = _date(txt(t, "ActualFinish"))
+        except ValueError:
+            problems.append(_("a date is not valid"))
+        pct = txt(t, "PercentComplete") or "0"
+        if not pct.isdigit() or int(pct) > 100:
+            problems.append(_("percent complete %r is not 0–100") % pct[:10])
+        else:
+            row.percent_complete = int(pct)
+        remaining = txt(t, "RemainingDuration")
+        if remaining and row.actual_start and not row.actual_finish:
+            rm = DURATION_RE.match(remaining)
+            if rm is None:
+                problems.append(_("remaining duration %r is not ISO 8601 hours") % remaining[:30])
+            else:
+                hours = float(rm.group(1)) + float(rm.group(2)) / 60
+                row.remaining_duration = min(math.ceil(hours / 8 - 1e-9), MAX_DAYS)
+        for pl in t.iterfind(f"{{{NS}}}PredecessorLink"):
+            raw_links.append(
+                (row, txt(pl, "PredecessorUID"), txt(pl, "Type") or "1", txt(pl, "LinkLag") or "0")
+            )
+        if problems:
+            errors.append(f"{where}: " + "; ".join(problems))
+        uid_wbs[uid] = wbs
+        rows.append(row)
+    for row, pred_uid, typ, lag in raw_links:
+        if pred_uid not in uid_wbs:
+            errors.append(
+                _("%(where)s: predecessor UID %(uid)s does not exist")
+                % {"where": row.line, "uid": pred_uid[:20]}
+            )
+            continue
+        if typ not in MSP_TYPES or not re.fullmatch(r"-?\d+", lag):
+            errors.append(_("%s: a link has a bad type or lag") % row.line)
+            continue
+        days = round(int(lag) / (MINUTES_PER_DAY * 10))
+        row.links.append((uid_wbs[pred_uid], MSP_TYPES[typ], days))
+    if errors:
+        raise ValidationFailed(fields={"file": errors})
+    return rows
+
+
+def parse_csv(data: bytes) -> list[ImportRow]:
+    """Read work items from CSV (the export's columns); every bad row is reported."""
+    _check_size(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(fields={"file": [_("The file is not UTF-8 text.")]}) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [
+        c for c in ("wbs", "title", "owner", "duration") if c not in (reader.fieldnames or [])
+    ]
+    if missing:
+        raise ValidationFailed(fields={"file": [_("Missing columns: %s.") % ", ".join(missing)]})
+    rows: list[ImportRow] = []
+    errors: list[str] = []
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ValidationFailed(fields={"file": [_("The CSV is malformed: %s") % exc]}) from exc
+    if len(records) > MAX_ROWS:
+        raise ValidationFailed(fields={"file": [_("More than %d rows.") % MAX_ROWS]})
+    for n, rec in enumerate(records, start=2):
+        where = _("Row %d") % n
+        problems: list[str] = []
+        values = {k: (v or "").strip() for k, v in rec.items() if isinstance(k, str)}
+        for key, value in values.items():
+            if value[:1] in ("=", "+", "@") and key not in ("predecessors",):
+                problems.append(_("%s looks like a spreadsheet formula") % key)
+        wbs = values.get("wbs", "").lstrip("'")
+        if not WBS_RE.match(wbs):
+            problems.append(_("WBS code %r is not valid") % wbs[:50])
+        dur = values.get("duration", "")
+        if not dur.isdigit() or int(dur) > MAX_DAYS:
+            problems.append(_("duration %r is not a whole number of working days") % dur[:10])
+        row = ImportRow(
+            line=where,
+            wbs=wbs,
+            title=values.get("title", "").lstrip("'")[:200],
+            owner=values.get("owner", ""),
+            duration=int(dur) if dur.isdigit() else 0,
+        )
+        if not row.title:
+            problems.append(_("the title is empty"))
+        row.milestone = values.get("milestone", "0") in ("1", "true", "yes") or row.duration == 0
+        try:
+            row.earliest_start = _date(values.get("earliest_start"))
+            row.deadline = _date(values.get("deadline"))
+            row.actual_start = _date(values.get("actual_start"))
+            row.actual_finish = _date(values.get("actual_finish"))
+        except ValueError:
+            problems.append(_("a date is not valid (use YYYY-MM-DD)"))
+        pct = values.get("percent_complete") or "0"
+        if not pct.isdigit() or int(pct) > 100:
+            problems.append(_("percent complete %r is not 0–100") % pct[:10])
+        else:
+            row.percent_complete = int(pct)
+        for part in filter(None, (p.strip() for p in values.get("predecessors", "").split(";"))):
+            m = LINK_RE.match(part)
+            if m is None:
+                problems.append(_("predecessor %r is not WBS[FS|SS|FF|SF][±lag]") % part[:40])
+                continue
+            row.links.append((m["wbs"], m["type"] or "FS", int(m["lag"] or 0)))
+        if problems:
+            errors.append(f"{where}: " + "; ".join(problems))
+        rows.append(row)
+    if errors:
+        raise ValidationFailed(fields={"file": errors})
+    return rows
+
+
+# --- Primavera P6 XER ---------------------------------------------------------------------
+
+XER_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
+XER_CODES = {v: k for k, v in XER_TYPES.items()}
+XER_TABLES = {
+    "TASK": (
+        "task_id",
+        "proj_id",
+        "task_code",
+        "task_name",
+        "task_type",
+        "target_drtn_hr_cnt",
+        "remain_drtn_hr_cnt",
+        "phys_complete_pct",
+        "act_start_date",
+        "act_end_date",
+        "cstr_type",
+        "cstr_date",
+        "cstr_type2",
+        "cstr_date2",
+        "target_start_date",
+        "target_end_date",
+    ),
+    "TASKPRED": ("task_pred_id", "task_id", "pred_task_id", "proj_id", "pred_type", "lag_hr_cnt"),
+    "RSRC": ("rsrc_id", "rsrc_name", "rsrc_short_name"),
+    "TASKRSRC": ("taskrsrc_id", "task_id", "proj_id", "rsrc_id"),
+}
+
+
+def _xd(value: dt.date | None, hour: int = 8) -> str:
+    return f"{value.isoformat()} {hour:02d}:00" if value else ""
+
+
+def _xer_cell(value: object) -> str:
+    # Tabs and line breaks would break the row structure of the file.
+    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def export_xer(program: Program, *, now: dt.datetime) -> bytes:
+    """The program as a Primavera P6 XER file (tasks, durations, links with lags, actuals,
+    agencies as resources)."""
+    ps = program_schedule(program, now=now)
+    items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
+    lines = [
+        "\t".join(
+            [
+                "ERMHDR",
+                "19.12",
+                ps.data_date.isoformat(),
+                "Project",
+                "sinergi",
+                "sinergi",
+                "dbxDatabaseNoName",
+                "Project Management",
+                "IDR",
+            ]
+        ),
+        "%T\tPROJECT",
+        "%F\tproj_id\tproj_short_name\tplan_start_date\tlast_recalc_date",
+        f"%R\t1\t{_xer_cell(program.code)}\t{_xd(program.planned_start)}\t{_xd(ps.data_date)}",
+        "%T\tTASK",
+        "%F\t" + "\t".join(XER_TABLES["TASK"]),
+    ]
+    for it in ps.items:
+        wi = items[it.id]
+        row = [
+            it.id,
+            1,
+            it.wbs,
+            it.title,
+            "TT_Mile" if it.milestone else "TT_Task",
+            it.duration * 8,
+            "" if wi.remaining_duration is None else wi.remaining_duration * 8,
+            it.percent_complete,
+            _xd(it.actual_start),
+            _xd(it.actual_finish, 17),
+            "CS_MSOA" if wi.earliest_start else "",
+            _xd(wi.earliest_start),
+            "CS_MEOB" if wi.deadline else "",
+            _xd(wi.deadline, 17),
+            _xd(it.start),
+            _xd(it.finish, 17),
+        ]
+        lines.append("%R\t" + "\t".join(_xer_cell(v) for v in row))
+    lines += ["%T\tTASKPRED", "%F\t" + "\t".join(XER_TABLES["TASKPRED"])]
+    for ln in ps.links:
+        row = [ln.id, ln.succ, ln.pred, 1, XER_CODES[ln.type], ln.lag * 8]
+        lines.append("%R\t" + "\t".join(_xer_cell(v) for v in row))
+    owners: dict[int, tuple[int, str, str]] = {}
+    for it in ps.items:
+        owners.setdefault(it.owner_id, (len(owners) + 1, it.owner_slug, it.owner_name))
+    lines += ["%T\tRSRC", "%F\t" + "\t".join(XER_TABLES["RSRC"])]
+    for uid, slug, name in owners.values():
+        lines.append(f"%R\t{uid}\t{_xer_cell(name)}\t{_xer_cell(slug)}")
+    lines += ["%T\tTASKRSRC", "%F\t" + "\t".join(XER_TABLES["TASKRSRC"])]
+    for n, it in enumerate(ps.items, start=1):
+        lines.append(f"%R\t{n}\t{it.id}\t1\t{owners[it.owner_id][0]}")
+    lines.append("%E")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _xer_tables(text: str) -> dict[str, list[dict[str, str]]]:
+    tables: dict[str, list[dict[str, str]]] = {}
+    current: list[dict[str, str]] | None = None
+    fields: list[str] = []
+    for raw in text.splitlines():
+        parts = raw.split("\t")
+        tag = parts[0]
+        if tag == "%T" and len(parts) > 1:
+            current = tables.setdefault(parts[1].strip(), [])
+            fields = []
+        elif tag == "%F":
+            fields = [f.strip() for f in parts[1:]]
+        elif tag == "%R" and current is not None:
+            current.append(dict(zip(fields, parts[1:], strict=False)))
+    return tables
+
+
+def parse_xer(data: bytes) -> list[ImportRow]:
+    """Read the tasks of a Primavera XER file; every bad task is reported."""
+    _check_size(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # P6 writes Windows-1252 by default
+    if not text.startswith("ERMHDR"):
+        raise ValidationFailed(fields={"file": [_("This is not a Primavera XER file.")]})
+    tables = _xer_tables(text)
+    missing = [t for t in ("TASK", "TASKPRED") if t not in tables]
+    if missing:
+        raise ValidationFailed(
+            fields={"file": [_("The XER file has no %s table.") % ", ".join(missing)]}
+        )
+    absent = [
+        f
+        for f in ("task_id", "task_code", "task_name", "target_drtn_hr_cnt")
+        if tables["TASK"] and f not in tables["TASK"][0]
+    ]
+    if absent:
+        raise ValidationFailed(
+            fields={"file": [_("The TASK table lacks the fields %s.") % ", ".join(absent)]}
+        )
+    if len(tables["TASK"]) > MAX_ROWS:
+        raise ValidationFailed(fields={"file": [_("More than %d tasks.") % MAX_ROWS]})
+    resources = {
+        r.get("rsrc_id", ""): r.get("rsrc_short_name") or r.get("rsrc_name", "")
+        for r in tables.get("RSRC", [])
+    }
+    owner_of = {
+        a.get("task_id", ""): resources.get(a.get("rsrc_id", ""), "")
+        for a in tables.get("TASKRSRC", [])
+    }
+    rows: list[ImportRow] = []
+    by_id: dict[str, ImportRow] = {}
+    errors: list[str] = []
+    for n, t in enumerate(tables["TASK"], start=1):
+        tid = t.get("task_id", "").strip()
+        where = _("Task %(n)d (task_id %(id)s)") % {"n": n, "id": tid[:20] or "?"}
+        problems: list[str] = []
+        wbs = t.get("task_code", "").strip()
+        if not WBS_RE.match(wbs):
+            problems.append(_("WBS code %r is not valid") % wbs[:50])
+        name = t.get("task_name", "").strip()[:200]
+        if not name:
+            problems.append(_("the name is empty"))
+        hours = t.get("target_drtn_hr_cnt", "").strip() or "0"
+        duration = 0
+        try:
+            duration = math.ceil(float(hours) / 8 - 1e-9)
+            if not 0 <= duration <= MAX_DAYS:
+                raise ValueError
+        except ValueError:
+            problems.append(_("duration %r is not a number of hours") % hours[:20])
+            duration = 0
+        row = ImportRow(
+            line=where, wbs=wbs, title=name, owner=owner_of.get(tid, ""), duration=duration
+        )
+        row.milestone = t.get("task_type", "") in ("TT_Mile", "TT_FinMile") or duration == 0
+        try:
+            if t.get("cstr_type", "") in ("CS_MSOA", "CS_MSO"):
+                row.earliest_start = _date(t.get("cstr_date"))
+            if t.get("cstr_type2", "") in ("CS_MEOB", "CS_MEO"):
+                row.deadline = _date(t.get("cstr_date2"))
+            row.actual_start = _date(t.get("act_start_date"))
+            row.actual_finish = _date(t.get("act_end_date"))
+        except ValueError:
+            problems.append(_("a date is not valid"))
+        pct = (t.get("phys_complete_pct", "") or "0").strip()
+        try:
+            row.percent_complete = round(float(pct))
+            if not 0 <= row.percent_complete <= 100:
+                raise ValueError
+        except ValueError:
+            problems.append(_("percent complete %r is not 0–100") % pct[:10])
+            row.percent_complete = 0
+        remaining = (t.get("remain_drtn_hr_cnt", "") or "").strip()
+        if remaining and row.actual_start and not row.actual_finish:
+            try:
+                row.remaining_duration = min(math.ceil(float(remaining) / 8 - 1e-9), MAX_DAYS)
+            except ValueError:
+                problems.append(_("remaining duration %r is not a number") % remaining[:20])
+        if problems:
+            errors.append(f"{where}: " + "; ".join(problems))
+        rows.append(row)
+        by_id[tid] = row
+    for p in tables["TASKPRED"]:
+        succ, pred = by_id.get(p.get("task_id", "")), by_id.get(p.get("pred_task_id", ""))
+        if succ is None or pred is None:
+            errors.append(
+                _("Link %s refers to a task that does not exist") % p.get("task_pred_id", "?")[:20]
+            )
+            continue
+        typ = XER_TYPES.get(p.get("pred_type", "PR_FS"))
+        try:
+            lag = round(float(p.get("lag_hr_cnt", "0") or 0) / 8)
+        except ValueError:
+            typ = None
+        if typ is None:
+            errors.append(_("%s: a link has a bad type or lag") % succ.line)
+            continue
+        succ.links.append((pred.wbs, typ, lag))
+    if errors:
+        raise ValidationFailed(fields={"file": errors})
+    return rows
+
+
+# --- applying ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_import(
+    *,
+    actor: Any,
+    program: Program,
+    data: bytes,
+    fmt: str,
+    now: dt.datetime,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Add the work items and links of a file to a program, all or nothing.
+
+    ``progress(stage, count)`` is told when the file is read, checked and written.
+    """
+    ensure_can(actor, "program.change", program)
+    report = progress or (lambda stage, count: None)
+    parser = {"mspdi": parse_mspdi, "xer": parse_xer}.get(fmt, parse_csv)
+    rows = parser(data)
+    if not rows:
+        raise ValidationFailed(fields={"file": [_("The file holds no tasks.")]})
+    report("read", len(rows))
+    today = local_today(program, now)
+    agencies = {program.coordinator.slug: program.coordinator}
+    for p in program.partnerships.select_related("agency"):
+        agencies[p.agency.slug] = p.agency
+    by_name = {}
+    for a in agencies.values():
+        by_name[a.name.lower()] = a
+        if a.short_name:
+            by_name[a.short_name.lower()] = a
+    existing = set(WorkItem.objects.filter(program=program).values_list("wbs", flat=True))
+    errors: list[str] = []
+    seen: set[str] = set()
+    known = {r.wbs for r in rows} | existing
+    for row in rows:
+        problems: list[str] = []
+        if row.wbs in existing or row.wbs in seen:
+            problems.append(_("WBS code %s is already used") % row.wbs)
+        seen.add(row.wbs)
+        if row.owner and row.owner not in agencies and row.owner.lower() not in by_name:
+            problems.append(
+                _("%s is neither the coordinator nor a partner of the program") % row.owner[:100]
+            )
+        for value, name in (
+            (row.actual_start, "actual start"),
+            (row.actual_finish, "actual finish"),
+        ):
+            if value is not None and value > today:
+                problems.append(_("the %s is in the future") % name)
+        if row.actual_start and row.actual_finish and row.actual_finish < row.actual_start:
+            problems.append(_("the actual finish is before the actual start"))
+        if row.percent_complete and not (row.actual_start or row.actual_finish):
+            problems.append(_("progress above 0% needs an actual start"))
+        for pred, _typ, _lag in row.links:
+            if pred not in known:
+                problems.append(_("predecessor %s does not exist") % pred[:40])
+        if problems:
+            errors.append(f"{row.line} [{row.wbs}]: " + "; ".join(problems))
+    if errors:
+        raise ValidationFailed(fields={"file": errors})
+    # Refuse a cycle before writing anything.
+    wbs_ids = {r.wbs: r.wbs for r in rows} | {w: w for w in existing}
+    try:
+        Network(
+            [_stub(w) for w in wbs_ids],
+            [Link(p, r.wbs, t, lag) for r in rows for p, t, lag in r.links]  # type: ignore[arg-type]
+            + [
+                Link(a, b)
+                for a, b in Dependency.objects.filter(program=program).values_list(
+                    "predecessor__wbs", "successor__wbs"
+                )
+            ],
+        )
+    except ScheduleError as exc:
+        raise ValidationFailed(fields={"file": [exc.message]}) from exc
+    report("checked", len(rows))
+    items = WorkItem.objects.bulk_create(
+        [
+            WorkItem(
+                program=program,
+                wbs=r.wbs,
+                title=r.title,
+                owner=agencies.get(r.owner) or by_name.get(r.owner.lower()) or program.coordinator,
+                duration=r.duration,
+                milestone=r.milestone,
+                earliest_start=r.earliest_start,
+                deadline=r.deadline,
+                percent_complete=100 if r.actual_finish else r.percent_complete,
+                actual_start=r.actual_start,
+                actual_finish=r.actual_finish,
+                remaining_duration=r.remaining_duration,
+                status=WorkStatus.COMPLETED
+                if r.actual_finish
+                else WorkStatus.IN_PROGRESS
+                if r.actual_start
+                else WorkStatus.NOT_STARTED,
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+    )
+    ids = dict(WorkItem.objects.filter(program=program).values_list("wbs", "pk"))
+    Dependency.objects.bulk_create(
+        [
+            Dependency(
+                program=program,
+                predecessor_id=ids[p],
+                successor_id=ids[r.wbs],
+                type=t,
+                lag=lag,
+            )
+            for r in rows
+            for p, t, lag in r.links
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    author = actor if getattr(actor, "pk", None) else None
+    ProgressUpdate.objects.bulk_create(
+        [
+            ProgressUpdate(
+                program=program,
+                work_item_id=ids[r.wbs],
+                data_date=today,
+                percent_complete=100 if r.actual_finish else r.percent_complete,
+                actual_start=r.actual_start,
+                actual_finish=r.actual_finish,
+                remaining_duration=r.remaining_duration,
+                note=_("Imported"),
+                author=author,
+                created_at=now,
+            )
+            for r in rows
+            if r.actual_start or r.actual_finish
+        ],
+        batch_size=1000,
+    )
+    bump_plan(program, now)
+    counts = {"work_items": len(items), "dependencies": sum(len(r.links) for r in rows)}
+    report("written", len(items))
+    audit_record(
+        actor=actor,
+        action="program.import",
+        obj=program,
+        before={},
+        after={"format": fmt, **counts},
+        now=now,
+    )
+    return counts
+
+
+def _stub(task_id: str) -> Any:
+    from sinergi.schedule import Task
+
+    return Task(task_id, 1)

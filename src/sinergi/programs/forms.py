@@ -1,0 +1,191 @@
+"""Forms of the programs app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.agencies.models import Agency
+
+from .choices import (
+    CommitmentKind,
+    ExchangeFormat,
+    LinkType,
+    PartnershipMode,
+    ProgramStatus,
+    Visibility,
+)
+from .models import CODE_RE, MAX_DAYS
+
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+DATE_BOUNDS = [MinValueValidator(MIN_DATE), MaxValueValidator(MAX_DATE)]
+
+
+def date_field(label: Any, required: bool = True) -> forms.DateField:
+    """A date input bounded to plausible plan dates."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        validators=DATE_BOUNDS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    """An active agency chosen by slug."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Agency.objects.filter(is_active=True).order_by("name"),
+            to_field_name="slug",
+            **kwargs,
+        )
+
+
+class ProgramForm(forms.Form):
+    """Create or edit a program."""
+
+    code = forms.RegexField(label=_("Code"), regex=CODE_RE, max_length=40)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    goal = forms.CharField(
+        label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    coordinator = AgencyChoiceField(label=_("Coordinator agency"))
+    status = forms.ChoiceField(label=_("Status"), choices=ProgramStatus.choices)
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
+    planned_start = date_field(_("Planned start"))
+    budget = forms.DecimalField(
+        label=_("Budget (Rp)"), min_value=0, max_digits=18, decimal_places=2, initial=0
+    )
+    plan_codes = forms.CharField(
+        label=_("Plan codes (SIPD/RPJMD)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PartnerForm(forms.Form):
+    """Invite a partner agency."""
+
+    agency = AgencyChoiceField(label=_("Agency"))
+    mode = forms.ChoiceField(label=_("Mode"), choices=PartnershipMode.choices)
+    role = forms.CharField(label=_("Role"), max_length=200, required=False)
+
+
+class CommitmentForm(forms.Form):
+    """Record a partner's pledge."""
+
+    partner = forms.ModelChoiceField(
+        label=_("Partner"), queryset=Agency.objects.none(), to_field_name="slug"
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=CommitmentKind.choices)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=18, decimal_places=2)
+    unit = forms.CharField(label=_("Unit"), max_length=40)
+    due_date = date_field(_("Due date"))
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if agencies is not None:
+            self.fields["partner"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class IndicatorForm(forms.Form):
+    """Add an indicator."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    unit = forms.CharField(label=_("Unit"), max_length=40)
+    baseline_value = forms.DecimalField(label=_("Baseline"), max_digits=18, decimal_places=4)
+    target_value = forms.DecimalField(label=_("Target"), max_digits=18, decimal_places=4)
+
+
+class WorkItemForm(forms.Form):
+    """Add a work item to the plan."""
+
+    wbs = forms.RegexField(label=_("WBS code"), regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+    title = forms.CharField(label=_("Title"), max_length=200)
+    owner = forms.ModelChoiceField(
+        label=_("Owner agency"), queryset=Agency.objects.none(), to_field_name="slug"
+    )
+    duration = forms.IntegerField(
+        label=_("Duration (working days)"), min_value=0, max_value=MAX_DAYS
+    )
+    earliest_start = date_field(_("Start no earlier than"), required=False)
+    deadline = date_field(_("Deadline"), required=False)
+
+    def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if agencies is not None:
+            self.fields["owner"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class DependencyForm(forms.Form):
+    """Link two work items by WBS code."""
+
+    predecessor = forms.CharField(label=_("Predecessor (WBS)"), max_length=40)
+    successor = forms.CharField(label=_("Successor (WBS)"), max_length=40)
+    type = forms.ChoiceField(label=_("Type"), choices=LinkType.choices, initial="FS")
+    lag = forms.IntegerField(
+        label=_("Lag (working days)"), initial=0, min_value=-MAX_DAYS, max_value=MAX_DAYS
+    )
+
+
+class ProgressForm(forms.Form):
+    """Report progress on a work item."""
+
+    data_date = date_field(_("Status date"))
+    percent_complete = forms.IntegerField(label=_("Percent complete"), min_value=0, max_value=100)
+    actual_start = date_field(_("Actual start"), required=False)
+    actual_finish = date_field(_("Actual finish"), required=False)
+    remaining_duration = forms.IntegerField(
+        label=_("Remaining working days"), required=False, min_value=0, max_value=MAX_DAYS
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    blocker = forms.CharField(
+        label=_("Blocked by (what or whom it waits for)"), required=False, max_length=300
+    )
+
+
+class BaselineForm(forms.Form):
+    """Take a baseline."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class WorkItemFilterForm(forms.Form):
+    """Filters of the work-item table."""
+
+    agency = forms.CharField(label=_("Agency"), required=False, max_length=100)
+    critical = forms.BooleanField(label=_("Critical only"), required=False)
+    late = forms.BooleanField(label=_("Late only"), required=False)
+    blocked = forms.BooleanField(label=_("Blocked only"), required=False)
+
+
+class ImportForm(forms.Form):
+    """Upload a schedule file."""
+
+    format = forms.ChoiceField(label=_("Format"), choices=ExchangeFormat.choices)
+    file = forms.FileField(label=_("File"))
+
+
+class FulfilmentForm(forms.Form):
+    """Record a delivery against a commitment."""
+
+    date = date_field(_("Date"))
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=18, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ActualForm(forms.Form):
+    """Record an indicator measurement."""
+
+    date = date_field(_("Date"))
+    value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=4)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -1,0 +1,608 @@
+"""Views of the programs app: list, program page, Gantt, progress, baselines, exchange,
+my agency's work and hand-offs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import user_memberships
+from sinergi.core.clock import now
+from sinergi.core.exceptions import Conflict, ValidationFailed
+from sinergi.core.permissions import Role, can, get_visible_or_404
+from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
+
+from . import exchange, services
+from .choices import Zoom
+from .forms import (
+    ActualForm,
+    BaselineForm,
+    CommitmentForm,
+    DependencyForm,
+    FulfilmentForm,
+    ImportForm,
+    IndicatorForm,
+    PartnerForm,
+    ProgramForm,
+    ProgressForm,
+    WorkItemFilterForm,
+    WorkItemForm,
+)
+from .gantt import agency_colours, render_gantt
+from .models import Baseline, Commitment, Indicator, Partnership, Program, WorkItem
+from .scheduling import local_today, program_schedule
+from .selectors import (
+    filter_items,
+    handoffs,
+    my_work,
+    program_attribution_summary,
+    program_commitments,
+    program_dependencies,
+    program_indicators,
+    program_partners,
+    program_progress,
+    programs_search,
+)
+
+
+def _program(request: AuthedRequest, code: str) -> Program:
+    return get_visible_or_404(request.user, Program, code=code)
+
+
+def _forbidden(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"title": _("Not allowed"), "message": _("You are not allowed to do this.")},
+        status=403,
+    )
+
+
+def _apply_errors(form: Any, exc: ValidationFailed) -> None:
+    for field, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _flash_errors(request: AuthedRequest, form: Any) -> None:
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}: {e}" if label else str(e))
+
+
+def _party_agencies(program: Program) -> Any:
+    ids = [program.coordinator_id, *program.partnerships.values_list("agency_id", flat=True)]
+    return Agency.objects.filter(pk__in=ids).order_by("name")
+
+
+def _coordinator_choices(user: Any) -> list[Agency]:
+    return [
+        m.agency
+        for m in user_memberships(user)
+        if Role.of(m.role) >= Role.MANAGER and can(user, "program.create", m.agency)
+    ]
+
+
+@login_required
+@require_GET
+def index(request: AuthedRequest) -> HttpResponse:
+    """Programs the user sees."""
+    qs = programs_search(user=request.user, q=request.GET.get("q", "")[:100])
+    context = {
+        "can_create": request.user.is_superuser or bool(_coordinator_choices(request.user)),
+        "q": request.GET.get("q", "")[:100],
+        **paginate_request(request, qs, per_page=30),
+    }
+    return render(request, "programs/index.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def create(request: AuthedRequest) -> HttpResponse:
+    """Set up a program coordinated by an agency the user manages."""
+    choices = _coordinator_choices(request.user)
+    if not (choices or request.user.is_superuser):
+        return _forbidden(request)
+    form = ProgramForm(
+        request.POST or None, initial={"status": "planning", "visibility": "internal"}
+    )
+    if not request.user.is_superuser:
+        form.fields["coordinator"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[a.pk for a in choices]
+        )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            program = services.program_create(
+                actor=request.user, coordinator=data.pop("coordinator"), now=now(), **data
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The program was created."))
+            return redirect("programs:detail", code=program.code)
+    return render(
+        request,
+        "programs/form.html",
+        {"form": form, "title": _("New program")},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def edit(request: AuthedRequest, code: str) -> HttpResponse:
+    """Edit a program's description, status, visibility and dates."""
+    program = _program(request, code)
+    if not can(request.user, "program.change", program):
+        return _forbidden(request)
+    initial = {
+        k: getattr(program, k)
+        for k in (
+            "code",
+            "title",
+            "goal",
+            "status",
+            "visibility",
+            "planned_start",
+            "budget",
+            "plan_codes",
+        )
+    }
+    initial["coordinator"] = program.coordinator.slug
+    form = ProgramForm(request.POST or None, initial=initial)
+    for name in ("code", "coordinator"):
+        form.fields[name].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("code", "coordinator")}
+        try:
+            services.program_update(actor=request.user, program=program, now=now(), **data)
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The program was saved."))
+            return redirect("programs:detail", code=program.code)
+    return render(
+        request,
+        "programs/form.html",
+        {"form": form, "title": _("Edit program"), "program": program},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+@friendly_errors
+def detail(request: AuthedRequest, code: str) -> HttpResponse:
+    """A program: partners, commitments, indicators, schedule, work items, delay
+    attribution."""
+    program = _program(request, code)
+    ps = program_schedule(program, now=now())
+    fform = WorkItemFilterForm(request.GET or None)
+    f = fform.cleaned_data if fform.is_valid() else {}
+    items = filter_items(
+        ps.items,
+        agency=f.get("agency", ""),
+        critical=True if f.get("critical") else None,
+        late=True if f.get("late") else None,
+        blocked=True if f.get("blocked") else None,
+    )
+    can_change = can(request.user, "program.change", program)
+    parties = _party_agencies(program)
+    my_ids = {m.agency_id for m in user_memberships(request.user)}
+    context = {
+        "program": program,
+        "ps": ps,
+        "filter_form": fform,
+        "partners": program_partners(user=request.user, program=program),
+        "commitments": program_commitments(user=request.user, program=program),
+        "indicators": program_indicators(user=request.user, program=program),
+        "dependencies": program_dependencies(user=request.user, program=program)[:300],
+        "progress": program_progress(user=request.user, program=program)[:20],
+        "attribution": program_attribution_summary(program),
+        "parties": parties,
+        "colours": agency_colours(ps.items),
+        "can_change": can_change,
+        "my_agency_ids": my_ids,
+        "can_report_any": can_change or bool(my_ids & {a.pk for a in parties}),
+        "can_record_indicators": can(request.user, "indicator.record", Indicator(program=program)),
+        **paginate_request(request, items, per_page=50),
+    }
+    if can_change:
+        context |= {
+            "partner_form": PartnerForm(),
+            "commitment_form": CommitmentForm(
+                agencies=Agency.objects.filter(
+                    pk__in=program.partnerships.values("agency_id")
+                ).order_by("name")
+            ),
+            "indicator_form": IndicatorForm(),
+            "item_form": WorkItemForm(agencies=parties),
+            "dependency_form": DependencyForm(),
+        }
+    return render(request, "programs/detail.html", context)
+
+
+def _plan_post(
+    request: AuthedRequest, code: str, form_class: Any, apply: Any, kw: Any = None
+) -> HttpResponse:
+    program = _program(request, code)
+    if not can(request.user, "program.change", program):
+        return _forbidden(request)
+    form = form_class(request.POST, **kw(program)) if kw else form_class(request.POST)
+    if form.is_valid():
+        try:
+            apply(program, form.cleaned_data)
+        except (ValidationFailed, Conflict) as exc:
+            detail_msgs = [m for msgs in getattr(exc, "fields", {}).values() for m in msgs]
+            for m in detail_msgs or [exc.message]:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        _flash_errors(request, form)
+    return redirect("programs:detail", code=program.code)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def partner_add(request: AuthedRequest, code: str) -> HttpResponse:
+    """Invite a partner agency."""
+
+    def apply(program: Program, d: dict[str, Any]) -> None:
+        services.program_add_partner(
+            actor=request.user,
+            program=program,
+            agency=d["agency"],
+            mode=d["mode"],
+            role=d["role"],
+            now=now(),
+        )
+
+    return _plan_post(request, code, PartnerForm, apply)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def commitment_add(request: AuthedRequest, code: str) -> HttpResponse:
+    """Record a partner's pledge."""
+
+    def apply(program: Program, d: dict[str, Any]) -> None:
+        partner = Partnership.objects.get(program=program, agency=d.pop("partner"))
+        services.commitment_add(actor=request.user, partnership=partner, now=now(), **d)
+
+    def kw(program: Program) -> dict[str, Any]:
+        return {"agencies": Agency.objects.filter(pk__in=program.partnerships.values("agency_id"))}
+
+    return _plan_post(request, code, CommitmentForm, apply, kw=kw)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def indicator_add(request: AuthedRequest, code: str) -> HttpResponse:
+    """Add an indicator."""
+
+    def apply(program: Program, d: dict[str, Any]) -> None:
+        services.indicator_add(actor=request.user, program=program, now=now(), **d)
+
+    return _plan_post(request, code, IndicatorForm, apply)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def item_add(request: AuthedRequest, code: str) -> HttpResponse:
+    """Add a work item to the plan."""
+
+    def apply(program: Program, d: dict[str, Any]) -> None:
+        services.workitem_create(actor=request.user, program=program, now=now(), **d)
+
+    def kw(program: Program) -> dict[str, Any]:
+        return {"agencies": _party_agencies(program)}
+
+    return _plan_post(request, code, WorkItemForm, apply, kw=kw)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def dependency_add(request: AuthedRequest, code: str) -> HttpResponse:
+    """Link two work items; a cycle is refused with the items named."""
+
+    def apply(program: Program, d: dict[str, Any]) -> None:
+        found = {
+            w.wbs: w
+            for w in WorkItem.objects.filter(
+                program=program, wbs__in=[d["predecessor"], d["successor"]]
+            )
+        }
+        missing = [w for w in (d["predecessor"], d["successor"]) if w not in found]
+        if missing:
+            raise ValidationFailed(_("No work item %s in this program.") % ", ".join(missing))
+        services.dependency_add(
+            actor=request.user,
+            predecessor=found[d["predecessor"]],
+            successor=found[d["successor"]],
+            type=d["type"],
+            lag=d["lag"],
+            now=now(),
+        )
+
+    return _plan_post(request, code, DependencyForm, apply)
+
+
+def _row_post(
+    request: AuthedRequest, code: str, model: Any, pk: int, action: str, form_class: Any, apply: Any
+) -> HttpResponse:
+    program = _program(request, code)
+    row = get_visible_or_404(request.user, model, pk=pk, program=program)
+    if not can(request.user, action, row):
+        return _forbidden(request)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            apply(row, form.cleaned_data)
+        except (ValidationFailed, Conflict) as exc:
+            for m in [m for msgs in exc.fields.values() for m in msgs] or [exc.message]:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        _flash_errors(request, form)
+    return redirect("programs:detail", code=program.code)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def commitment_fulfil(request: AuthedRequest, code: str, commitment_id: int) -> HttpResponse:
+    """Record a delivery against a commitment (the partner's staff or the coordinator)."""
+
+    def apply(row: Commitment, d: dict[str, Any]) -> None:
+        services.commitment_fulfil(actor=request.user, commitment=row, now=now(), **d)
+
+    return _row_post(
+        request, code, Commitment, commitment_id, "commitment.fulfil", FulfilmentForm, apply
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def indicator_record(request: AuthedRequest, code: str, indicator_id: int) -> HttpResponse:
+    """Record an indicator measurement (the coordinator's staff)."""
+
+    def apply(row: Indicator, d: dict[str, Any]) -> None:
+        services.indicator_record(actor=request.user, indicator=row, now=now(), **d)
+
+    return _row_post(request, code, Indicator, indicator_id, "indicator.record", ActualForm, apply)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def progress(request: AuthedRequest, code: str, item_id: int) -> HttpResponse:
+    """Report progress on a work item (its agency's staff, or the coordinator)."""
+    program = _program(request, code)
+    item = get_visible_or_404(request.user, WorkItem, pk=item_id, program=program)
+    if not can(request.user, "workitem.progress", item):
+        return _forbidden(request)
+    today = local_today(program, now())
+    initial = {
+        "data_date": today,
+        "percent_complete": item.percent_complete,
+        "actual_start": item.actual_start,
+        "actual_finish": item.actual_finish,
+        "blocker": item.blocker,
+    }
+    form = ProgressForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.progress_record(actor=request.user, item=item, now=now(), **form.cleaned_data)
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Progress recorded."))
+            return redirect("programs:detail", code=program.code)
+    history = item.updates.select_related("author").order_by("-data_date", "-pk")[:20]
+    return render(
+        request,
+        "programs/progress.html",
+        {"program": program, "item": item, "form": form, "history": history},
+        status=400 if form.errors else 200,
+    )
+
+
+def _zoom(request: AuthedRequest) -> str:
+    zoom = request.GET.get("zoom", Zoom.MONTH)
+    return zoom if zoom in Zoom.values else Zoom.MONTH
+
+
+@login_required
+@require_GET
+@friendly_errors
+def gantt_page(request: AuthedRequest, code: str) -> HttpResponse:
+    """The Gantt chart with zoom links and a legend."""
+    program = _program(request, code)
+    ps = program_schedule(program, now=now())
+    zoom = _zoom(request)
+    svg = render_gantt(ps, zoom=zoom, today=local_today(program, now()), title=program.title)
+    names = {i.owner_slug: i.owner_name for i in ps.items}
+    legend = [(names[s], c) for s, c in agency_colours(ps.items).items()]
+    return render(
+        request,
+        "programs/gantt.html",
+        {
+            "program": program,
+            "ps": ps,
+            "svg": svg,
+            "zoom": zoom,
+            "zooms": Zoom.choices,
+            "legend": legend,
+            "truncated": len(ps.items) > 400,
+        },
+    )
+
+
+@login_required
+@require_GET
+@friendly_errors
+def gantt_svg(request: AuthedRequest, code: str) -> HttpResponse:
+    """The Gantt chart as an SVG file."""
+    program = _program(request, code)
+    ps = program_schedule(program, now=now())
+    svg = render_gantt(
+        ps, zoom=_zoom(request), today=local_today(program, now()), title=program.title
+    )
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def baselines(request: AuthedRequest, code: str) -> HttpResponse:
+    """Baselines of a program: take one, choose which one the forecast is compared with."""
+    program = _program(request, code)
+    can_change = can(request.user, "program.change", program)
+    form = BaselineForm(request.POST or None)
+    if request.method == "POST":
+        if not can_change:
+            return _forbidden(request)
+        select = request.POST.get("select")
+        if select:
+            chosen = (
+                Baseline.objects.filter(program=program, pk=select).first()
+                if select.isdigit()
+                else None
+            )
+            if chosen is None:
+                messages.error(request, _("No such baseline."))
+            else:
+                services.program_update(
+                    actor=request.user, program=program, baseline=chosen, now=now()
+                )
+                messages.success(request, _("The forecast is now compared with %s.") % chosen.name)
+            return redirect("programs:baselines", code=program.code)
+        if form.is_valid():
+            try:
+                services.baseline_take(
+                    actor=request.user, program=program, name=form.cleaned_data["name"], now=now()
+                )
+            except ValidationFailed as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Baseline taken."))
+                return redirect("programs:baselines", code=program.code)
+    program.refresh_from_db()
+    ps = program_schedule(program, now=now())
+    slipped = sorted((i for i in ps.items if i.finish_slip), key=lambda i: -(i.finish_slip or 0))[
+        :50
+    ]
+    return render(
+        request,
+        "programs/baselines.html",
+        {
+            "program": program,
+            "baselines": Baseline.objects.visible_to(request.user).filter(program=program),
+            "form": form,
+            "can_change": can_change,
+            "ps": ps,
+            "slipped": slipped,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+@friendly_errors
+def export(request: AuthedRequest, code: str) -> HttpResponse:
+    """Download the schedule as MS Project XML, Primavera XER or CSV."""
+    program = _program(request, code)
+    if request.GET.get("format") == "xer":
+        body = exchange.export_xer(program, now=now())
+        response = HttpResponse(body, content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{program.code}.xer"'
+        return response
+    if request.GET.get("format") == "csv":
+        body = exchange.export_csv(program, now=now())
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{program.code}.csv"'
+        return response
+    body = exchange.export_mspdi(program, now=now())
+    response = HttpResponse(body, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{program.code}.xml"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def import_view(request: AuthedRequest, code: str) -> HttpResponse:
+    """Upload an MSPDI, XER or CSV file; every bad row is listed and nothing is applied."""
+    program = _program(request, code)
+    if not can(request.user, "program.change", program):
+        return _forbidden(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > exchange.MAX_BYTES:
+            problems = [_("The file is too large.")]
+        else:
+            try:
+                counts = exchange.schedule_import(
+                    actor=request.user,
+                    program=program,
+                    data=upload.read(),
+                    fmt=form.cleaned_data["format"],
+                    now=now(),
+                )
+            except ValidationFailed as exc:
+                problems = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(items)d work items and %(links)d dependencies.")
+                    % {"items": counts["work_items"], "links": counts["dependencies"]},
+                )
+                return redirect("programs:detail", code=program.code)
+    return render(
+        request,
+        "programs/import.html",
+        {"program": program, "form": form, "problems": problems},
+        status=400 if (form.errors or problems) else 200,
+    )
+
+
+@login_required
+@require_GET
+def my_work_view(request: AuthedRequest) -> HttpResponse:
+    """Unfinished work of the user's agencies across all programs."""
+    rows = my_work(user=request.user, now=now())
+    return render(request, "programs/my_work.html", paginate_request(request, rows, per_page=50))
+
+
+@login_required
+@require_GET
+def handoffs_view(request: AuthedRequest) -> HttpResponse:
+    """Open hand-offs: what my agencies wait for, and who waits for us."""
+    wait_for, waiting = handoffs(user=request.user, now=now())
+    return render(
+        request, "programs/handoffs.html", {"wait_for": wait_for[:200], "waiting": waiting[:200]}
+    )

@@ -1,0 +1,173 @@
+"""The CKAN Action API driven the way the ``ckanapi`` client drives it: ``RemoteCKAN``
+POSTs a JSON body (``call_action``), ``get_only=True`` sends a GET query string, and both
+read the ``{"help", "success", "result"|"error"}`` envelope."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+
+class RemoteCKAN:
+    """What ``ckanapi.RemoteCKAN.call_action`` does on the wire, against the test client."""
+
+    def __init__(self, apikey: str | None = None, base: str = "/api/3/action/") -> None:
+        self.client = Client()
+        self.apikey = apikey
+        self.base = base
+
+    def call_action(self, action: str, data_dict: dict[str, Any], get_only: bool = False) -> Any:
+        headers = {"HTTP_USER_AGENT": "ckanapi/4.7 (+https://github.com/ckan/ckanapi)"}
+        if self.apikey:
+            headers["HTTP_AUTHORIZATION"] = self.apikey  # ckanapi sends the bare key
+        if get_only:
+            response = self.client.get(self.base + action + "?" + urlencode(data_dict), **headers)
+        else:
+            response = self.client.post(
+                self.base + action,
+                json.dumps(data_dict),
+                content_type="application/json",
+                **headers,
+            )
+        body = json.loads(response.content)
+        assert body["help"].endswith(f"help_show?name={action}")
+        if not body["success"]:
+            raise CKANAPIError(response.status_code, body["error"])
+        assert response.status_code == 200
+        return body["result"]
+
+
+class CKANAPIError(Exception):
+    def __init__(self, status: int, error: dict[str, Any]) -> None:
+        super().__init__(error)
+        self.status, self.error = status, error
+
+
+@pytest.fixture
+def ckan(db: Any) -> RemoteCKAN:
+    return RemoteCKAN()
+
+
+@pytest.mark.parametrize("get_only", [False, True])
+def test_catalog_actions(ckan: RemoteCKAN, get_only: bool) -> None:
+    call = lambda name, **kw: ckan.call_action(name, kw, get_only=get_only)  # noqa: E731
+    assert call("status_show")["ckan_version"].startswith("2.")
+    names = call("package_list")
+    assert "fasilitas-kesehatan" in names and "prevalensi-stunting-desa" not in names
+    package = call("package_show", id="donor-darah-bulanan")
+    assert package["organization"]["name"] == "udd-pmi-sanggau"
+    assert [r["id"] for r in package["resources"]] == [
+        "donor-darah-bulanan-v1",
+        "donor-darah-bulanan-v2",
+        "donor-darah-bulanan-v3",
+    ]
+    assert {"name": "donor-darah", "display_name": "donor-darah", "state": "active"} in package[
+        "tags"
+    ]
+    found = call("package_search", q="darah", rows=5)
+    assert [p["name"] for p in found["results"]] == ["donor-darah-bulanan"]
+    health = call(
+        "package_search",
+        fq="organization:dinkes-sanggau",
+        sort="name asc",
+        **{"facet.field": json.dumps(["organization", "tags"])},
+    )
+    assert [p["name"] for p in health["results"]] == ["fasilitas-kesehatan"]
+    assert health["search_facets"]["organization"]["items"][0]["count"] == 1
+    tagged = call("package_search", fq="tags:kesehatan", rows=1, start=1, sort="name asc")
+    assert tagged["count"] == 2 and [p["name"] for p in tagged["results"]] == [
+        "fasilitas-kesehatan"
+    ]
+    assert tagged["facets"]["tags"]["kesehatan"] == 2
+    orgs = call("organization_list")
+    assert "dinkes-sanggau" in orgs and "kantah-sanggau" not in orgs
+    org = call("organization_show", id="dinkes-sanggau", include_datasets=True)
+    assert org["package_count"] == 1 and org["packages"][0]["name"] == "fasilitas-kesehatan"
+    assert "stunting" not in call("tag_list")
+    resource = call("resource_show", id="donor-darah-bulanan-v3")
+    assert resource["datastore_active"] and resource["row_count"] == 88
+
+
+@pytest.mark.parametrize("get_only", [False, True])
+def test_datastore_search(ckan: RemoteCKAN, get_only: bool) -> None:
+    filters: Any = {"golongan": "O"}
+    result = ckan.call_action(
+        "datastore_search",
+        {
+            "resource_id": "donor-darah-bulanan-v3",
+            "filters": json.dumps(filters) if get_only else filters,
+            "sort": "kantong_terkumpul desc",
+            "fields": "bulan,kantong_terkumpul",
+            "limit": 3,
+            "offset": 1,
+        },
+        get_only=get_only,
+    )
+    assert result["total"] == 22
+    assert [f["id"] for f in result["fields"]] == ["bulan", "kantong_terkumpul"]
+    assert [f["type"] for f in result["fields"]] == ["date", "int"]
+    values = [r["kantong_terkumpul"] for r in result["records"]]
+    assert len(values) == 3 and values == sorted(values, reverse=True)
+    assert set(result["records"][0]) == {"bulan", "kantong_terkumpul"}
+    text = ckan.call_action(
+        "datastore_search", {"resource_id": "donor-darah-bulanan-v1", "q": "AB"}, get_only=get_only
+    )
+    assert text["total"] == 12
+
+
+def test_errors_use_the_ckan_envelope(ckan: RemoteCKAN) -> None:
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("package_show", {"id": "prevalensi-stunting-desa"})
+    assert info.value.status == 404 and info.value.error["__type"] == "Not Found Error"
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("package_create", {"name": "x"})
+    assert info.value.status == 400
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("datastore_search", {"resource_id": "donor-darah-bulanan-v3", "sort": "x"})
+    assert info.value.status == 409 and info.value.error["__type"] == "Validation Error"
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("package_search", {"rows": "many"})
+    assert info.value.status == 409 and "rows" in info.value.error
+    with pytest.raises(CKANAPIError) as info:
+        RemoteCKAN(apikey="not-a-token").call_action("package_list", {})
+    assert info.value.status == 403
+
+
+def test_api_key_reveals_what_the_user_may_read(users: Any, now: Any) -> None:
+    from sinergi.accounts.services import token_create
+    from sinergi.core.permissions import SYSTEM
+
+    _token, secret = token_create(actor=SYSTEM, user=users["other_staff"], name="ckan", now=now)
+    names = RemoteCKAN(apikey=secret, base="/api/action/").call_action("package_list", {})
+    assert "prevalensi-stunting-desa" in names  # government
+    assert "bidang-tanah-bersertifikat" in names  # its own agency's, shared with named ones
+    staff = RemoteCKAN(apikey=_secret(users["staff"], now)).call_action("package_list", {})
+    assert "bidang-tanah-bersertifikat" not in staff  # Dinkes is not named
+
+
+def _secret(user: Any, now: Any) -> str:
+    from sinergi.accounts.services import token_create
+    from sinergi.core.permissions import SYSTEM
+
+    return token_create(actor=SYSTEM, user=user, name="ckan", now=now)[1]
+
+
+def test_dcat_catalog(client: Client, db: Any) -> None:
+    response = client.get("/publik/data/dcat.jsonld")
+    assert response["Content-Type"].startswith("application/ld+json")
+    body = response.json()
+    assert body["@type"] == "dcat:Catalog" and "dcat" in body["@context"]
+    by_id = {d["dct:identifier"]: d for d in body["dcat:dataset"]}
+    assert "fasilitas-kesehatan" in by_id and "prevalensi-stunting-desa" not in by_id
+    donors = by_id["donor-darah-bulanan"]
+    assert [x["dct:identifier"] for x in donors["dcat:distribution"]] == [
+        "donor-darah-bulanan-v3",
+        "donor-darah-bulanan-v2",
+        "donor-darah-bulanan-v1",
+    ]
+    assert donors["dct:accrualPeriodicity"]["@id"].endswith("/MONTHLY")
+    assert donors["dct:publisher"]["dct:identifier"] == "udd-pmi-sanggau"
