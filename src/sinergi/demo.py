@@ -85,6 +85,12 @@ DEMO_USERS = (
         (("dpupr-sanggau", "manager", "Kepala Bidang Cipta Karya"),),
     ),
     DemoUser(
+        "kakantah",
+        "Kepala Kantor Pertanahan (demo)",
+        "agency head: Kantor Pertanahan",
+        (("kantah-sanggau", "head", "Kepala Kantor Pertanahan Kabupaten Sanggau"),),
+    ),
+    DemoUser(
         "pertanahan",
         "Staf Kantor Pertanahan (demo)",
         "staff: Kantor Pertanahan",

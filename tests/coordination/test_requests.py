@@ -237,7 +237,7 @@ def test_escalation_ladder_over_a_weekend_and_holidays(
     head_users = set(
         Notification.objects.filter(request=r, kind="head").values_list("user__username", flat=True)
     )
-    assert head_users == set()  # the demo Kantor Pertanahan has no head user
+    assert head_users == {"kakantah"}  # the head of the Kantor Pertanahan is notified
     assert AuditEntry.objects.filter(action="request.escalate", object_id=str(r.pk)).count() == 3
     # Emails went to the people concerned.
     assert any("sekda@" in m.to[0] for m in mail.outbox)
