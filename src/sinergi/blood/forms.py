@@ -86,7 +86,7 @@ class RequestForm(forms.Form):
     abo = forms.ChoiceField(label=_("ABO group"), choices=Abo.choices)
     rh = forms.ChoiceField(label=_("RhD"), choices=Rh.choices)
     quantity = forms.IntegerField(label=_("Bags"), min_value=1, max_value=100)
-    urgency = forms.ChoiceField(label=_("BloodUrgency"), choices=BloodUrgency.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=BloodUrgency.choices)
     needed_by = forms.DateTimeField(
         label=_("Needed by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
