@@ -26,8 +26,19 @@ ROLE_USERS = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files the suite writes (uploads, Parquet, attachments) go to a folder of this test
+    process, so parallel workers and the developer's ./sinergi-data never mix."""
+    from django.conf import settings
+
+    folder = tmp_path_factory.mktemp("sinergi-data")
+    settings.DATA_DIR = folder
+    settings.MEDIA_ROOT = folder / "media"
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any, _private_data_dir: None) -> None:
     """Load the demo once for the session; each test runs in a rolled-back transaction."""
     from sinergi.demo import load_demo
 
