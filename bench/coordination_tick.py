@@ -1,5 +1,7 @@
 """Benchmark of the coordination tick: the per-minute no-op tick and the tick that applies
-escalation steps to many overdue requests (SQLite in a temporary data directory).
+escalation steps to many overdue requests; the daily digest (first run at 07:00 and the
+per-minute no-op after it) and the navigation badge's COUNT query (SQLite in a temporary
+data directory).
 
     .venv/bin/python bench/coordination_tick.py --requests 2000
 """
@@ -67,6 +69,26 @@ def main() -> None:
     again = services.escalate_due(now=late)
     print(f"same tick again: {again['steps']} steps, {(time.perf_counter() - t) * 1000:.1f} ms")
     print(f"requests: {Request.objects.count()}, events: {RequestEvent.objects.count()}")
+
+    from sinergi.coordination.context_processors import badge_counts
+    from sinergi.coordination.digest import send_digests
+
+    seven = dt.datetime(2026, 12, 14, 0, 0, tzinfo=dt.UTC)  # Monday 07:00 in Sanggau
+    t = time.perf_counter()
+    first = send_digests(now=seven)
+    print(f"digest at 07:00: {first} in {time.perf_counter() - t:.2f} s")
+    t = time.perf_counter()
+    for _ in range(20):
+        send_digests(now=seven + dt.timedelta(minutes=1))
+    print(f"digest tick after they were sent: {(time.perf_counter() - t) / 20 * 1000:.2f} ms")
+    who = User.objects.get(username="pertanahan")
+    timings = []
+    for _ in range(50):
+        t = time.perf_counter()
+        counts = badge_counts(who)
+        timings.append(time.perf_counter() - t)
+    timings.sort()
+    print(f"nav badge {counts}: median {timings[25] * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "sinergi.core.context_processors.shell",
+                "sinergi.coordination.context_processors.badge",
             ],
         },
     },
@@ -244,6 +245,11 @@ EMAIL_HOST_USER = os.environ.get("SINERGI_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SINERGI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("SINERGI_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("SINERGI_EMAIL_FROM", "Sinergi <sinergi@localhost>")
+
+# Coordination: webhooks may reach private/loopback addresses only outside production
+# (local receivers in demo, dev and tests); the daily digest's local hour.
+SINERGI_WEBHOOK_ALLOW_PRIVATE = _env_bool("SINERGI_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
+SINERGI_DIGEST_HOUR = int(os.environ.get("SINERGI_DIGEST_HOUR", "7"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

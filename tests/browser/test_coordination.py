@@ -46,6 +46,8 @@ def test_request_from_pupr_to_the_land_office(
     sign_in(page, "pertanahan")
     page.goto("/permintaan/")
     expect(page.locator(f"main a[href='/permintaan/{match.group(1)}/']").first).to_be_visible()
+    # The navigation shows how many requests wait for the Kantor Pertanahan.
+    expect(page.locator(".main-nav a[href='/permintaan/'] .badge")).to_be_visible()
     page.goto(url)
     with page.expect_navigation():
         page.locator("form[action$='/aksi/acknowledge/'] button").click()
@@ -76,7 +78,13 @@ def test_inbox_and_request_at_360px(phone_page: Any, sign_in: Any, shots: Path) 
     """The inbox, the list and a request page do not scroll sideways on a phone."""
     page = phone_page
     sign_in(page, "bupati")
-    for path in ("/permintaan/", "/permintaan/daftar/?overdue=on", "/rapat/"):
+    for path in (
+        "/permintaan/",
+        "/permintaan/daftar/?overdue=on",
+        "/rapat/",
+        "/permintaan/webhook/",
+        "/permintaan/preferensi/",
+    ):
         page.goto(path)
         assert page.evaluate(NO_PAGE_SCROLL), f"{path} scrolls sideways at 360 px"
     page.goto("/permintaan/daftar/?escalated=on")

@@ -72,6 +72,16 @@ def req_out(now: dt.datetime) -> dict[str, str]:
     return {"req": str(_outgoing(now).pk)}
 
 
+def req_out_waiting(now: dt.datetime) -> dict[str, str]:
+    from sinergi.coordination import services
+
+    r = _outgoing(now)
+    services.request_act(
+        actor=_user("pupr"), request=r, action="clarify", body="Lokasi mana?", now=now
+    )
+    return {"req": str(r.pk)}
+
+
 def req_answered(now: dt.datetime) -> dict[str, str]:
     return {"req": str(_outgoing(now, answered=True).pk)}
 
@@ -122,6 +132,23 @@ def webhook(now: dt.datetime) -> dict[str, str]:
         actor=SYSTEM, agency="dinkes-sanggau", url="https://dinkes.example/hook", now=now
     )
     return {"hook": str(hook.pk)}
+
+
+def webhook_delivery(now: dt.datetime) -> dict[str, str]:
+    from sinergi.coordination import webhooks
+
+    hook = webhook(now)
+    webhooks.enqueue(event="request.submitted", agencies=[_agency()], payload={}, now=now)
+    from sinergi.coordination.models import WebhookDelivery
+
+    row = WebhookDelivery.objects.get(webhook_id=int(hook["hook"]))
+    return {**hook, "delivery": str(row.pk)}
+
+
+def _agency() -> Any:
+    from sinergi.agencies.models import Agency
+
+    return Agency.objects.get(slug="dinkes-sanggau")
 
 
 def feed(now: dt.datetime) -> dict[str, str]:
@@ -185,6 +212,44 @@ UI_CASES = [
         P + "/{req}/lampiran/{att}/",
         party(200, 302),
         setup=attachment,
+    ),
+    Case("coordination:preferences", "get", f"{P}/preferensi/", SIGNED_IN),
+    Case("coordination:webhooks", "get", f"{P}/webhook/", SIGNED_IN),
+    Case(
+        "coordination:webhook_detail",
+        "get",
+        P + "/webhook/{hook}/",
+        members(200, 302, staff=200),
+        setup=webhook,
+    ),
+    Case(
+        "coordination:webhook_toggle",
+        "post",
+        P + "/webhook/{hook}/aktif/",
+        members(302, 302, staff=403),
+        data={"active": "0"},
+        setup=webhook,
+    ),
+    Case(
+        "coordination:webhook_rotate",
+        "post",
+        P + "/webhook/{hook}/rahasia/",
+        members(200, 302, staff=403),
+        setup=webhook,
+    ),
+    Case(
+        "coordination:webhook_remove",
+        "post",
+        P + "/webhook/{hook}/hapus/",
+        members(302, 302, staff=403),
+        setup=webhook,
+    ),
+    Case(
+        "coordination:delivery_retry",
+        "post",
+        P + "/webhook/{hook}/kirim/{delivery}/",
+        members(302, 302, staff=403),
+        setup=webhook_delivery,
     ),
     Case("coordination:meetings", "get", f"{R}/", SIGNED_IN),
     Case("coordination:feeds", "get", f"{R}/kalender/", SIGNED_IN),
@@ -303,11 +368,43 @@ API_CASES = [
         setup=webhook,
     ),
     Case(
+        _op("patch", f"{A}/webhooks/{{webhook_id}}"),
+        "patch",
+        A + "/webhooks/{hook}",
+        members(200, 401, staff=403),
+        data={"is_active": False},
+        setup=webhook,
+    ),
+    Case(
+        _op("post", f"{A}/webhooks/{{webhook_id}}/rotate-secret"),
+        "post",
+        A + "/webhooks/{hook}/rotate-secret",
+        members(200, 401, staff=403),
+        data={},
+        setup=webhook,
+    ),
+    Case(
+        _op("post", f"{A}/webhooks/{{webhook_id}}/deliveries/{{delivery_id}}/retry"),
+        "post",
+        A + "/webhooks/{hook}/deliveries/{delivery}/retry",
+        members(200, 401, staff=403),
+        data={},
+        setup=webhook_delivery,
+    ),
+    Case(
         _op("get", f"{A}/webhooks/{{webhook_id}}/deliveries"),
         "get",
         A + "/webhooks/{hook}/deliveries",
         members(200, 401, staff=200),
         setup=webhook,
+    ),
+    Case(_op("get", f"{A}/preferences"), "get", f"{A}/preferences", API_READ),
+    Case(
+        _op("put", f"{A}/preferences"),
+        "put",
+        f"{A}/preferences",
+        API_READ,
+        data={"daily_digest": False},
     ),
     Case(_op("get", f"{A}/policies"), "get", f"{A}/policies", API_READ),
     Case(_op("put", f"{A}/policies"), "put", f"{A}/policies", leaders(200, 401), data=POLICY),
@@ -391,6 +488,22 @@ API_CASES = [
         actor(200, 401),
         data={"reason": "Rekap belum lengkap"},
         setup=req_info,
+    ),
+    Case(
+        _op("post", f"{A}/{{request_id}}/clarify"),
+        "post",
+        A + "/{req}/clarify",
+        actor(200, 401),
+        data={"body": "Untuk tahun berapa?"},
+        setup=req,
+    ),
+    Case(
+        _op("post", f"{A}/{{request_id}}/respond"),
+        "post",
+        A + "/{req}/respond",
+        actor(200, 401),
+        data={"body": "Tahun 2026."},
+        setup=req_out_waiting,
     ),
     Case(
         _op("post", f"{A}/{{request_id}}/close"),

@@ -23,7 +23,15 @@ from sinergi.core.permissions import ensure_can, get_visible_or_404
 
 from . import services
 from .attachments import MAX_BYTES
-from .models import Decision, EscalationPolicy, LocalHoliday, Meeting, Request, Webhook
+from .models import (
+    Decision,
+    EscalationPolicy,
+    LocalHoliday,
+    Meeting,
+    Request,
+    Webhook,
+    WebhookDelivery,
+)
 from .schemas import (
     ActionItemIn,
     AttachmentOut,
@@ -43,6 +51,7 @@ from .schemas import (
     MessageIn,
     PolicyIn,
     PolicyOut,
+    PreferencesIO,
     ReasonIn,
     RequestFilters,
     RequestIn,
@@ -52,6 +61,7 @@ from .schemas import (
     WebhookCreatedOut,
     WebhookIn,
     WebhookOut,
+    WebhookPatch,
 )
 from .selectors import (
     Filters,
@@ -184,6 +194,40 @@ def webhook_delete(request: ApiRequest, webhook_id: int = ID) -> Any:
     return 204, None
 
 
+@router.patch("/webhooks/{webhook_id}", response=responses(WebhookOut), summary="Enable or disable")
+def webhook_update(request: ApiRequest, data: WebhookPatch, webhook_id: int = ID) -> Any:
+    """Disable a webhook (no events are queued for it) or enable it again (agency heads)."""
+    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
+    return services.webhook_set_active(
+        actor=request.auth, webhook=hook, active=data.is_active, now=now()
+    )
+
+
+@router.post(
+    "/webhooks/{webhook_id}/rotate-secret",
+    response=responses(WebhookCreatedOut),
+    summary="New webhook secret",
+)
+def webhook_rotate_secret(request: ApiRequest, webhook_id: int = ID) -> Any:
+    """Replace the signing secret; the new one is in this answer only."""
+    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
+    return services.webhook_rotate_secret(actor=request.auth, webhook=hook, now=now())
+
+
+@router.post(
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+    response=responses(DeliveryOut),
+    summary="Send an event again",
+)
+def webhook_redeliver(request: ApiRequest, webhook_id: int = ID, delivery_id: int = ID) -> Any:
+    """Queue a waiting or failed event for the next tick (within a minute)."""
+    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
+    row = WebhookDelivery.objects.filter(webhook=hook, pk=delivery_id).first()
+    if row is None:
+        raise NotFound()
+    return services.delivery_retry(actor=request.auth, delivery=row, now=now())
+
+
 @router.get(
     "/webhooks/{webhook_id}/deliveries",
     response=responses(list[DeliveryOut], errors=READ_ERRORS),
@@ -193,6 +237,22 @@ def webhook_delete(request: ApiRequest, webhook_id: int = ID) -> Any:
 def webhook_deliveries(request: ApiRequest, webhook_id: int = ID) -> Any:
     """Events sent (or still being retried) to a webhook, newest first."""
     return get_visible_or_404(request.auth, Webhook, pk=webhook_id).deliveries.all()
+
+
+@router.get(
+    "/preferences",
+    response=responses(PreferencesIO, errors=READ_ERRORS),
+    summary="Your email preferences",
+)
+def preferences_get(request: ApiRequest) -> Any:
+    """Which coordination emails you receive."""
+    return services.email_preferences(request.auth)
+
+
+@router.put("/preferences", response=responses(PreferencesIO), summary="Set email preferences")
+def preferences_set(request: ApiRequest, data: PreferencesIO) -> Any:
+    """Choose which coordination emails you receive; the inbox keeps every notification."""
+    return services.email_preferences_set(actor=request.auth, now=now(), **data.model_dump())
 
 
 @router.get(
@@ -316,6 +376,27 @@ def request_forward(request: ApiRequest, data: ForwardIn, request_id: int = ID) 
 def request_extend(request: ApiRequest, data: ReasonIn, request_id: int = ID) -> Any:
     """Extend an information request once by 7 working days, with a reason."""
     return _act(request, request_id, "extend", body=data.reason)
+
+
+@router.post(
+    "/{request_id}/clarify",
+    response=responses(RequestOut),
+    summary="Ask for a clarification (pause the clock)",
+)
+def request_clarify(request: ApiRequest, data: MessageIn, request_id: int = ID) -> Any:
+    """The handling agency asks the requester a question; the SLA clock stands still and
+    no escalation step is taken until the requester answers."""
+    return _act(request, request_id, "clarify", body=data.body)
+
+
+@router.post(
+    "/{request_id}/respond",
+    response=responses(RequestOut),
+    summary="Give the clarification (resume the clock)",
+)
+def request_respond(request: ApiRequest, data: MessageIn, request_id: int = ID) -> Any:
+    """The requester answers the question; the due date moves by the working days paused."""
+    return _act(request, request_id, "respond", body=data.body)
 
 
 @router.post("/{request_id}/close", response=responses(RequestOut), summary="Close a request")

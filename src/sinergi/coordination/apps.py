@@ -13,6 +13,6 @@ class CoordinationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import jobs, permissions, webhooks
+        from . import digest, jobs, permissions, webhooks
 
-        del jobs, permissions, webhooks
+        del digest, jobs, permissions, webhooks

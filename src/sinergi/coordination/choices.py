@@ -33,6 +33,7 @@ class RequestStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
+    WAITING = "waiting", _("Waiting for the requester's clarification")
 
 
 #: Statuses in which the receiving agency owes an answer and the SLA clock runs.
@@ -62,6 +63,8 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     REMINDER = "reminder", _("Reminder")
     ESCALATED = "escalated", _("Escalated")
+    CLARIFICATION_ASKED = "clarification_asked", _("Clarification requested (clock paused)")
+    CLARIFIED = "clarified", _("Clarification given (clock resumed)")
 
 
 class EscalationStep(models.TextChoices):

@@ -322,6 +322,22 @@ class Request(TimestampedModel):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     decline_reason = models.TextField(_("decline reason"), blank=True)
+    paused_at = models.DateTimeField(
+        _("clock paused at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the handling agency waits for the requester's clarification."),
+    )
+    paused_status = models.CharField(
+        _("status before the pause"), max_length=20, choices=RequestStatus.choices, blank=True
+    )
+    paused_days = models.PositiveSmallIntegerField(
+        _("working days paused"),
+        default=0,
+        help_text=_(
+            "Working days the clock stood still in this cycle; the due date moves by them."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -599,3 +615,50 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.agency or ''}".strip()
+
+
+class EmailPreference(models.Model):
+    """Which coordination emails a user receives (the in-app inbox always gets every
+    notification). A user without a row gets every email and the daily digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordination_email"
+    )
+    new_requests = models.BooleanField(_("new requests to my agency"), default=True)
+    status_changes = models.BooleanField(
+        _("status changes and messages on my agency's requests"), default=True
+    )
+    escalations = models.BooleanField(_("reminders and escalations"), default=True)
+    meetings = models.BooleanField(_("meeting invitations and minutes"), default=True)
+    daily_digest = models.BooleanField(_("daily digest"), default=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("email preference")
+        verbose_name_plural = _("email preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DigestSent(models.Model):
+    """One daily digest per user and local date: the row is written before the email goes
+    out, so two ticks or two workers never send it twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordination_digests"
+    )
+    date = models.DateField(_("date"))
+    items = models.PositiveIntegerField(_("items"), default=0)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-date", "pk"]
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="coordination_digest_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.date}"

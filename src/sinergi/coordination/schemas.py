@@ -48,6 +48,10 @@ class RequestOut(Schema):
     answered_late: bool | None
     closed_at: dt.datetime | None
     decline_reason: str
+    paused_at: dt.datetime | None = Field(
+        None, description="Set while waiting for the requester's clarification (clock paused)."
+    )
+    paused_days: int = Field(0, description="Working days the due date moved for clarifications.")
 
     @staticmethod
     def resolve_forwarded_from(obj: object) -> list[str]:
@@ -155,6 +159,12 @@ class InboxOut(Schema):
 
     incoming: list[RequestOut]
     outgoing: list[RequestOut]
+    to_clarify: list[RequestOut] = Field(
+        default_factory=list, description="Clarifications the requester owes (clock paused)."
+    )
+    paused: list[RequestOut] = Field(
+        default_factory=list, description="Incoming requests paused for a clarification."
+    )
     overdue_incoming: int
     unread_notifications: int
 
@@ -322,6 +332,12 @@ class WebhookOut(Schema):
     created_at: dt.datetime
 
 
+class WebhookPatch(Schema):
+    """Disable or enable a webhook."""
+
+    is_active: bool
+
+
 class WebhookCreatedOut(WebhookOut):
     """A new webhook with the secret that signs its deliveries (shown once)."""
 
@@ -340,3 +356,13 @@ class DeliveryOut(Schema):
     last_error: str
     created_at: dt.datetime
     delivered_at: dt.datetime | None
+
+
+class PreferencesIO(Schema):
+    """Which coordination emails you receive (escalations up the chain are always sent)."""
+
+    new_requests: bool = True
+    status_changes: bool = True
+    escalations: bool = True
+    meetings: bool = True
+    daily_digest: bool = True

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
 
-from .choices import OPEN_STATUSES
+from .choices import OPEN_STATUSES, RequestStatus
 from .models import Meeting, Notification, Request, RequestEvent
 from .routing import AgencyProfile, Suggestion, suggest_agencies
 from .services import working_days_left
@@ -80,12 +80,18 @@ def inbox(*, user: Any, now: dt.datetime, agency: Agency | None = None) -> dict[
     answered = list(
         _base(user).filter(from_agency_id__in=ids, status="answered").order_by("-answered_at")[:50]
     )
+    # Clocks standing still for a clarification: ours to give, or theirs.
+    waiting = _base(user).filter(status=RequestStatus.WAITING).order_by("paused_at", "pk")
+    to_clarify = list(waiting.filter(from_agency_id__in=ids)[:100])
+    paused = list(waiting.filter(to_agency_id__in=ids)[:100])
     for r in incoming + outgoing:
         annotate_clock(r, now)
     return {
         "incoming": incoming,
         "outgoing": outgoing,
         "answered": answered,
+        "to_clarify": to_clarify,
+        "paused": paused,
         "overdue_incoming": sum(1 for r in incoming if r.is_overdue(now)),
     }
 

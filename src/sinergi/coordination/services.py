@@ -34,12 +34,14 @@ from .models import (
     Attendance,
     CalendarFeed,
     Decision,
+    EmailPreference,
     EscalationPolicy,
     LocalHoliday,
     Meeting,
     Request,
     RequestEvent,
     Webhook,
+    WebhookDelivery,
 )
 from .notify import agency_users, notify
 
@@ -50,18 +52,37 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "acknowledge": (frozenset({S.SUBMITTED, S.REOPENED}), S.ACKNOWLEDGED),
     "start": (frozenset({S.ACKNOWLEDGED, S.REOPENED}), S.IN_PROGRESS),
     "answer": (frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), S.ANSWERED),
-    "decline": (frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), S.DECLINED),
+    "decline": (
+        frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED, S.WAITING}),
+        S.DECLINED,
+    ),
+    # The handler asks the requester for a clarification: the clock stands still.
+    "clarify": (frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), S.WAITING),
+    # The requester clarifies: back to the status before the pause, due date pushed.
+    "respond": (frozenset({S.WAITING}), ""),
     # The request moves to the competent agency and arrives there afresh.
     "forward": (frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.REOPENED}), S.SUBMITTED),
     "extend": (frozenset(OPEN_STATUSES), ""),  # status unchanged
     "close": (
-        frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED, S.ANSWERED, S.DECLINED}),
+        frozenset(
+            {
+                S.SUBMITTED,
+                S.ACKNOWLEDGED,
+                S.IN_PROGRESS,
+                S.REOPENED,
+                S.ANSWERED,
+                S.DECLINED,
+                S.WAITING,
+            }
+        ),
         S.CLOSED,
     ),
     "reopen": (frozenset({S.ANSWERED, S.DECLINED, S.CLOSED}), S.REOPENED),
 }
-HANDLER_ACTIONS = frozenset({"acknowledge", "start", "answer", "decline", "forward", "extend"})
-REQUESTER_ACTIONS = frozenset({"close", "reopen"})
+HANDLER_ACTIONS = frozenset(
+    {"acknowledge", "start", "answer", "decline", "forward", "extend", "clarify"}
+)
+REQUESTER_ACTIONS = frozenset({"close", "reopen", "respond"})
 
 SUBJECT_MAX = 200
 BODY_MAX = 20000
@@ -194,11 +215,50 @@ def _start_clock(request: Request, start: dt.datetime, *, due: dt.date | None = 
         if due < first:
             raise ValidationFailed(fields={"due_date": [_("The due date must be in the future.")]})
         request.sla_days = max(1, cal.working_days_between(first, due + dt.timedelta(days=1)))
-    request.due_date = sla.due_date(cal, start, request.sla_days, tz)
+    # Working days paused for the requester's clarification push the due date.
+    request.due_date = sla.due_date(cal, start, request.sla_days + request.paused_days, tz)
     request.due_at = sla.end_of_day(request.due_date, tz)
     request.escalation_level = 0
     moments = request_step_moments(request)
     request.next_step_at = min(moments.values()) if moments else None
+
+
+def paused_working_days(request: Request, now: dt.datetime) -> int:
+    """Working days of the handling agency the clock stood still: those after the day of
+    the pause up to and including the day of the clarification (the day the
+    clarification arrives is day 0 again, as for a new request)."""
+    if request.paused_at is None:
+        return 0
+    tz = region_tz(request.region)
+    first = sla.local_date(request.paused_at, tz)
+    last = sla.local_date(now, tz)
+    if last <= first:
+        return 0
+    cal = calendar_for(request.to_agency, last)
+    one = dt.timedelta(days=1)
+    return cal.working_days_between(first + one, last + one)
+
+
+def _resume_clock(request: Request, now: dt.datetime) -> int:
+    """Resume a paused clock: the due date moves by the working days paused; escalation
+    steps already taken in this cycle stay taken. Returns the days added."""
+    days = paused_working_days(request, now)
+    request.paused_days += days
+    request.paused_at = None
+    tz = region_tz(request.region)
+    cal = calendar_for(request.to_agency, sla.local_date(request.clock_started_at, tz))
+    request.due_date = sla.due_date(
+        cal, request.clock_started_at, request.sla_days + request.paused_days, tz
+    )
+    request.due_at = sla.end_of_day(request.due_date, tz)
+    done = set(
+        request.events.filter(clock_cycle=request.clock_cycle)
+        .exclude(step="")
+        .values_list("step", flat=True)
+    )
+    pending = [m for st, m in request_step_moments(request).items() if st not in done]
+    request.next_step_at = min(pending) if pending else None
+    return days
 
 
 def working_days_left(request: Request, now: dt.datetime) -> int:
@@ -295,7 +355,8 @@ def request_act(
 ) -> Request:
     """Move a request along its lifecycle: acknowledge, start, answer (body), decline
     (reason), forward (competent agency + reason), extend (reason; information only,
-    once), close, reopen (reason)."""
+    once), clarify (question; pauses the clock), respond (clarification; resumes it and
+    moves the due date by the working days paused), close, reopen (reason)."""
     _aware(now)
     if action not in TRANSITIONS:
         raise ValidationFailed(fields={"action": [_("Choose one of the allowed values.")]})
@@ -323,6 +384,8 @@ def request_act(
         "extend": EventKind.EXTENDED,
         "close": EventKind.CLOSED,
         "reopen": EventKind.REOPENED,
+        "clarify": EventKind.CLARIFICATION_ASKED,
+        "respond": EventKind.CLARIFIED,
     }[action]
     if action == "acknowledge":
         body = _text(body, "body", required=False)
@@ -338,8 +401,36 @@ def request_act(
     elif action == "decline":
         body = _text(body, "reason")
         request.decline_reason = body
-        changed += ["decline_reason", "next_step_at"]
+        request.paused_at = None
+        request.paused_status = ""
+        changed += ["decline_reason", "next_step_at", "paused_at", "paused_status"]
         request.next_step_at = None
+    elif action == "clarify":
+        body = _text(body, "body")
+        request.paused_at = now
+        request.paused_status = request.status
+        request.acknowledged_at = request.acknowledged_at or now
+        request.next_step_at = None  # no escalation while the clock stands still
+        changed += ["paused_at", "paused_status", "acknowledged_at", "next_step_at"]
+    elif action == "respond":
+        body = _text(body, "body")
+        target_status = request.paused_status or S.ACKNOWLEDGED
+        request.paused_status = ""
+        days = _resume_clock(request, now)
+        body = (
+            body
+            + "\n\n"
+            + _("The due date moves by %(n)d working days to %(date)s.")
+            % {"n": days, "date": request.due_date.isoformat()}
+        )
+        changed += [
+            "paused_at",
+            "paused_status",
+            "paused_days",
+            "due_date",
+            "due_at",
+            "next_step_at",
+        ]
     elif action == "forward":
         body = _text(body, "reason")
         if not to_agency:
@@ -353,8 +444,10 @@ def request_act(
         request.to_agency = target_agency
         request.acknowledged_at = None
         request.clock_cycle += 1
+        request.paused_days = 0
         _start_clock(request, now)
         changed += [
+            "paused_days",
             "to_agency",
             "region",
             "acknowledged_at",
@@ -396,15 +489,19 @@ def request_act(
         body = _text(body, "body", required=False)
         request.closed_at = now
         request.next_step_at = None
-        changed += ["closed_at", "next_step_at"]
+        request.paused_at = None
+        request.paused_status = ""
+        changed += ["closed_at", "next_step_at", "paused_at", "paused_status"]
     elif action == "reopen":
         body = _text(body, "reason")
         request.answered_at = None
         request.closed_at = None
         request.decline_reason = ""
         request.clock_cycle += 1
+        request.paused_days = 0
         _start_clock(request, now)
         changed += [
+            "paused_days",
             "answered_at",
             "closed_at",
             "decline_reason",
@@ -446,6 +543,8 @@ def _notify_transition(
         "extend": _("%(agency)s extended the deadline of your request: %(subject)s"),
         "close": _("%(agency)s closed the request: %(subject)s"),
         "reopen": _("%(agency)s reopened the request: %(subject)s"),
+        "clarify": _("%(agency)s asks for a clarification of your request: %(subject)s"),
+        "respond": _("%(agency)s clarified the request: %(subject)s"),
     }
     title = titles[action] % {"agency": acting, "subject": request.subject}
     if action in HANDLER_ACTIONS:
@@ -714,6 +813,32 @@ def _agencies(values: Iterable[Agency | str], field: str) -> list[Agency]:
     return list(out.values())
 
 
+def meeting_ics(meeting: Meeting, *, method: str = "PUBLISH") -> bytes:
+    """The meeting as an iCalendar object (``REQUEST`` for invitation emails)."""
+    from django.utils import timezone
+
+    from . import ics
+
+    return ics.calendar(
+        [
+            ics.event_lines(
+                uid=f"{meeting.uid}@sinergi",
+                stamp=meeting.updated_at or timezone.now(),
+                start=meeting.starts_at,
+                end=meeting.ends_at,
+                summary=meeting.title,
+                description=meeting.agenda,
+                location=meeting.place,
+                organizer=meeting.convening_agency.name,
+                attendees=[a.name for a in meeting.invited.order_by("name")],
+                sequence=meeting.sequence,
+                cancelled=meeting.status == MeetingStatus.CANCELLED,
+            )
+        ],
+        method=method,
+    )
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -781,6 +906,13 @@ def meeting_create(
         meeting=meeting,
         now=now,
         body=meeting.agenda,
+        attachments=[
+            (
+                f"rapat-{meeting.pk}.ics",
+                meeting_ics(meeting, method="REQUEST"),
+                "text/calendar; method=REQUEST",
+            )
+        ],
     )
     return meeting
 
@@ -1024,6 +1156,13 @@ def webhook_create(*, actor: Any, agency: Agency | str, url: str, now: dt.dateti
         raise ValidationFailed(fields={"url": [_("Enter an http or https URL.")]}) from exc
     if len(url) > 500:
         raise ValidationFailed(fields={"url": [_("At most %(n)d characters.") % {"n": 500}]})
+    from .webhooks import UnsafeDestination, check_url
+
+    try:
+        # A name that does not resolve yet is accepted; every delivery checks again.
+        check_url(url, must_resolve=False)
+    except UnsafeDestination as exc:
+        raise ValidationFailed(fields={"url": [str(exc)]}) from exc
     hook = Webhook.objects.create(
         agency=target, url=url, secret=secrets.token_hex(32), is_active=True, created_at=now
     )
@@ -1050,6 +1189,121 @@ def webhook_delete(*, actor: Any, webhook: Webhook, now: dt.datetime) -> None:
         now=now,
     )
     webhook.delete()
+
+
+def _hook_state(webhook: Webhook) -> dict[str, Any]:
+    # Never the secret: the audit chain is read by more people than the agency head.
+    return {"agency": webhook.agency.slug, "url": webhook.url, "is_active": webhook.is_active}
+
+
+@transaction.atomic
+def webhook_set_active(*, actor: Any, webhook: Webhook, active: bool, now: dt.datetime) -> Webhook:
+    """Disable a webhook (events are no longer queued for it) or enable it again."""
+    ensure_can(actor, "webhook.manage", webhook.agency)
+    if webhook.is_active != bool(active):
+        before = _hook_state(webhook)
+        webhook.is_active = bool(active)
+        webhook.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action="webhook.enable" if active else "webhook.disable",
+            obj=webhook,
+            before=before,
+            after=_hook_state(webhook),
+            now=now,
+        )
+    return webhook
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, actor: Any, webhook: Webhook, now: dt.datetime) -> Webhook:
+    """Give a webhook a new signing secret (returned on the object, shown once); events
+    still waiting are signed with the new one."""
+    import secrets
+
+    ensure_can(actor, "webhook.manage", webhook.agency)
+    webhook.secret = secrets.token_hex(32)
+    webhook.save(update_fields=["secret"])
+    audit_record(
+        actor=actor,
+        action="webhook.rotate_secret",
+        obj=webhook,
+        before={"secret": "(previous)"},
+        after={"secret": "(new, not recorded)"},
+        now=now,
+    )
+    return webhook
+
+
+@transaction.atomic
+def delivery_retry(*, actor: Any, delivery: WebhookDelivery, now: dt.datetime) -> WebhookDelivery:
+    """Send a pending or failed event again at the next tick (a delivered one stays)."""
+    from .webhooks import MAX_ATTEMPTS
+
+    ensure_can(actor, "webhook.manage", delivery.webhook.agency)
+    row = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if row.status == "delivered":
+        raise ValidationFailed(fields={"delivery": [_("This event was already delivered.")]})
+    if not delivery.webhook.is_active:
+        raise ValidationFailed(fields={"delivery": [_("Enable the webhook first.")]})
+    before = {"status": row.status, "next_attempt_at": row.next_attempt_at}
+    row.status = "pending"
+    row.next_attempt_at = now
+    if row.attempts >= MAX_ATTEMPTS:
+        # A manual retry gives the event one more attempt before it is marked failed.
+        row.attempts = MAX_ATTEMPTS - 1
+    row.save(update_fields=["status", "next_attempt_at", "attempts"])
+    audit_record(
+        actor=actor,
+        action="webhook.redeliver",
+        object_type="coordination.webhookdelivery",
+        object_id=str(row.pk),
+        before=before,
+        after={"status": row.status, "next_attempt_at": now, "event": row.event},
+        region=delivery.webhook.audit_region,
+        now=now,
+    )
+    return row
+
+
+# --- email preferences ---------------------------------------------------------------
+
+PREFERENCE_FIELDS = ("new_requests", "status_changes", "escalations", "meetings", "daily_digest")
+
+
+def email_preferences(user: Any) -> EmailPreference:
+    """The user's email preferences (every email on when never set)."""
+    found = EmailPreference.objects.filter(user=user).first()
+    return found or EmailPreference(user=user)
+
+
+@transaction.atomic
+def email_preferences_set(*, actor: Any, now: dt.datetime, **choices: bool) -> EmailPreference:
+    """Choose which coordination emails the actor receives (the in-app inbox keeps every
+    notification; escalations up the chain are always emailed)."""
+    if getattr(actor, "pk", None) is None:
+        raise ValidationFailed(fields={"user": [_("Email preferences belong to a person.")]})
+    unknown = set(choices) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    pref = EmailPreference.objects.select_for_update().filter(user=actor).first()
+    before = {f: getattr(pref, f) for f in PREFERENCE_FIELDS} if pref else None
+    if pref is None:
+        pref = EmailPreference(user=actor)
+    for field, value in choices.items():
+        setattr(pref, field, bool(value))
+    pref.updated_at = now
+    pref.save()
+    audit_record(
+        actor=actor,
+        action="email_preferences.set",
+        object_type="coordination.emailpreference",
+        object_id=str(pref.pk),
+        before=before,
+        after={f: getattr(pref, f) for f in PREFERENCE_FIELDS},
+        now=now,
+    )
+    return pref
 
 
 # --- calendar feeds ------------------------------------------------------------------

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,9 +36,10 @@ from .forms import (
     MeetingForm,
     MessageForm,
     MinutesForm,
+    PreferencesForm,
     RequestForm,
 )
-from .models import CalendarFeed, Decision, Meeting, Notification, Request
+from .models import CalendarFeed, Decision, Meeting, Notification, Request, Webhook
 from .selectors import (
     Filters,
     annotate_clock,
@@ -62,8 +63,10 @@ ACTION_LABELS = {
     "extend": gettext_lazy("Extend by 7 working days"),
     "close": gettext_lazy("Close"),
     "reopen": gettext_lazy("Reopen"),
+    "clarify": gettext_lazy("Ask the requester for a clarification (pauses the clock)"),
+    "respond": gettext_lazy("Give the clarification (resumes the clock)"),
 }
-NEEDS_TEXT = {"answer", "decline", "forward", "extend", "reopen"}
+NEEDS_TEXT = {"answer", "decline", "forward", "extend", "reopen", "clarify", "respond"}
 
 
 def _errors(exc: ValidationFailed) -> str:
@@ -515,23 +518,7 @@ def meeting_action(request: AuthedRequest, pk: int) -> HttpResponse:
 def meeting_ics(request: AuthedRequest, pk: int) -> HttpResponse:
     """The meeting as an iCalendar file."""
     meeting = get_visible_or_404(request.user, Meeting, pk=pk)
-    body = ics.calendar(
-        [
-            ics.event_lines(
-                uid=f"{meeting.uid}@sinergi",
-                stamp=meeting.updated_at or timezone.now(),
-                start=meeting.starts_at,
-                end=meeting.ends_at,
-                summary=meeting.title,
-                description=meeting.agenda,
-                location=meeting.place,
-                organizer=meeting.convening_agency.name,
-                attendees=[a.name for a in meeting.invited.order_by("name")],
-                sequence=meeting.sequence,
-                cancelled=meeting.status == "cancelled",
-            )
-        ]
-    )
+    body = services.meeting_ics(meeting)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rapat-{meeting.pk}.ics"'
     return response
@@ -619,3 +606,155 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- webhooks ------------------------------------------------------------------------
+
+
+def _managed_agencies(user: Any) -> list[Agency]:
+    """Agencies whose webhooks the user manages."""
+    if user.is_superuser:
+        return list(Agency.objects.filter(is_active=True).order_by("name"))
+    return [
+        m.agency
+        for m in user_memberships(user)
+        if m.agency.is_active and can(user, "webhook.manage", m.agency)
+    ]
+
+
+def _webhook_page(
+    request: AuthedRequest, *, new_secret: str = "", new_hook: Any = None, status: int = 200
+) -> HttpResponse:
+    hooks = list(
+        Webhook.objects.visible_to(request.user)
+        .select_related("agency", "agency__region")
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__status="pending")),
+            failed=Count("deliveries", filter=Q(deliveries__status="failed")),
+        )
+    )
+    for h in hooks:
+        h.can_manage = can(request.user, "webhook.manage", h.agency)
+    return render(
+        request,
+        "coordination/webhooks.html",
+        {
+            "hooks": hooks,
+            "managed": _managed_agencies(request.user),
+            "new_secret": new_secret,
+            "new_hook": new_hook,
+            "url_value": request.POST.get("url", "")[:500] if status != 200 else "",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def webhooks(request: AuthedRequest) -> HttpResponse:
+    """Webhooks of the user's agencies; heads add one here and see its secret once."""
+    if request.method == "POST":
+        try:
+            hook = services.webhook_create(
+                actor=request.user,
+                agency=request.POST.get("agency", "")[:100],
+                url=request.POST.get("url", "")[:1000],
+                now=now(),
+            )
+        except ValidationFailed as exc:
+            messages.error(request, _errors(exc))
+            return _webhook_page(request, status=400)
+        return _webhook_page(request, new_secret=hook.secret, new_hook=hook)
+    return _webhook_page(request)
+
+
+def _hook(request: AuthedRequest, pk: int) -> Webhook:
+    return get_visible_or_404(request.user, Webhook, pk=pk)
+
+
+@login_required
+@friendly_errors
+def webhook_detail(request: AuthedRequest, pk: int, *, new_secret: str = "") -> HttpResponse:
+    """A webhook and its delivery log, newest first."""
+    hook = _hook(request, pk)
+    context = paginate_request(request, hook.deliveries.all(), per_page=50)
+    return render(
+        request,
+        "coordination/webhook_detail.html",
+        {
+            "hook": hook,
+            "can_manage": can(request.user, "webhook.manage", hook.agency),
+            "new_secret": new_secret,
+            **context,
+        },
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def webhook_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Disable or enable a webhook."""
+    hook = _hook(request, pk)
+    active = request.POST.get("active") == "1"
+    services.webhook_set_active(actor=request.user, webhook=hook, active=active, now=now())
+    messages.success(
+        request, _("The webhook was enabled.") if active else _("The webhook was disabled.")
+    )
+    return redirect("coordination:webhook_detail", pk=hook.pk)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def webhook_rotate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Give a webhook a new secret, shown once on the page that answers."""
+    hook = services.webhook_rotate_secret(actor=request.user, webhook=_hook(request, pk), now=now())
+    return webhook_detail(request, hook.pk, new_secret=hook.secret)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def webhook_remove(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Delete a webhook and its delivery log."""
+    services.webhook_delete(actor=request.user, webhook=_hook(request, pk), now=now())
+    messages.success(request, _("The webhook was deleted."))
+    return redirect("coordination:webhooks")
+
+
+@login_required
+@require_POST
+@friendly_errors
+def delivery_retry(request: AuthedRequest, pk: int, delivery_id: int) -> HttpResponse:
+    """Send an event again at the next tick."""
+    hook = _hook(request, pk)
+    row = hook.deliveries.filter(pk=delivery_id).first()
+    if row is None:
+        raise NotFound()
+    try:
+        services.delivery_retry(actor=request.user, delivery=row, now=now())
+    except ValidationFailed as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("The event will be sent again within a minute."))
+    return redirect("coordination:webhook_detail", pk=hook.pk)
+
+
+# --- email preferences ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def preferences(request: AuthedRequest) -> HttpResponse:
+    """The user's coordination email preferences."""
+    current = services.email_preferences(request.user)
+    initial = {f: getattr(current, f) for f in services.PREFERENCE_FIELDS}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.email_preferences_set(actor=request.user, now=now(), **form.cleaned_data)
+        messages.success(request, _("Your email preferences were saved."))
+        return redirect("coordination:preferences")
+    return render(request, "coordination/preferences.html", {"form": form})
