@@ -9,7 +9,8 @@ and two status dates, then times through Django's test client with a bearer toke
   plan version) and right after a plan change (PATCH of one work item, recomputed);
 - the work-item table endpoint (first page, filtered to critical items);
 - the Gantt SVG (400 rows drawn) and the delay attribution over the status dates;
-- MSPDI export of the whole program and import into an empty program.
+- MSPDI export of the whole program and import into an empty program;
+- XLSX export, and XLSX import as a background job (the task function run directly).
 
     .venv/bin/python bench/programs.py                 # 10,000 items
     .venv/bin/python bench/programs.py --items 2000    # quick
@@ -255,6 +256,31 @@ def main() -> None:
     print(
         f"MSPDI import into an empty program: {imp:.3f} s "
         f"({counts['work_items']:,} items, {counts['dependencies']:,} links)"
+    )
+    from sinergi.programs import xlsx
+
+    xexp, _, book = timed(lambda: xlsx.export_xlsx(program, now=now))
+    print(f"XLSX export: {xexp:.3f} s, {len(book) / 1e6:.1f} MB")
+    target2 = services.program_create(
+        actor=SYSTEM,
+        code="BENCH-XLSX",
+        title="Import XLSX",
+        coordinator=agencies[0],
+        planned_start=start,
+        now=now,
+    )
+    for a in agencies[1:]:
+        services.program_add_partner(
+            actor=SYSTEM, program=target2, agency=a, mode="multi_sectoral", role="", now=now
+        )
+    job = exchange.import_start(
+        actor=SYSTEM, program=target2, data=book, fmt="xlsx", filename="bench.xlsx", now=now
+    )
+    ximp, _, done = timed(lambda: exchange.import_run(job_id=job.pk, now=now))
+    print(
+        f"XLSX import as a background job (read with progress, check, write): {ximp:.3f} s "
+        f"({done.state}, {done.counts.get('work_items', 0):,} items, "
+        f"{done.counts.get('dependencies', 0):,} links)"
     )
     del baseline
     print(

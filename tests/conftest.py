@@ -109,6 +109,9 @@ class ApiClient:
                 f"{method.upper()} {url}: body on a documented empty response"
             )
             return
+        if "application/json" not in content:  # a file download (e.g. .xlsx): not JSON
+            assert response["Content-Type"].split(";")[0] in content
+            return
         body = json.loads(response.content)
         schema = dict(content["application/json"]["schema"])
         schema["components"] = self.schema.get("components", {})

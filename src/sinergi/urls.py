@@ -12,6 +12,7 @@ urlpatterns = [
     path("instansi/", include("sinergi.agencies.urls")),
     path("", include("sinergi.coordination.urls")),
     path("program/", include("sinergi.programs.urls")),
+    path("publik/program/", include("sinergi.programs.public_urls")),
     path("darah/", include("sinergi.blood.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

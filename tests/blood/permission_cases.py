@@ -60,6 +60,35 @@ def _case(route: str, method: str, url: str, expected: dict[str, int], **kw: Any
     return Case(route, method, url, expected, setup=_request, **kw)
 
 
+def _bag_and_call(now: Any) -> dict[str, str]:
+    """A tracked WB bag of the demo (Sanggau tracks WB and FFP) and a drafted donor call."""
+    from sinergi.agencies.models import Agency
+    from sinergi.blood.models import Bag, Product
+    from sinergi.blood.services import donor_call_create
+    from sinergi.core.permissions import SYSTEM
+
+    unit = Agency.objects.get(slug=UNIT)
+    bag = Bag.objects.filter(unit=unit, product__code="WB", status="available").first()
+    assert bag is not None
+    call = donor_call_create(
+        actor=SYSTEM,
+        unit=unit,
+        abo="O",
+        product=Product.objects.get(code="PRC"),
+        place="Markas PMI Sanggau",
+        # The API answers at the real time, the matrix sets up at the fixed test time.
+        starts_at=dt.datetime(2030, 1, 1, 1, 0, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2030, 1, 1, 7, 0, tzinfo=dt.UTC),
+        draft=True,
+        now=now,
+    )
+    return {"bag": str(bag.pk), "call": str(call.pk)}
+
+
+def _bag_case(route: str, method: str, url: str, expected: dict[str, int], **kw: Any) -> Case:
+    return Case(route, method, url, expected, setup=_bag_and_call, **kw)
+
+
 UI_CASES = [
     Case("blood:index", "get", "/darah/", SIGNED_IN),
     Case("blood:ticker_json", "get", "/darah/ticker.json", PUBLIC),
@@ -130,6 +159,10 @@ UI_CASES = [
         "/darah/dasbor/",
         expect(200, anonymous=302, other_staff=403, viewer=403),
     ),
+    Case("blood:bags", "get", f"/darah/udd/{UNIT}/kantong/", SIGNED_IN),
+    _bag_case("blood:bag", "get", "/darah/kantong/{bag}/", SEE_UI),
+    _bag_case("blood:donor_call_publish", "post", "/darah/panggilan/{call}/terbitkan/", RECORD_UI),
+    _bag_case("blood:donor_call_close", "post", "/darah/panggilan/{call}/tutup/", RECORD_UI),
 ]
 
 API_CASES = [
@@ -238,5 +271,66 @@ API_CASES = [
         "/api/v1/blood/droppings/{dropping}/decline",
         HANDLE_API,
         data={"reason": "Stok sendiri menipis"},
+    ),
+    Case(
+        "get /api/v1/blood/units/{slug}/bags", "get", f"/api/v1/blood/units/{UNIT}/bags", API_READ
+    ),
+    Case(
+        "post /api/v1/blood/units/{slug}/bags/track",
+        "post",
+        f"/api/v1/blood/units/{UNIT}/bags/track",
+        expect(403, anonymous=401, admin=422),
+        data={"product": "TC", "bags": []},
+    ),
+    _bag_case("get /api/v1/blood/bags/{pk}", "get", "/api/v1/blood/bags/{bag}", SEE_API),
+    _bag_case(
+        "patch /api/v1/blood/bags/{pk}",
+        "patch",
+        "/api/v1/blood/bags/{bag}",
+        HANDLE_API,
+        data={"expires_at": "2030-01-01T00:00:00Z"},
+    ),
+    Case(
+        "get /api/v1/blood/units/{slug}/donor-calls",
+        "get",
+        f"/api/v1/blood/units/{UNIT}/donor-calls",
+        API_READ,
+    ),
+    Case(
+        "post /api/v1/blood/units/{slug}/donor-calls",
+        "post",
+        f"/api/v1/blood/units/{UNIT}/donor-calls",
+        expect(403, anonymous=401, admin=201),
+        data={
+            "abo": "O",
+            "product": "PRC",
+            "place": "Markas PMI Sanggau",
+            "starts_at": "2030-01-01T01:00:00Z",
+            "ends_at": "2030-01-01T07:00:00Z",
+        },
+    ),
+    _bag_case(
+        "post /api/v1/blood/donor-calls/{pk}/publish",
+        "post",
+        "/api/v1/blood/donor-calls/{call}/publish",
+        expect(403, anonymous=401, admin=200),
+    ),
+    _bag_case(
+        "post /api/v1/blood/donor-calls/{pk}/close",
+        "post",
+        "/api/v1/blood/donor-calls/{call}/close",
+        expect(403, anonymous=401, admin=200),
+    ),
+    Case(
+        "get /api/v1/blood/fhir/BiologicallyDerivedProduct",
+        "get",
+        f"/api/v1/blood/fhir/BiologicallyDerivedProduct?unit={UNIT}",
+        API_READ,
+    ),
+    _bag_case(
+        "get /api/v1/blood/fhir/BiologicallyDerivedProduct/{pk}",
+        "get",
+        "/api/v1/blood/fhir/BiologicallyDerivedProduct/{bag}",
+        SEE_API,
     ),
 ]

@@ -1,5 +1,5 @@
-"""Concurrent issues and allocations never take a cell below zero (real threads, real
-transactions, on SQLite and PostgreSQL)."""
+"""Concurrent issues and allocations never take a cell below zero nor a tracked bag twice
+(real threads, real transactions, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -128,3 +128,67 @@ def test_parallel_issues_and_allocations_never_go_below_zero(demo: Any) -> None:
         t=Sum("delta")
     )["t"]
     assert total == 0
+
+    # Tracked bags (Sanggau tracks WB): 5 bags of WB AB−, 12 requests of one bag each and
+    # 12 plain issues race for them; every bag goes exactly once, first expiry first.
+    from sinergi.blood.models import Bag
+
+    wb = Product.objects.get(code="WB")
+    services.stock_record_movement(
+        actor=SYSTEM,
+        unit=unit,
+        product=wb,
+        abo="AB",
+        rh="neg",
+        kind="collected",
+        quantity=5,
+        donation_numbers=[f"RACE-{i}" for i in range(5)],
+        now=now,
+    )
+    bag_reqs = [
+        services.request_create(
+            actor=SYSTEM,
+            hospital=hospital,
+            unit=unit,
+            product=wb,
+            abo="AB",
+            rh="neg",
+            quantity=1,
+            urgency="cito",
+            needed_by=now + dt.timedelta(hours=1),
+            case_number=f"RM-B-{i}",
+            now=now,
+        )
+        for i in range(THREADS)
+    ]
+
+    def take_bag(i: int) -> None:
+        if i % 2:
+            services.request_allocate(
+                actor=User.objects.get(username="pmi"),
+                request=BloodRequest.objects.get(pk=bag_reqs[i].pk),
+                lines=[("AB", "neg", 1)],
+                now=now,
+            )
+        else:
+            services.stock_record_movement(
+                actor=User.objects.get(username="pmi"),
+                unit=Agency.objects.get(pk=unit.pk),
+                product=wb,
+                abo="AB",
+                rh="neg",
+                kind="issued",
+                quantity=1,
+                now=now,
+            )
+
+    outcomes = _run_parallel(take_bag)
+    assert sorted(outcomes) == ["ok"] * 5 + ["refused"] * (THREADS - 5), outcomes
+    race = Bag.objects.filter(donation_number__startswith="RACE-")
+    assert race.filter(status="available").count() == 0
+    assert Stock.objects.get(unit=unit, product=wb, abo="AB", rh="neg").quantity == 0
+    outs = list(race.values_list("out_movement_id", flat=True))
+    assert None not in outs and len(set(outs)) == 5  # one movement per bag, none shared
+    for bag in race.select_related("out_movement"):
+        assert bag.out_movement is not None and bag.out_movement.delta == -1
+        assert (bag.request_id is not None) == (bag.status == "allocated")

@@ -144,3 +144,233 @@ def test_public_unit_page_has_chart_and_donor_call(
     assert "Markas PMI Sanggau" in html
     assert "RSUD" not in html and "RM-" not in html
     assert Client().get("/darah/stok/rsud-sanggau/").status_code == 404
+
+
+# --- the WSGI fast path (sinergi.wsgi.application), called as granian calls it ----------
+
+JSON_HEADERS = (
+    "Content-Type",
+    "ETag",
+    "Cache-Control",
+    "Access-Control-Allow-Origin",
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "Content-Language",
+    "Set-Cookie",
+    "Vary",
+)
+
+
+class Served:
+    """One WSGI answer, and whether Django saw the request at all."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes, django: bool):
+        self.status = int(status.split()[0])
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = body
+        self.django = django
+
+    def pick(self) -> dict[str, str | None]:
+        return {name: self.headers.get(name.lower()) for name in JSON_HEADERS}
+
+
+def wsgi_get(app: Any, path: str = "/darah/ticker.json", query: str = "", **extra: str) -> Served:
+    """Call a WSGI application in this thread (and this test's transaction), as the test
+    client does: Django's connection-closing signal handlers are off during the call."""
+    import io
+    import sys
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    seen: list[bool] = []
+
+    def started(**_: Any) -> None:
+        seen.append(True)
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        **extra,
+    }
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
+        answer.update(status=status, headers=headers)
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request_started.connect(started)
+    try:
+        chunks = app(environ, start_response)
+        body = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+    finally:
+        request_started.disconnect(started)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return Served(answer["status"], answer["headers"], body, bool(seen))
+
+
+@pytest.fixture
+def wsgi_app() -> Any:
+    from sinergi.wsgi import application
+
+    return application
+
+
+def test_fast_path_answers_what_the_view_answers(db: Any, at_demo_time: Any, wsgi_app: Any) -> None:
+    from sinergi.blood.ticker import forget
+    from sinergi.wsgi import django_application
+
+    first = wsgi_get(wsgi_app)  # nothing checked yet: Django answers and fills the cache
+    reference = wsgi_get(django_application)  # Django alone
+    fast = wsgi_get(wsgi_app)
+    assert reference.django and first.django and not fast.django
+    assert reference.status == first.status == fast.status == 200
+    assert fast.body == first.body == reference.body
+    assert fast.pick() == first.pick() == reference.pick()
+    assert fast.headers["content-type"] == "application/json"
+    assert fast.headers["x-content-type-options"] == "nosniff"
+    assert fast.headers["cache-control"] == "public, max-age=5"
+    assert fast.headers["content-length"] == str(len(fast.body))
+    # The test client (the view behind the middleware) sends the same bytes.
+    assert Client().get("/darah/ticker.json").content == fast.body
+
+    # One unit: the same bytes as the view for that unit, not the whole ticker.
+    forget()
+    one = wsgi_get(django_application, query="unit=udd-pmi-sanggau")
+    one_fast = wsgi_get(wsgi_app, query="unit=udd-pmi-sanggau")
+    assert not one_fast.django and one_fast.body == one.body != fast.body
+    assert [u["unit"] for u in json.loads(one_fast.body)["units"]] == ["udd-pmi-sanggau"]
+
+
+def test_fast_path_304_and_stock_change(
+    db: Any,
+    at_demo_time: Any,
+    wsgi_app: Any,
+    sanggau: Any,
+    prc: Any,
+    pmi: Any,
+    now: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from sinergi.wsgi import django_application
+
+    wsgi_get(wsgi_app)
+    etag = wsgi_get(wsgi_app).headers["etag"]
+    not_modified = wsgi_get(wsgi_app, HTTP_IF_NONE_MATCH=etag)
+    reference = wsgi_get(django_application, HTTP_IF_NONE_MATCH=etag)
+    assert not not_modified.django and not_modified.status == reference.status == 304
+    assert not_modified.body == reference.body == b""
+    assert not_modified.pick() == reference.pick()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stock_record_movement(
+            actor=pmi, unit=sanggau, product=prc, abo="O", rh="pos",
+            kind="collected", quantity=10, now=now,
+        )  # fmt: skip
+    changed = wsgi_get(wsgi_app, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status == 200 and changed.headers["etag"] != etag
+    units = {u["unit"]: u for u in json.loads(changed.body)["units"]}
+    assert units["udd-pmi-sanggau"]["groups"]["O"]["red_cells"] == 16
+    assert wsgi_get(wsgi_app).body == changed.body
+
+
+def test_fast_path_staleness_is_bounded(
+    db: Any, at_demo_time: Any, wsgi_app: Any, sanggau: Any, prc: Any, pmi: Any, now: Any,
+    monkeypatch: Any,
+) -> None:  # fmt: skip
+    """A movement committed by another process reaches this one only through the database:
+    once the answer is due for a check, one request checks while the others get the
+    previous answer, and after ``CHECK_SECONDS + REFRESH_GRACE_SECONDS`` nobody does."""
+    from sinergi.blood import ticker
+
+    wsgi_get(wsgi_app)
+    before = wsgi_get(wsgi_app)
+    assert not before.django
+    # Recorded "elsewhere": this process is not told (no on-commit callback runs).
+    services.stock_record_movement(
+        actor=pmi, unit=sanggau, product=prc, abo="O", rh="pos",
+        kind="collected", quantity=10, now=now,
+    )  # fmt: skip
+    assert wsgi_get(wsgi_app).body == before.body  # within CHECK_SECONDS: the cache
+    monkeypatch.setattr(ticker, "CHECK_SECONDS", 0.0)
+    # Due for a check: the first caller is sent to Django, the others keep the last answer.
+    assert ticker.peek(now=now) is None
+    assert ticker.peek(now=now) is not None
+    monkeypatch.setattr(ticker, "REFRESH_GRACE_SECONDS", 0.0)
+    assert ticker.peek(now=now) is None  # past the bound nobody gets the old answer
+    checked = wsgi_get(wsgi_app)
+    assert checked.django and checked.body != before.body
+    assert json.loads(checked.body)["units"][0]["groups"]["O"]["red_cells"] == 16
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "extra", "status"),
+    [
+        ("/darah/ticker.json", "", {"REQUEST_METHOD": "POST"}, 403),  # CSRF, as the view
+        ("/darah/ticker.json", "", {"REQUEST_METHOD": "HEAD"}, 405),  # as the view
+        ("/darah/ticker.json/", "", {}, 404),
+        ("/darah/ticker.jsonx", "", {}, 404),
+        ("/DARAH/ticker.json", "", {}, 404),
+        ("/darah/ticker.json", "unit=nope", {}, 404),
+        ("/darah/ticker.json", "unit=udd%00", {}, 400),
+        ("/darah/ticker.json", "", {"HTTP_HOST": "evil.example"}, 400),
+        ("/darah/ticker", "", {}, 200),
+        ("/healthz", "", {}, 200),
+    ],
+)
+def test_fast_path_leaves_everything_else_to_django(
+    db: Any, at_demo_time: Any, wsgi_app: Any, path: str, query: str, extra: Any, status: int
+) -> None:
+    wsgi_get(wsgi_app)
+    wsgi_get(wsgi_app, query="unit=udd-pmi-sanggau")  # the cache holds the answers
+    from sinergi.wsgi import django_application
+
+    served = wsgi_get(wsgi_app, path, query, **extra)
+    reference = wsgi_get(django_application, path, query, **extra)
+    assert served.django and served.status == reference.status == status
+    if path != "/darah/ticker.json" or status != 200:
+        assert b'"units"' not in served.body
+
+
+def test_fast_path_in_production_security_settings(
+    db: Any, at_demo_time: Any, settings: Any
+) -> None:
+    """Behind the TLS-terminating proxy: plain HTTP is redirected by Django, HTTPS gets
+    the ticker with HSTS, exactly as the full stack sends it."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from sinergi.blood.middleware import TickerFastPath
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    django_app = WSGIHandler()  # its middleware reads these settings
+    app = TickerFastPath(django_app)
+    https = {"HTTP_X_FORWARDED_PROTO": "https"}
+    plain = wsgi_get(app)
+    assert plain.django and plain.status == 301
+    assert plain.headers["location"] == "https://testserver/darah/ticker.json"
+    wsgi_get(app, **https)
+    fast = wsgi_get(app, **https)
+    reference = wsgi_get(django_app, **https)
+    assert not fast.django and fast.status == reference.status == 200
+    assert fast.body == reference.body and fast.pick() == reference.pick()
+    assert fast.headers["strict-transport-security"] == "max-age=3600"
+    assert wsgi_get(app, HTTP_X_FORWARDED_PROTO="http").status == 301

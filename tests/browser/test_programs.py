@@ -75,3 +75,36 @@ def test_coordinator_adds_a_handoff_and_partner_reports(
     item.refresh_from_db()
     assert item.percent_complete == 80 and item.blocker == "Menunggu tanda tangan"
     assert not problems.console_errors, problems.console_errors
+
+
+def test_public_program_page_on_a_phone_and_a_partner_proposal(
+    phone_page: Any, page: Any, sign_in: Any, problems: Any, shots: Path
+) -> None:
+    from sinergi.programs.models import PlanProposal, WorkItem
+
+    phone_page.goto("/publik/program/SPAM-SANGGAU-2026/")
+    expect(phone_page.locator("#public-progress")).to_be_visible()
+    expect(phone_page.locator(".gantt-wrap svg rect.bar.critical").first).to_be_attached()
+    assert phone_page.evaluate(NO_PAGE_SCROLL), "the public page scrolls sideways at 360 px"
+    phone_page.screenshot(path=str(shots / "programs-public-360.png"))
+
+    sign_in(page, "pertanahan")
+    page.goto(f"{SPAM}/usulan/")
+    page.locator("select[name=kind]").select_option("change_item")
+    page.locator("input[name=wbs]").fill("2.4")
+    page.locator("input[name=duration]").fill("40")
+    page.locator("textarea[name=reason]").fill("Pengukuran ulang batas bidang")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    proposal = PlanProposal.objects.get(program__code="SPAM-SANGGAU-2026")
+    page.context.clear_cookies()
+    sign_in(page, "pupr")
+    page.goto(f"{SPAM}/")
+    form = page.locator(f"form[action='{SPAM}/usulan/{proposal.pk}/terima/']")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted"
+    assert WorkItem.objects.get(program__code="SPAM-SANGGAU-2026", wbs="2.4").duration == 40
+    page.screenshot(path=str(shots / "programs-proposal-accepted.png"))
+    assert not problems.console_errors, problems.console_errors

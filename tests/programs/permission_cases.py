@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.matrix import API_READ, SIGNED_IN, Case, expect, managers
+from tests.matrix import API_READ, PUBLIC, SIGNED_IN, Case, expect, managers
 
 CODE = "SPAM-SANGGAU-2026"
 BASE = f"/program/{CODE}"
@@ -269,5 +269,124 @@ API_CASES = [
             "format": "csv",
             "content": "wbs,title,owner,duration\n9.9,Tambahan,dpupr-sanggau,5\n",
         },
+    ),
+]
+
+
+def _job(now: Any) -> dict[str, str]:
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.programs.exchange import import_start
+    from sinergi.programs.models import Program
+
+    job = import_start(
+        actor=SYSTEM,
+        program=Program.objects.get(code=CODE),
+        data=b"wbs,title,owner,duration\n9.9,Tambahan,,5\n",
+        fmt="csv",
+        filename="a.csv",
+        now=now,
+    )
+    return {"job": str(job.pk)}
+
+
+def _proposal(now: Any) -> dict[str, str]:
+    from sinergi.accounts.models import User
+    from sinergi.programs.models import Program
+    from sinergi.programs.services import proposal_create
+
+    proposal = proposal_create(
+        actor=User.objects.get(username="pertanahan"),
+        program=Program.objects.get(code=CODE),
+        kind="change_item",
+        wbs="2.4",
+        duration=30,
+        reason="matrix",
+        now=now,
+    )
+    return {"proposal": str(proposal.pk)}
+
+
+# Proposals are seen by the program's parties and leaders only (others get 404).
+DECIDE_UI = expect(404, anonymous=302, admin=302, leader=302, other_staff=403, viewer=403)
+DECIDE_API = expect(404, anonymous=401, admin=200, leader=200, other_staff=403, viewer=403)
+PROPOSE_UI = expect(403, anonymous=302, admin=200, leader=200, other_staff=200)
+PROPOSE_API = expect(403, anonymous=401, admin=201, leader=201, other_staff=201)
+
+UI_CASES += [
+    Case("programs:xlsx_template", "get", f"{BASE}/templat-kegiatan.xlsx", SIGNED_IN),
+    Case("programs:import_job", "get", f"{BASE}/impor/{{job}}/", PLAN_PAGE, setup=_job),
+    Case("programs:proposal_new", "get", f"{BASE}/usulan/", PROPOSE_UI),
+    Case(
+        "programs:proposal_accept",
+        "post",
+        f"{BASE}/usulan/{{proposal}}/terima/",
+        DECIDE_UI,
+        data={"note": "ok"},
+        setup=_proposal,
+    ),
+    Case(
+        "programs:proposal_reject",
+        "post",
+        f"{BASE}/usulan/{{proposal}}/tolak/",
+        DECIDE_UI,
+        data={"note": "tidak"},
+        setup=_proposal,
+    ),
+    Case("programs_public:index", "get", "/publik/program/", PUBLIC),
+    Case("programs_public:detail", "get", f"/publik/program/{CODE}/", PUBLIC),
+]
+
+API_CASES += [
+    Case(
+        "get /api/v1/programs/{code}/work-items.xlsx",
+        "get",
+        f"{API}/work-items.xlsx",
+        API_READ,
+    ),
+    Case(
+        "get /api/v1/programs/{code}/work-items-template.xlsx",
+        "get",
+        f"{API}/work-items-template.xlsx",
+        API_READ,
+    ),
+    # A JSON body carries no file: refused before any permission check (tests/programs/
+    # test_xlsx.py checks who may upload).
+    Case(
+        "post /api/v1/programs/{code}/work-items.xlsx",
+        "post",
+        f"{API}/work-items.xlsx",
+        expect(422, anonymous=401),
+        data={},
+    ),
+    Case(
+        "get /api/v1/programs/{code}/imports/{job_id}",
+        "get",
+        f"{API}/imports/{{job}}",
+        expect(403, anonymous=401, admin=200, leader=200),
+        setup=_job,
+    ),
+    Case("get /api/v1/programs/{code}/proposals", "get", f"{API}/proposals", API_READ),
+    Case(
+        "post /api/v1/programs/{code}/proposals",
+        "post",
+        f"{API}/proposals",
+        PROPOSE_API,
+        data={"kind": "change_item", "wbs": "2.4", "duration": 30, "reason": "Cuaca"},
+    ),
+    Case(
+        "post /api/v1/programs/{code}/proposals/{proposal_id}/accept",
+        "post",
+        f"{API}/proposals/{{proposal}}/accept",
+        DECIDE_API,
+        data={"note": "ok"},
+        setup=_proposal,
+    ),
+    Case(
+        "post /api/v1/programs/{code}/proposals/{proposal_id}/reject",
+        "post",
+        f"{API}/proposals/{{proposal}}/reject",
+        DECIDE_API,
+        data={"note": "tidak"},
+        setup=_proposal,
     ),
 ]

@@ -6,6 +6,7 @@ from sinergi.core.admin import ReadOnlyAdmin
 
 from .models import (
     Allocation,
+    Bag,
     BloodRequest,
     DonorCall,
     Dropping,
@@ -32,5 +33,5 @@ class BloodRequestAdmin(ReadOnlyAdmin):
     list_filter = ("status", "urgency")
 
 
-for model in (Product, Stock, UnitProfile, Allocation, Dropping, DonorCall):
+for model in (Product, Stock, UnitProfile, Allocation, Dropping, DonorCall, Bag):
     admin.site.register(model, ReadOnlyAdmin)

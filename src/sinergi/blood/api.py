@@ -1,9 +1,13 @@
 """Blood API: products, stock, the ledger, the SIMDONDAR push, hospital requests and
 dropping."""
 
+import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Path as PathParam
 from ninja import Query, Router
 from ninja.pagination import paginate
@@ -14,12 +18,17 @@ from sinergi.core.clock import now
 from sinergi.core.exceptions import NotFound, ValidationFailed
 from sinergi.core.permissions import get_visible_or_404
 
-from . import services
-from .choices import Abo, Rh
-from .models import BloodRequest, Dropping, Movement, Product
+from . import fhir, services
+from .choices import Abo, BagStatus, Rh
+from .models import Bag, BloodRequest, DonorCall, Dropping, Movement, Product
 from .schemas import (
     BloodAllocateIn,
+    BloodBagFilters,
+    BloodBagOut,
+    BloodBagPatchIn,
     BloodCellOut,
+    BloodDonorCallIn,
+    BloodDonorCallOut,
     BloodDroppingIn,
     BloodDroppingOut,
     BloodFulfilIn,
@@ -38,10 +47,13 @@ from .schemas import (
     BloodRequestIn,
     BloodRequestOut,
     BloodStockOut,
+    BloodTrackIn,
+    BloodTrackOut,
     BloodUnitSettingsIn,
     BloodUnitSettingsOut,
 )
 from .selectors import (
+    bags_for,
     blood_units,
     droppings_for,
     is_stale,
@@ -186,6 +198,7 @@ def movement_create(request: ApiRequest, slug: str, data: BloodMovementIn) -> An
         occurred_at=data.occurred_at,
         now=now(),
         source="api",
+        donation_numbers=data.donation_numbers,
     )
     return 201, movement
 
@@ -385,3 +398,227 @@ def dropping_decline(request: ApiRequest, data: BloodReasonIn, pk: int = Id) -> 
     return services.dropping_decline(
         actor=request.auth, dropping=_dropping(request, pk), reason=data.reason, now=now()
     )
+
+
+# --- bags -------------------------------------------------------------------------------
+
+
+def _bags(request: ApiRequest, filters: BloodBagFilters, unit: Agency | None) -> Any:
+    qs = bags_for(request.auth)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if filters.product:
+        qs = qs.filter(product__code=filters.product.upper())
+    if filters.abo:
+        qs = qs.filter(abo=filters.abo)
+    if filters.rh:
+        qs = qs.filter(rh=filters.rh)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.donation_number:
+        qs = qs.filter(donation_number__iexact=filters.donation_number.strip())
+    if filters.expiring_within_days is not None:
+        qs = qs.filter(
+            status=BagStatus.AVAILABLE,
+            expires_at__lte=now() + dt.timedelta(days=filters.expiring_within_days),
+        )
+    return qs
+
+
+@router.get(
+    "/units/{slug}/bags",
+    response=responses(list[BloodBagOut], errors=READ_ERRORS),
+    summary="List a unit's bags",
+)
+@paginate(Pagination)
+def bag_list(request: ApiRequest, slug: str, filters: Query[BloodBagFilters]) -> Any:
+    """Bags of the products the unit tracks by bag, first expiry first (the unit's people,
+    oversight, and the hospital or unit a bag went to)."""
+    return _bags(request, filters, _unit(slug))
+
+
+@router.post(
+    "/units/{slug}/bags/track",
+    response=responses(BloodTrackOut, 201),
+    summary="Start tracking a product by bag",
+)
+def bag_track(request: ApiRequest, slug: str, data: BloodTrackIn) -> Any:
+    """Label the bags in stock (per cell exactly as many as the ledger holds); from then
+    on every movement of the product names its bags (managers of the unit)."""
+    unit = _unit(slug)
+    product = _product(data.product)
+    count = services.unit_track_bags(
+        actor=request.auth,
+        unit=unit,
+        product=product,
+        bags=[
+            services.BagRecord(
+                donation_number=b.donation_number,
+                abo=b.abo,
+                rh=b.rh,
+                collected_at=b.collected_at,
+                expires_at=b.expires_at,
+            )
+            for b in data.bags
+        ],
+        now=now(),
+    )
+    return 201, {"product": product.code, "bags": count}
+
+
+def _bag(request: ApiRequest, pk: int) -> Bag:
+    return get_visible_or_404(request.auth, Bag, pk=pk)
+
+
+@router.get("/bags/{pk}", response=responses(BloodBagOut, errors=READ_ERRORS), summary="Get a bag")
+def bag_detail(request: ApiRequest, pk: int = Id) -> Any:
+    """One tracked bag."""
+    return _bag(request, pk)
+
+
+@router.patch("/bags/{pk}", response=responses(BloodBagOut), summary="Correct a bag")
+def bag_patch(request: ApiRequest, data: BloodBagPatchIn, pk: int = Id) -> Any:
+    """Correct the expiry or donation number of a bag in stock from its label."""
+    return services.bag_update(
+        actor=request.auth,
+        bag=_bag(request, pk),
+        expires_at=data.expires_at,
+        donation_number=data.donation_number,
+        now=now(),
+    )
+
+
+# --- donor calls ------------------------------------------------------------------------
+
+
+@router.get(
+    "/units/{slug}/donor-calls",
+    response=responses(list[BloodDonorCallOut], errors=READ_ERRORS),
+    summary="List a unit's donor calls",
+)
+@paginate(Pagination)
+def donor_call_list(request: ApiRequest, slug: str) -> Any:
+    """Published and closed calls; drafts too for the unit's officers."""
+    from sinergi.core.permissions import can
+
+    unit = _unit(slug)
+    qs = DonorCall.objects.filter(unit=unit).select_related("unit", "product")
+    if not can(request.auth, "blood.record", unit):
+        qs = qs.exclude(status="draft")
+    return qs
+
+
+@router.post(
+    "/units/{slug}/donor-calls",
+    response=responses(BloodDonorCallOut, 201),
+    summary="Publish a donor call",
+)
+def donor_call_create(request: ApiRequest, slug: str, data: BloodDonorCallIn) -> Any:
+    """Publish a call for donors on the unit's public page (``draft``: prepare it only)."""
+    call = services.donor_call_create(
+        actor=request.auth,
+        unit=_unit(slug),
+        abo=data.abo,
+        rh=data.rh or "",
+        product=_product(data.product),
+        place=data.place,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        message=data.message,
+        draft=data.draft,
+        now=now(),
+    )
+    return 201, call
+
+
+def _donor_call(request: ApiRequest, pk: int) -> DonorCall:
+    call = DonorCall.objects.select_related("unit", "product").filter(pk=pk).first()
+    if call is None:
+        raise NotFound()
+    return call
+
+
+@router.post(
+    "/donor-calls/{pk}/publish",
+    response=responses(BloodDonorCallOut),
+    summary="Publish a drafted donor call",
+)
+def donor_call_publish(request: ApiRequest, pk: int = Id) -> Any:
+    """The officer confirms a prepared draft."""
+    return services.donor_call_publish(actor=request.auth, call=_donor_call(request, pk), now=now())
+
+
+@router.post(
+    "/donor-calls/{pk}/close", response=responses(BloodDonorCallOut), summary="Close a donor call"
+)
+def donor_call_close(request: ApiRequest, pk: int = Id) -> Any:
+    """End a call (or drop a draft); it leaves the public page."""
+    return services.donor_call_close(actor=request.auth, call=_donor_call(request, pk), now=now())
+
+
+# --- FHIR R5 ----------------------------------------------------------------------------
+
+
+def _fhir(body: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type=fhir.FHIR_JSON)
+
+
+FHIR_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "A FHIR R5 resource",
+            "content": {fhir.FHIR_JSON: {"schema": {"type": "object"}}},
+        }
+    }
+}
+
+
+def _fhir_base(request: ApiRequest) -> str:
+    return request.build_absolute_uri("/api/v1/blood/fhir")
+
+
+@router.get(
+    "/fhir/BiologicallyDerivedProduct",
+    response=responses(dict[str, Any], errors=READ_ERRORS),
+    openapi_extra=FHIR_RESPONSE,
+    summary="FHIR R5 searchset of bags",
+)
+def fhir_search(
+    request: ApiRequest,
+    unit: str | None = Query(None, max_length=100),
+    status: str | None = Query(None, max_length=20, description="available or unavailable"),
+    count: int = Query(100, ge=1, le=1000, alias="_count"),
+) -> Any:
+    """Tracked bags the caller may see as a Bundle of BiologicallyDerivedProduct
+    (``application/fhir+json``): the unit's people, oversight, and the hospital a bag
+    went to; never the public."""
+    qs = bags_for(request.auth).order_by("expires_at", "pk")
+    if unit:
+        qs = qs.filter(unit=_unit(unit))
+    if status == "available":
+        qs = qs.filter(status=BagStatus.AVAILABLE)
+    elif status == "unavailable":
+        qs = qs.exclude(status=BagStatus.AVAILABLE)
+    elif status:
+        raise ValidationFailed(fields={"status": [_("Use available or unavailable.")]})
+    base = _fhir_base(request)
+    return _fhir(
+        fhir.searchset(
+            list(qs[:count]),
+            total=qs.count(),
+            base=base,
+            self_url=request.build_absolute_uri(),
+            now=now(),
+        )
+    )
+
+
+@router.get(
+    "/fhir/BiologicallyDerivedProduct/{pk}",
+    response=responses(dict[str, Any], errors=READ_ERRORS),
+    openapi_extra=FHIR_RESPONSE,
+    summary="FHIR R5 view of one bag",
+)
+def fhir_read(request: ApiRequest, pk: int = Id) -> Any:
+    """One tracked bag as a BiologicallyDerivedProduct (``application/fhir+json``)."""
+    return _fhir(fhir.bag_resource(_bag(request, pk), base=_fhir_base(request)))

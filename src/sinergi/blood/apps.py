@@ -12,6 +12,6 @@ class BloodConfig(AppConfig):
     verbose_name = _("Blood")
 
     def ready(self) -> None:
-        from . import permissions
+        from . import jobs, permissions
 
-        del permissions
+        del jobs, permissions

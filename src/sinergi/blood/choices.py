@@ -92,6 +92,26 @@ OPEN_REQUEST = {
 }
 
 
+class BagStatus(models.TextChoices):
+    """Where one tracked bag is: only ``available`` bags are stock."""
+
+    AVAILABLE = "available", _("Available")
+    ALLOCATED = "allocated", _("Allocated to a request")
+    ISSUED = "issued", _("Issued")
+    EXPIRED = "expired", _("Expired")
+    DISCARDED = "discarded", _("Discarded")
+    SENT_DROPPING = "sent_dropping", _("Sent by dropping")
+
+
+class DonorCallStatus(models.TextChoices):
+    """A donor call is prepared as a draft (e.g. suggested when a group turns critical),
+    published by the officer, and closed."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CLOSED = "closed", _("Closed")
+
+
 class DroppingStatus(models.TextChoices):
     """Life of a dropping request between two blood units."""
 

@@ -341,4 +341,41 @@ def load_demo(*, now: dt.datetime) -> dict[str, int]:
             now=when,
             source="demo",
         )
+    counts["bags"] = _track_bags(units[SANGGAU], now=now)
     return counts
+
+
+# Sanggau labels its whole blood and plasma by bag (red cells and platelets stay counted):
+# days since collection of each bag in stock, per product; a few close to their expiry.
+BAG_AGES = {"WB": [34, 33, 12, 5], "FFP": [362, 360, 300, 240, 180, 120, 90, 60, 30, 14, 7, 3]}
+
+
+def _track_bags(unit: Agency, *, now: dt.datetime) -> int:
+    """Record a donation number for every WB and FFP bag Sanggau holds (after the count),
+    so its bags agree with its ledger; the oldest bags expire within days."""
+    made = 0
+    cells = services.stock_cells(unit)
+    when = now - dt.timedelta(minutes=30)
+    for code, ages in BAG_AGES.items():
+        product = Product.objects.get(code=code)
+        records = []
+        seq = 0
+        for (c, abo, rh), qty in sorted(cells.items()):
+            if c != code:
+                continue
+            for _i in range(qty):
+                seq += 1
+                age = ages[(seq - 1) % len(ages)]
+                collected = (now - dt.timedelta(days=age)).replace(minute=0, second=0)
+                records.append(
+                    services.BagRecord(
+                        donation_number=f"SGU{collected:%y%m%d}{seq:04d}",
+                        abo=abo,
+                        rh=rh,
+                        collected_at=collected,
+                    )
+                )
+        made += services.unit_track_bags(
+            actor=SYSTEM, unit=unit, product=product, bags=records, now=when
+        )
+    return made

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
 
-from .choices import MANUAL_KINDS, Abo, BloodUrgency, MovementKind, Rh
+from .choices import MANUAL_KINDS, Abo, BagStatus, BloodUrgency, MovementKind, Rh
 from .models import Product
 from .services import MAX_BAGS
 
@@ -42,6 +43,17 @@ class MovementForm(forms.Form):
         required=False,
     )
     reason = forms.CharField(label=_("Reason or note"), max_length=300, required=False)
+    donation_numbers = forms.CharField(
+        label=_("Donation numbers"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocapitalize": "characters"}),
+        help_text=_(
+            "For products tracked by bag: one number per bag (a line each, or separated by "
+            "spaces). Required for a collection; for an issue or expiry, leave empty to take "
+            "the bags that expire first."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -164,6 +176,47 @@ class DonorCallForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = _products()  # type: ignore[attr-defined]
+
+
+def split_numbers(value: str) -> list[str]:
+    """Donation numbers typed one per line, or separated by spaces, commas or semicolons."""
+    return [n for n in re.split(r"[\s,;]+", value or "") if n]
+
+
+class BagFilterForm(forms.Form):
+    """Filters of the bag list."""
+
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("all"),
+    )
+    abo = forms.ChoiceField(
+        label=_("ABO group"), choices=[("", _("all")), *Abo.choices], required=False
+    )
+    rh = forms.ChoiceField(label=_("RhD"), choices=[("", _("all")), *Rh.choices], required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("all")), *BagStatus.choices], required=False
+    )
+    expiring = forms.IntegerField(
+        label=_("Expiring within (days)"), min_value=0, max_value=400, required=False
+    )
+    number = forms.CharField(label=_("Donation number"), max_length=40, required=False)
+
+    def __init__(self, *args: Any, products: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products  # type: ignore[attr-defined]
+
+
+class BagForm(forms.Form):
+    """Correct a bag from its label."""
+
+    donation_number = forms.CharField(label=_("Donation number"), max_length=40)
+    expires_at = forms.DateTimeField(
+        label=_("Expires at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
 
 def split_cell(value: str) -> tuple[str, str]:

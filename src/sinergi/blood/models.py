@@ -14,9 +14,11 @@ from sinergi.core.models import VisibleQuerySet
 
 from .choices import (
     Abo,
+    BagStatus,
     BloodRequestStatus,
     BloodUrgency,
     Component,
+    DonorCallStatus,
     DroppingStatus,
     MovementKind,
     Rh,
@@ -85,6 +87,13 @@ class UnitProfile(models.Model):
         _("critical below (days of supply)"), max_digits=5, decimal_places=1, default=2
     )
     rate_window_days = models.PositiveSmallIntegerField(_("issue rate window (days)"), default=30)
+    bag_products = models.ManyToManyField(
+        Product,
+        verbose_name=_("products tracked by bag"),
+        blank=True,
+        related_name="+",
+        help_text=_("For these products every bag is recorded with its donation number."),
+    )
     version = models.BigIntegerField(default=0)
     last_change_at = models.DateTimeField(_("last stock change"), null=True, blank=True)
 
@@ -272,6 +281,8 @@ class BloodRequest(models.Model):
     created_at = models.DateTimeField(_("requested at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("answer due by"), null=True, blank=True)
+    escalation_step = models.PositiveSmallIntegerField(default=0)
 
     objects = BloodRequestQuerySet.as_manager()
 
@@ -279,7 +290,11 @@ class BloodRequest(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("blood request")
         verbose_name_plural = _("blood requests")
-        indexes = [models.Index(fields=["unit", "status"]), models.Index(fields=["hospital"])]
+        indexes = [
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["hospital"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.product_id} {self.abo}{self.rh} ×{self.quantity}"
@@ -389,7 +404,14 @@ class DonorCall(models.Model):
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     message = models.CharField(_("message"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DonorCallStatus.choices,
+        default=DonorCallStatus.PUBLISHED,
+    )
     created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -402,4 +424,83 @@ class DonorCall(models.Model):
     @property
     def audit_region(self) -> str:
         """Region code recorded with audit entries about this call."""
+        return self.region_code
+
+
+class BagQuerySet(VisibleQuerySet):
+    """Who sees a unit's tracked bags (never the public)."""
+
+    def visible_to(self, user: Any) -> Self:
+        """The unit's people, the leaders and the health office of its region, the hospital
+        or unit a bag went to, platform admins."""
+        from .selectors import acting_agency_ids, oversight_region_codes
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        ids = acting_agency_ids(user)
+        cond = Q(unit_id__in=ids) | Q(counterpart_id__in=ids)
+        cond |= _region_q("region_code", oversight_region_codes(user))
+        return self.filter(cond)
+
+
+class Bag(models.Model):
+    """One bag of a product a unit tracks by bag. Only ``available`` bags are stock; every
+    change of status comes with the ledger movement that moved the stock, so the available
+    bags of a cell always number the cell's balance."""
+
+    unit = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=20, db_index=True)
+    donation_number = models.CharField(_("donation number"), max_length=30)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="bags")
+    abo = models.CharField(_("ABO group"), max_length=2, choices=Abo.choices)
+    rh = models.CharField(_("RhD"), max_length=3, choices=Rh.choices)
+    collected_at = models.DateTimeField(_("collected at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(
+        _("status"), max_length=15, choices=BagStatus.choices, default=BagStatus.AVAILABLE
+    )
+    counterpart = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("hospital or unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    request = models.ForeignKey(
+        BloodRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="bags"
+    )
+    in_movement = models.ForeignKey(
+        Movement, null=True, blank=True, on_delete=models.PROTECT, related_name="bags_in"
+    )
+    out_movement = models.ForeignKey(
+        Movement, null=True, blank=True, on_delete=models.PROTECT, related_name="bags_out"
+    )
+    created_at = models.DateTimeField(_("recorded at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    objects = BagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_at", "pk"]
+        verbose_name = _("blood bag")
+        verbose_name_plural = _("blood bags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "donation_number"], name="blood_bag_number_unique_per_unit"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["unit", "product", "abo", "rh", "status", "expires_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.donation_number} {self.product_id} {self.abo}{self.rh}"
+
+    @property
+    def audit_region(self) -> str:
+        """Region code recorded with audit entries about this bag."""
         return self.region_code

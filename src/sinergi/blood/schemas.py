@@ -1,11 +1,22 @@
 """Schemas of the blood API."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from .choices import Abo, BloodRequestStatus, BloodUrgency, DroppingStatus, MovementKind, Rh
+from .choices import (
+    Abo,
+    BagStatus,
+    BloodRequestStatus,
+    BloodUrgency,
+    DonorCallStatus,
+    DroppingStatus,
+    MovementKind,
+    Rh,
+)
+
+DonationNumber = Annotated[str, Field(min_length=1, max_length=40)]
 
 MANUAL = MovementKind
 
@@ -62,6 +73,12 @@ class BloodMovementIn(Schema):
     reason: str = Field("", max_length=300)
     counterpart: str | None = Field(None, max_length=100, description="hospital slug for issues")
     occurred_at: dt.datetime | None = None
+    donation_numbers: list[DonationNumber] = Field(
+        [],
+        max_length=500,
+        description="bags tracked by donation number: the new ones of a collection "
+        "(required there), the ones taken out (optional: first expiry first out)",
+    )
 
 
 class BloodMovementOut(Schema):
@@ -178,6 +195,7 @@ class BloodRequestOut(Schema):
     created_at: dt.datetime
     accepted_at: dt.datetime | None
     closed_at: dt.datetime | None
+    due_at: dt.datetime | None = Field(None, description="when the unit's answer is due")
     allocations: list[BloodAllocationOut]
 
     @staticmethod
@@ -315,3 +333,112 @@ class BloodUnitSettingsOut(Schema):
     safe_days: float
     critical_days: float
     rate_window_days: int
+
+
+class BloodBagOut(Schema):
+    """One bag of a product the unit tracks by bag."""
+
+    id: int
+    unit: str
+    donation_number: str
+    product: str
+    abo: str
+    rh: str
+    collected_at: dt.datetime
+    expires_at: dt.datetime
+    status: BagStatus
+    counterpart: str | None
+    request_id: int | None
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return str(obj.unit.slug)
+
+    @staticmethod
+    def resolve_product(obj: Any) -> str:
+        return str(obj.product.code)
+
+    @staticmethod
+    def resolve_counterpart(obj: Any) -> str | None:
+        return obj.counterpart.slug if obj.counterpart_id else None
+
+
+class BloodBagFilters(Schema):
+    """Filters of the bag list."""
+
+    product: str | None = Field(None, max_length=10)
+    abo: Abo | None = None
+    rh: Rh | None = None
+    status: BagStatus | None = None
+    expiring_within_days: int | None = Field(None, ge=0, le=400)
+    donation_number: str | None = Field(None, max_length=40)
+
+
+class BloodBagPatchIn(Schema):
+    """Corrections from the bag's label; fields left out stay."""
+
+    expires_at: dt.datetime | None = None
+    donation_number: str | None = Field(None, max_length=40)
+
+
+class BloodBagRecordIn(Schema):
+    """A bag already in stock, labelled when the unit starts tracking by bag."""
+
+    donation_number: DonationNumber
+    abo: Abo
+    rh: Rh
+    collected_at: dt.datetime
+    expires_at: dt.datetime | None = None
+
+
+class BloodTrackIn(Schema):
+    """Start tracking a product by bag: one record per bag in stock, per cell exactly as
+    many as the ledger holds."""
+
+    product: str = Field(..., max_length=10)
+    bags: list[BloodBagRecordIn] = Field(..., max_length=10_000)
+
+
+class BloodTrackOut(Schema):
+    """What tracking recorded."""
+
+    product: str
+    bags: int
+
+
+class BloodDonorCallIn(Schema):
+    """A call for donors of a group (published at once unless ``draft``)."""
+
+    abo: Abo
+    rh: Rh | None = None
+    product: str = Field(..., max_length=10)
+    place: str = Field(..., min_length=1, max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    message: str = Field("", max_length=500)
+    draft: bool = False
+
+
+class BloodDonorCallOut(Schema):
+    """A donor call."""
+
+    id: int
+    unit: str
+    abo: str
+    rh: str
+    product: str
+    place: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    message: str
+    status: DonorCallStatus
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return str(obj.unit.slug)
+
+    @staticmethod
+    def resolve_product(obj: Any) -> str:
+        return str(obj.product.code)

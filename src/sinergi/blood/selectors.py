@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
@@ -382,3 +384,107 @@ def dashboard_figures(user: Any, *, now: dt.datetime, days: int = 30) -> dict[st
         "by_urgency": by_urgency,
         "units": unit_rows,
     }
+
+
+def health_offices_of(region_code: str) -> list[Agency]:
+    """The health office(s) of a region: OPDs holding the health affair directly under a
+    government of that region (or of the regency the code falls under)."""
+    codes = {region_code}
+    parts = region_code.split(".")
+    if len(parts) > 2:
+        codes.add(".".join(parts[:2]))
+    return list(
+        Agency.objects.filter(
+            kind=AgencyKind.OPD,
+            is_active=True,
+            affairs__code=HEALTH_AFFAIR,
+            parent__kind__in=list(GOVERNMENT_KINDS),
+            region__code__in=codes,
+        ).distinct()
+    )
+
+
+def bags_for(user: Any) -> QuerySet[Any]:
+    """Tracked bags the user may see, first expiry first."""
+    from .models import Bag
+
+    return Bag.objects.visible_to(user).select_related("unit", "product", "counterpart")
+
+
+def tracked_products(unit: Agency) -> list[Product]:
+    """Products the unit tracks by bag."""
+    through = UnitProfile.bag_products.through
+    ids = through.objects.filter(unitprofile__unit_id=unit.pk).values("product_id")
+    return list(Product.objects.filter(pk__in=ids))
+
+
+def _local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def supply_series(units: Iterable[Agency], *, now: dt.datetime, days: int = 30) -> dict[str, Any]:
+    """Days of supply of red cells (WB + PRC) per unit and ABO group at the end of each of
+    the last ``days`` days, from the ledger alone: the level that evening divided by the
+    daily use (issues and dropping sent) over the unit's rate window before it. ``None``
+    where nothing was used (no rate). Also the region's total per day (all units' bags over
+    all units' use)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    red_ids = [
+        pk for pk, c in Product.objects.values_list("pk", "component") if family(c) == "red_cells"
+    ]
+    today = _local_day(now)
+    first = today - dt.timedelta(days=days - 1)
+    out_units = []
+    region_level: dict[dt.date, int] = defaultdict(int)
+    region_rate: dict[dt.date, float] = defaultdict(float)
+    for unit in units:
+        profile = profile_of(unit)
+        window = max(int(profile.rate_window_days), 1)
+        since = dt.datetime.combine(first - dt.timedelta(days=window), dt.time.min, tzinfo=zone)
+        current: dict[str, int] = defaultdict(int)
+        for abo, qty in Stock.objects.filter(unit=unit, product_id__in=red_ids).values_list(
+            "abo", "quantity"
+        ):
+            current[abo] += qty
+        net: dict[tuple[dt.date, str], int] = defaultdict(int)
+        use: dict[tuple[dt.date, str], int] = defaultdict(int)
+        for day, abo, kind, total in (
+            Movement.objects.filter(unit=unit, product_id__in=red_ids, occurred_at__gte=since)
+            .annotate(day=TruncDate("occurred_at", tzinfo=zone))
+            .values_list("day", "abo", "kind")
+            .annotate(total=Sum("delta"))
+        ):
+            net[(day, abo)] += int(total or 0)
+            if kind in (MovementKind.ISSUED, MovementKind.SENT_DROPPING):
+                use[(day, abo)] += -int(total or 0)
+        groups: dict[str, list[float | None]] = {}
+        for g in GROUPS:
+            # Level at the end of each day, walking back from today's balance.
+            level = current.get(g, 0) - sum(q for (d, a), q in net.items() if a == g and d > today)
+            levels: dict[dt.date, int] = {}
+            for offset in range(days):
+                day = today - dt.timedelta(days=offset)
+                levels[day] = level
+                level -= net.get((day, g), 0)
+            values: list[float | None] = []
+            for offset in range(days - 1, -1, -1):
+                day = today - dt.timedelta(days=offset)
+                used = sum(use.get((day - dt.timedelta(days=k), g), 0) for k in range(window))
+                rate = used / window
+                region_level[day] += levels[day]
+                region_rate[day] += rate
+                values.append(round(levels[day] / rate, 1) if rate > 0 else None)
+            groups[g] = values
+        out_units.append(
+            {
+                "unit": unit,
+                "groups": groups,
+                "safe_days": float(profile.safe_days),
+                "critical_days": float(profile.critical_days),
+            }
+        )
+    all_days = [first + dt.timedelta(days=i) for i in range(days)]
+    region = [
+        round(region_level[d] / region_rate[d], 1) if region_rate[d] > 0 else None for d in all_days
+    ]
+    return {"days": all_days, "units": out_units, "region": region}

@@ -4,9 +4,11 @@ change of the ledger and kept with its ETag in the process.
 The cache key is what the answer depends on: each unit's ``version`` (bumped in the same
 transaction as every movement), its stale flag and the day (the issue-rate window slides
 daily). That key is read from the database at most once a second per process
-(``CHECK_SECONDS``); in between a request costs a dictionary lookup and no query. A
-movement committed in this process drops the cache at once (``forget`` runs on commit), so
-a stock change shows up on the next request here and within a second in other processes.
+(``CHECK_SECONDS``); in between a request costs a dictionary lookup and no query (``peek``).
+A movement committed in this process drops the cache at once (``forget`` runs on commit),
+so a stock change shows up on the next request here and within a second in other
+processes. No answer served was checked against the database longer ago than
+``CHECK_SECONDS + REFRESH_GRACE_SECONDS`` (2 s), plus a downstream cache's ``max-age``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ _CACHE: dict[Any, TickerData] = {}
 _LOCK = threading.Lock()
 _MAX_ENTRIES = 256
 CHECK_SECONDS = 1.0
+REFRESH_GRACE_SECONDS = 1.0
 _RECENT: dict[str, tuple[float, dt.date, TickerData]] = {}
+_CLAIMS: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -114,12 +118,50 @@ def forget() -> None:
     _RECENT.clear()
 
 
+def _fresh(key: str, now: dt.datetime) -> TickerData | None:
+    recent = _RECENT.get(key)
+    if (
+        recent is not None
+        and time.monotonic() - recent[0] < CHECK_SECONDS
+        and recent[1] == now.date()
+    ):
+        return recent[2]
+    return None
+
+
+def peek(*, now: dt.datetime, unit_slug: str | None = None) -> TickerData | None:
+    """The answer checked against the database in the last ``CHECK_SECONDS``, if any.
+
+    Never touches the database, so it is safe outside Django's request cycle (the WSGI
+    fast path in ``middleware.py``); ``None`` means "ask ``ticker_data``". When the answer
+    is due for a check, one caller gets ``None`` and checks; the others keep getting the
+    previous answer while it does, for at most ``REFRESH_GRACE_SECONDS`` more, instead of
+    all queueing on the database at once."""
+    key = unit_slug or ""
+    recent = _RECENT.get(key)
+    if recent is None or recent[1] != now.date():
+        return None
+    tick = time.monotonic()
+    age = tick - recent[0]
+    if age < CHECK_SECONDS:
+        return recent[2]
+    if age < CHECK_SECONDS + REFRESH_GRACE_SECONDS:
+        with _LOCK:
+            claimed = _CLAIMS.get(key)
+            if claimed is not None and tick - claimed < REFRESH_GRACE_SECONDS:
+                return recent[2]
+            if len(_CLAIMS) >= _MAX_ENTRIES:
+                _CLAIMS.clear()
+            _CLAIMS[key] = tick
+    return None
+
+
 def ticker_data(*, now: dt.datetime, unit_slug: str | None = None) -> TickerData:
     """The ticker for all active units (or one), from the cache when nothing changed."""
+    recent = _fresh(unit_slug or "", now)
+    if recent is not None:
+        return recent
     tick = time.monotonic()
-    recent = _RECENT.get(unit_slug or "")
-    if recent is not None and tick - recent[0] < CHECK_SECONDS and recent[1] == now.date():
-        return recent[2]
     key = _state_key(unit_slug, now)
     data = _CACHE.get(key)
     if data is None:
@@ -131,4 +173,5 @@ def ticker_data(*, now: dt.datetime, unit_slug: str | None = None) -> TickerData
     if len(_RECENT) >= _MAX_ENTRIES:
         _RECENT.clear()
     _RECENT[unit_slug or ""] = (tick, now.date(), data)
+    _CLAIMS.pop(unit_slug or "", None)
     return data

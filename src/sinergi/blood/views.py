@@ -29,9 +29,11 @@ from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
 from . import services
-from .choices import MovementKind, StockStatus
+from .choices import BagStatus, DonorCallStatus, MovementKind, StockStatus
 from .forms import (
     AllocateForm,
+    BagFilterForm,
+    BagForm,
     DonorCallForm,
     DroppingForm,
     MovementForm,
@@ -39,11 +41,13 @@ from .forms import (
     RequestForm,
     UploadForm,
     split_cell,
+    split_numbers,
 )
-from .models import BloodRequest, DonorCall, Dropping, Movement
+from .models import Bag, BloodRequest, DonorCall, Dropping, Movement, Product
 from .selectors import (
     GROUPS,
     RHS,
+    bags_for,
     blood_units,
     dashboard_figures,
     droppings_for,
@@ -55,6 +59,8 @@ from .selectors import (
     requests_for,
     stock_cells,
     stock_history,
+    supply_series,
+    tracked_products,
     unit_summary,
     units_of,
 )
@@ -186,7 +192,9 @@ def public_unit(request: HttpRequest, slug: str) -> HttpResponse:
     unit = _unit_or_404(slug)
     moment = now()
     series = stock_history(unit, now=moment)
-    calls = DonorCall.objects.filter(unit=unit, ends_at__gte=moment).order_by("starts_at")
+    calls = DonorCall.objects.filter(
+        unit=unit, ends_at__gte=moment, status=DonorCallStatus.PUBLISHED
+    ).order_by("starts_at")
     profile = profile_of(unit)
     return render(
         request,
@@ -232,9 +240,12 @@ def index(request: AuthedRequest) -> HttpResponse:
 
 def _grid(unit: Agency) -> list[dict[str, Any]]:
     cells = stock_cells(unit)
+    tracked = {p.pk for p in tracked_products(unit)}
     return [
         {
             "product": p,
+            # A product tracked by bag changes only with its bags, never by a count.
+            "tracked": p.pk in tracked,
             "cells": [
                 {
                     "name": f"c-{p.code}-{abo}-{rh}",
@@ -268,6 +279,11 @@ def _unit_context(request: AuthedRequest, unit: Agency, **extra: Any) -> dict[st
         .filter(unit=unit)
         .select_related("product", "counterpart")[:10],
         "droppings": droppings_for(request.user).filter(to_unit=unit, status="requested"),
+        "tracked": tracked_products(unit),
+        "calls": DonorCall.objects.filter(unit=unit, ends_at__gte=moment)
+        .exclude(status=DonorCallStatus.CLOSED)
+        .select_related("product")
+        .order_by("status", "starts_at"),
         **extra,
     }
 
@@ -350,6 +366,7 @@ def movement_new(request: AuthedRequest, slug: str) -> HttpResponse:
                 quantity=d["quantity"],
                 reason=d["reason"],
                 counterpart=d["counterpart"],
+                donation_numbers=split_numbers(d["donation_numbers"]),
                 now=now(),
             )
         except ValidationFailed as exc:
@@ -358,7 +375,12 @@ def movement_new(request: AuthedRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Movement recorded."))
             return redirect("blood:unit", slug=unit.slug)
     status = 422 if request.method == "POST" else 200
-    return render(request, "blood/movement_form.html", {"unit": unit, "form": form}, status=status)
+    return render(
+        request,
+        "blood/movement_form.html",
+        {"unit": unit, "form": form, "tracked": tracked_products(unit)},
+        status=status,
+    )
 
 
 @login_required
@@ -662,5 +684,181 @@ def dropping_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """The health office's view: fill rate, time to fulfil, wastage, days of supply."""
     ensure_can(request.user, "blood.dashboard", None)
-    figures = dashboard_figures(request.user, now=now())
-    return render(request, "blood/dashboard.html", {"f": figures})
+    moment = now()
+    figures = dashboard_figures(request.user, now=moment)
+    days = 60 if request.GET.get("hari") == "60" else 30
+    series = supply_series([row["unit"] for row in figures["units"]], now=moment, days=days)
+    charts = [
+        {
+            "unit": row["unit"],
+            "chart": _supply_chart(
+                row["groups"], critical=row["critical_days"], safe=row["safe_days"]
+            ),
+        }
+        for row in series["units"]
+    ]
+    region = _supply_chart({"all": series["region"]}, critical=None, safe=None)
+    return render(
+        request,
+        "blood/dashboard.html",
+        {
+            "f": figures,
+            "supply_days": days,
+            "supply_first": series["days"][0],
+            "supply_last": series["days"][-1],
+            "supply_charts": charts,
+            "region_chart": region,
+        },
+    )
+
+
+SUPPLY_CAP = 20.0  # days of supply drawn at most (more is plenty; "no use" is drawn here)
+
+
+def _supply_chart(
+    groups: dict[str, list[float | None]], *, critical: float | None, safe: float | None
+) -> dict[str, Any]:
+    """Polylines of days of supply per group in a 600×200 box (server-side SVG); a day
+    without use (no rate) is drawn at the cap."""
+    width, height, pad = 600, 200, 30
+    n = max(max((len(v) for v in groups.values()), default=1) - 1, 1)
+
+    def y(value: float | None) -> float:
+        shown = SUPPLY_CAP if value is None else min(value, SUPPLY_CAP)
+        return height - pad - shown * (height - 2 * pad) / SUPPLY_CAP
+
+    lines = []
+    for g, values in groups.items():
+        points = " ".join(
+            f"{pad + i * (width - 2 * pad) / n:.1f},{y(v):.1f}" for i, v in enumerate(values)
+        )
+        lines.append(
+            {
+                "group": g if g != "all" else _("All groups"),
+                "points": points,
+                "colour": CHART_COLOURS.get(g, "#333"),
+                "last": values[-1] if values else None,
+            }
+        )
+    return {
+        "lines": lines,
+        "width": width,
+        "height": height,
+        "pad": pad,
+        "top": int(SUPPLY_CAP),
+        "critical_y": f"{y(critical):.1f}" if critical is not None else None,
+        "safe_y": f"{y(safe):.1f}" if safe is not None else None,
+    }
+
+
+# --- bags -------------------------------------------------------------------------------
+
+
+@login_required
+@friendly_errors
+def bags(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The unit's tracked bags with filters, first expiry first."""
+    unit = _unit_or_404(slug)
+    tracked = tracked_products(unit)
+    form = BagFilterForm(
+        request.GET or None,
+        products=Product.objects.filter(pk__in=[p.pk for p in tracked]),
+    )
+    qs = bags_for(request.user).filter(unit=unit)
+    moment = now()
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["product"]:
+            qs = qs.filter(product=d["product"])
+        if d["abo"]:
+            qs = qs.filter(abo=d["abo"])
+        if d["rh"]:
+            qs = qs.filter(rh=d["rh"])
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["expiring"] is not None:
+            qs = qs.filter(
+                status=BagStatus.AVAILABLE,
+                expires_at__lte=moment + dt.timedelta(days=d["expiring"]),
+            )
+        if d["number"]:
+            qs = qs.filter(donation_number__icontains=d["number"].strip())
+    soon = moment + dt.timedelta(days=3)
+    return render(
+        request,
+        "blood/bags.html",
+        {
+            "unit": unit,
+            "tracked": tracked,
+            "form": form,
+            "soon": soon,
+            "moment": moment,
+            "can_record": can(request.user, "blood.record", unit),
+            **paginate_request(request, qs),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def bag_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One bag; the unit's officer corrects its expiry or number from the label."""
+    bag = get_visible_or_404(request.user, Bag, pk=pk)
+    editable = bag.status == BagStatus.AVAILABLE and can(request.user, "blood.record", bag.unit)
+    local = timezone.localtime(bag.expires_at, zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    form = BagForm(
+        request.POST or None,
+        initial={
+            "donation_number": bag.donation_number,
+            "expires_at": local.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    if request.method == "POST":
+        ensure_can(request.user, "blood.record", bag.unit)
+        if form.is_valid():
+            try:
+                services.bag_update(
+                    actor=request.user,
+                    bag=bag,
+                    expires_at=form.cleaned_data["expires_at"],
+                    donation_number=form.cleaned_data["donation_number"],
+                    now=now(),
+                )
+            except ValidationFailed as exc:
+                _apply_errors(form, exc)
+            except Conflict as exc:
+                messages.error(request, exc.message)
+                return redirect("blood:bag", pk=bag.pk)
+            else:
+                messages.success(request, _("Bag corrected."))
+                return redirect("blood:bags", slug=bag.unit.slug)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "blood/bag_detail.html",
+        {"bag": bag, "form": form, "editable": editable},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def donor_call_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """Publish a prepared donor call or close one."""
+    call = DonorCall.objects.select_related("unit", "product").filter(pk=pk).first()
+    if call is None:
+        raise Http404(_("Not found."))
+    ensure_can(request.user, "blood.record", call.unit)
+    try:
+        if action == "publish":
+            services.donor_call_publish(actor=request.user, call=call, now=now())
+            messages.success(request, _("Donor call published."))
+        else:
+            services.donor_call_close(actor=request.user, call=call, now=now())
+            messages.success(request, _("Donor call closed."))
+    except (ValidationFailed, Conflict) as exc:
+        detail = "; ".join(m for msgs in getattr(exc, "fields", {}).values() for m in msgs)
+        messages.error(request, detail or exc.message)
+    return redirect("blood:unit", slug=call.unit.slug)

@@ -1,25 +1,47 @@
 """Programs API: programs, partners, commitments, indicators, work items, dependencies,
 progress, baselines, and the schedule, attribution, Gantt and exchange files as resources."""
 
+import base64
+import binascii
 import json
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router
 from ninja import Path as PathParam
-from ninja import Query, Router
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sinergi.accounts.models import User
 from sinergi.agencies.models import Agency
-from sinergi.core.api import MAX_ID, READ_ERRORS, ApiRequest, Pagination, responses
+from sinergi.core.api import (
+    ERRORS,
+    MAX_ID,
+    READ_ERRORS,
+    ApiRequest,
+    ErrorOut,
+    Pagination,
+    responses,
+)
 from sinergi.core.clock import now
 from sinergi.core.exceptions import ValidationFailed
-from sinergi.core.permissions import get_visible_or_404
+from sinergi.core.permissions import ensure_can, get_visible_or_404
 
-from . import exchange, services
+from . import exchange, services, xlsx
 from .choices import ExchangeFormat, Zoom
 from .gantt import render_gantt
-from .models import Baseline, Commitment, Dependency, Indicator, Partnership, Program, WorkItem
+from .models import (
+    Baseline,
+    Commitment,
+    Dependency,
+    Indicator,
+    Partnership,
+    PlanProposal,
+    Program,
+    ScheduleImport,
+    WorkItem,
+)
 from .scheduling import local_today, program_schedule
 from .schemas import (
     ActualIn,
@@ -29,6 +51,7 @@ from .schemas import (
     BaselineOut,
     CommitmentIn,
     CommitmentOut,
+    DecisionIn,
     DependencyIn,
     DependencyOut,
     ExportOut,
@@ -37,6 +60,7 @@ from .schemas import (
     GanttOut,
     HandoffsOut,
     ImportIn,
+    ImportJobOut,
     ImportOut,
     IndicatorIn,
     IndicatorOut,
@@ -50,6 +74,8 @@ from .schemas import (
     ProgramPatch,
     ProgressIn,
     ProgressOut,
+    ProposalIn,
+    ProposalOut,
     ScheduleOut,
     WorkItemFilters,
     WorkItemIn,
@@ -66,6 +92,7 @@ from .selectors import (
     program_indicators,
     program_partners,
     program_progress,
+    program_proposals,
     programs_search,
 )
 
@@ -575,8 +602,17 @@ def export(
     code: str = CODE,
     format: ExchangeFormat = ExchangeFormat.MSPDI,  # noqa: A002 - the query parameter's name
 ) -> Any:
-    """The schedule as MS Project XML (``mspdi``), Primavera XER (``xer``) or CSV (``csv``)."""
+    """The schedule as MS Project XML (``mspdi``), Primavera XER (``xer``), CSV (``csv``) or
+    an Excel workbook of the work items (``xlsx``, base64 in ``content``)."""
     program = _program(request, code)
+    if format == ExchangeFormat.XLSX:
+        body = xlsx.export_xlsx(program, now=now())
+        return {
+            "format": "xlsx",
+            "filename": f"{program.code}-kegiatan.xlsx",
+            "encoding": "base64",
+            "content": base64.b64encode(body).decode(),
+        }
     if format == ExchangeFormat.CSV:
         content = exchange.export_csv(program, now=now())
         return {"format": "csv", "filename": f"{program.code}.csv", "content": content.decode()}
@@ -587,14 +623,176 @@ def export(
     return {"format": "mspdi", "filename": f"{program.code}.xml", "content": content.decode()}
 
 
+def _content(data: ImportIn) -> bytes:
+    if data.format != ExchangeFormat.XLSX:
+        return data.content.encode("utf-8")
+    try:
+        return base64.b64decode(data.content, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed(
+            fields={"content": [_("An Excel workbook is sent base64-encoded.")]}
+        ) from exc
+
+
 @router.post("/{code}/import", response=responses(ImportOut, 201), summary="Import a schedule")
 def import_schedule(request: ApiRequest, data: ImportIn, code: str = CODE) -> Any:
-    """Add work items and links from an MSPDI, XER or CSV file; all or nothing."""
+    """Add work items and links from an MSPDI, XER, CSV or XLSX (base64) file; all or
+    nothing."""
     counts = exchange.schedule_import(
         actor=request.auth,
         program=_program(request, code),
-        data=data.content.encode("utf-8"),
+        data=_content(data),
         fmt=data.format,
         now=now(),
     )
     return 201, counts
+
+
+XLSX_FILE = {
+    "responses": {
+        200: {
+            "description": "An Excel workbook",
+            "content": {xlsx.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+def _xlsx_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=xlsx.XLSX_MIME)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get(
+    "/{code}/work-items.xlsx",
+    response={404: ErrorOut, 401: ErrorOut, 422: ErrorOut},
+    openapi_extra=XLSX_FILE,
+    summary="Work items as an Excel workbook",
+)
+def workitems_xlsx(request: ApiRequest, code: str = CODE) -> Any:
+    """The program's work items in the template's layout (.xlsx)."""
+    program = _program(request, code)
+    return _xlsx_response(xlsx.export_xlsx(program, now=now()), f"{program.code}-kegiatan.xlsx")
+
+
+@router.get(
+    "/{code}/work-items-template.xlsx",
+    response={404: ErrorOut, 401: ErrorOut, 422: ErrorOut},
+    openapi_extra=XLSX_FILE,
+    summary="Excel template for work items",
+)
+def workitems_template(request: ApiRequest, code: str = CODE) -> Any:
+    """An empty work-item sheet with a second sheet explaining the columns and values."""
+    program = _program(request, code)
+    return _xlsx_response(xlsx.template_xlsx(program), f"{program.code}-templat-kegiatan.xlsx")
+
+
+@router.post(
+    "/{code}/work-items.xlsx",
+    response={201: ImportOut, 202: ImportJobOut, **ERRORS},
+    summary="Import work items from an Excel workbook",
+)
+def workitems_xlsx_import(request: ApiRequest, file: File[UploadedFile], code: str = CODE) -> Any:
+    """Add the work items of an uploaded .xlsx, all or nothing (every bad cell is listed).
+    Files above 256 KB are imported in the background: 202 with the job to poll."""
+    program = _program(request, code)
+    if file.size is not None and file.size > exchange.MAX_BYTES:
+        raise ValidationFailed(fields={"file": [_("The file is too large.")]})
+    body = file.read()
+    if len(body) > exchange.INLINE_BYTES:
+        job = exchange.import_start(
+            actor=request.auth,
+            program=program,
+            data=body,
+            fmt="xlsx",
+            filename=file.name or "",
+            now=now(),
+        )
+        return 202, job
+    counts = exchange.schedule_import(
+        actor=request.auth, program=program, data=body, fmt="xlsx", now=now()
+    )
+    return 201, counts
+
+
+@router.get(
+    "/{code}/imports/{job_id}",
+    response=responses(ImportJobOut, errors=READ_ERRORS | {403: ErrorOut}),
+    summary="Progress of a background import",
+)
+def import_job(request: ApiRequest, code: str = CODE, job_id: int = ID) -> Any:
+    """State, rows done of the total, and every problem when nothing was imported."""
+    program = _program(request, code)
+    ensure_can(request.auth, "program.change", program)
+    return get_visible_or_404(request.auth, ScheduleImport, pk=job_id, program=program)
+
+
+@router.get(
+    "/{code}/proposals",
+    response=responses(list[ProposalOut], errors=READ_ERRORS),
+    summary="List plan change proposals",
+)
+def proposal_list(request: ApiRequest, code: str = CODE) -> Any:
+    """Proposals of the program's partners, open ones first (parties and leaders only)."""
+    return list(program_proposals(user=request.auth, program=_program(request, code)))
+
+
+@router.post(
+    "/{code}/proposals", response=responses(ProposalOut, 201), summary="Propose a plan change"
+)
+def proposal_create(request: ApiRequest, data: ProposalIn, code: str = CODE) -> Any:
+    """A partner's staff propose a change with a reason; the coordinator decides."""
+    program = _program(request, code)
+    payload = data.model_dump()
+    slug = payload.pop("agency")
+    dep_id = payload.pop("dependency_id")
+    dependency = Dependency.objects.filter(program=program, pk=dep_id).first() if dep_id else None
+    if dep_id and dependency is None:
+        raise ValidationFailed(
+            fields={"dependency_id": [_("Choose a dependency of this program.")]}
+        )
+    proposal = services.proposal_create(
+        actor=request.auth,
+        program=program,
+        agency=_agency(slug, "agency") if slug else None,
+        dependency=dependency,
+        now=now(),
+        **payload,
+    )
+    return 201, proposal
+
+
+def _proposal(request: ApiRequest, code: str, proposal_id: int) -> PlanProposal:
+    program = _program(request, code)
+    return get_visible_or_404(request.auth, PlanProposal, pk=proposal_id, program=program)
+
+
+@router.post(
+    "/{code}/proposals/{proposal_id}/accept",
+    response=responses(ProposalOut),
+    summary="Accept a plan change proposal",
+)
+def proposal_accept(
+    request: ApiRequest, data: DecisionIn, code: str = CODE, proposal_id: int = ID
+) -> Any:
+    """Apply the proposal to the plan (the schedule is recomputed) — coordinator's managers."""
+    proposal = _proposal(request, code, proposal_id)
+    return services.proposal_accept(
+        actor=request.auth, proposal=proposal, note=data.note, now=now()
+    )
+
+
+@router.post(
+    "/{code}/proposals/{proposal_id}/reject",
+    response=responses(ProposalOut),
+    summary="Reject a plan change proposal",
+)
+def proposal_reject(
+    request: ApiRequest, data: DecisionIn, code: str = CODE, proposal_id: int = ID
+) -> Any:
+    """Turn the proposal down; ``note`` (the reason) is required."""
+    proposal = _proposal(request, code, proposal_id)
+    return services.proposal_reject(
+        actor=request.auth, proposal=proposal, note=data.note, now=now()
+    )

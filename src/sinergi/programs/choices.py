@@ -78,3 +78,32 @@ class ExchangeFormat(models.TextChoices):
     MSPDI = "mspdi", _("MS Project XML (MSPDI)")
     XER = "xer", _("Primavera P6 XER")
     CSV = "csv", _("CSV (work items)")
+    XLSX = "xlsx", _("Excel workbook (work items, .xlsx)")
+
+
+class ImportState(models.TextChoices):
+    """Where a background schedule import is."""
+
+    QUEUED = "queued", _("Queued")
+    READING = "reading", _("Reading the file")
+    CHECKING = "checking", _("Checking the rows")
+    WRITING = "writing", _("Writing the work items")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Nothing imported")
+
+
+class ProposalKind(models.TextChoices):
+    """What a partner proposes to change in the plan."""
+
+    CHANGE_ITEM = "change_item", _("Change a work item's duration, dates or constraint")
+    ADD_DEPENDENCY = "add_dependency", _("Add a dependency")
+    REMOVE_DEPENDENCY = "remove_dependency", _("Remove a dependency")
+    ADD_ITEM = "add_item", _("Add a work item")
+
+
+class ProposalStatus(models.TextChoices):
+    """Outcome of a plan change proposal."""
+
+    PENDING = "pending", _("Awaiting decision")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")

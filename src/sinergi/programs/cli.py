@@ -1,4 +1,5 @@
-"""``sinergi import schedule FILE --program CODE``: import an MSPDI, XER or CSV schedule."""
+"""``sinergi import schedule FILE --program CODE``: import an MSPDI, XER, CSV or XLSX
+schedule."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FORMATS = {".xml": "mspdi", ".xer": "xer", ".csv": "csv"}
+FORMATS = {".xml": "mspdi", ".xer": "xer", ".csv": "csv", ".xlsx": "xlsx"}
 
 
 def add_parsers(sub: Any) -> None:
     """Register ``import schedule`` on the ``sinergi`` command's subparsers."""
     p = sub.add_parser("import", help="import files (schedules into programs)")
     isub = p.add_subparsers(dest="import_command", required=True)
-    ps = isub.add_parser("schedule", help="add work items and links from MSPDI, XER or CSV")
-    ps.add_argument("file", help="MS Project XML (.xml), Primavera XER (.xer) or CSV (.csv)")
+    ps = isub.add_parser(
+        "schedule", help="add work items and links from MSPDI, XER, CSV or Excel (.xlsx)"
+    )
+    ps.add_argument(
+        "file", help="MS Project XML (.xml), Primavera XER (.xer), CSV (.csv) or Excel (.xlsx)"
+    )
     ps.add_argument("--program", required=True, help="program code, e.g. SPAM-SANGGAU-2026")
     ps.add_argument("--format", choices=sorted(set(FORMATS.values())), help="default: by suffix")
     ps.add_argument("--as", dest="username", help="act as this user (default: system)")
@@ -34,7 +39,7 @@ def cmd_import_schedule(args: argparse.Namespace) -> int:
     from sinergi.core.exceptions import SinergiError
     from sinergi.core.permissions import SYSTEM
 
-    from .exchange import MAX_BYTES, schedule_import
+    from .exchange import MAX_BYTES, parse_file, schedule_import
     from .models import Program
 
     def fail(message: str) -> int:
@@ -62,15 +67,21 @@ def cmd_import_schedule(args: argparse.Namespace) -> int:
         label = {"read": "read", "checked": "checked", "written": "wrote"}.get(stage, stage)
         print(f"{label} {count:,} tasks", file=sys.stderr, flush=True)
 
+    def reading(done: int, total: int) -> None:
+        of = f" of about {total:,}" if total else ""
+        print(f"reading: {done:,}{of} rows", file=sys.stderr, flush=True)
+
     print(f"reading {path} ({path.stat().st_size:,} bytes, {fmt})", file=sys.stderr)
+    data = path.read_bytes()
     try:
         counts = schedule_import(
             actor=actor,
             program=program,
-            data=path.read_bytes(),
+            data=data,
             fmt=fmt,
             now=now(),
             progress=progress,
+            rows=parse_file(data, fmt, on_row=reading),
         )
     except SinergiError as exc:
         problems = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - DTDs and entities are refused before parsing
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sinergi.core.audit import audit_record
@@ -24,11 +27,12 @@ from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 from sinergi.schedule import Link, Network, ScheduleError
 
-from .choices import WorkStatus
-from .models import MAX_DAYS, Dependency, Program, ProgressUpdate, WorkItem
-from .scheduling import local_today, program_calendar, program_schedule
+from .choices import ImportState, WorkStatus
+from .models import MAX_DAYS, Dependency, Program, ProgressUpdate, ScheduleImport, WorkItem
+from .scheduling import local_today, program_calendar, program_schedule, remember_plan
 from .services import bump_plan
 
+logger = logging.getLogger(__name__)
 NS = "http://schemas.microsoft.com/project"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -60,6 +64,21 @@ class ImportRow:
     actual_finish: dt.date | None = None
     remaining_duration: int | None = None
     links: list[tuple[str, str, int]] = field(default_factory=list)  # (pred wbs, type, lag)
+    # field → column label ("D (Duration)") for spreadsheets: problems then name the cell.
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def problem_lines(self, problems: list[tuple[str, str]]) -> list[str]:
+        """Problems of this row as report lines: one per cell for a spreadsheet, one per
+        row otherwise."""
+        if not problems:
+            return []
+        if self.columns:
+            return [
+                _("%(row)s, column %(column)s: %(message)s")
+                % {"row": self.line, "column": self.columns.get(f, f), "message": m}
+                for f, m in problems
+            ]
+        return [f"{self.line} [{self.wbs}]: " + "; ".join(m for _f, m in problems)]
 
 
 # --- export ----------------------------------------------------------------------------
@@ -181,32 +200,51 @@ def export_mspdi(program: Program, *, now: dt.datetime) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def export_csv(program: Program, *, now: dt.datetime) -> bytes:
-    """Work items as CSV: one row per item, predecessors as ``WBS[TYPE][±lag]`` lists."""
+def program_rows(program: Program, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Work items in WBS order as flat rows (the CSV and XLSX layouts)."""
     ps = program_schedule(program, now=now)
     wbs = {i.id: i.wbs for i in ps.items}
     preds: dict[int, list[str]] = {}
     for ln in ps.links:
         preds.setdefault(ln.succ, []).append(f"{wbs[ln.pred]}{ln.type}{ln.lag:+d}")
+    items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
+    return [
+        {
+            "wbs": it.wbs,
+            "title": it.title,
+            "owner": it.owner_slug,
+            "duration": it.duration,
+            "milestone": it.milestone,
+            "earliest_start": items[it.id].earliest_start,
+            "deadline": items[it.id].deadline,
+            "percent_complete": it.percent_complete,
+            "actual_start": it.actual_start,
+            "actual_finish": it.actual_finish,
+            "predecessors": ";".join(preds.get(it.id, [])),
+        }
+        for it in ps.items
+    ]
+
+
+def export_csv(program: Program, *, now: dt.datetime) -> bytes:
+    """Work items as CSV: one row per item, predecessors as ``WBS[TYPE][±lag]`` lists."""
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(CSV_COLUMNS)
-    items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
-    for it in ps.items:
-        wi = items[it.id]
+    for r in program_rows(program, now=now):
         w.writerow(
             [
-                _safe_cell(it.wbs),
-                _safe_cell(it.title),
-                it.owner_slug,
-                it.duration,
-                int(it.milestone),
-                _iso(wi.earliest_start),
-                _iso(wi.deadline),
-                it.percent_complete,
-                _iso(it.actual_start),
-                _iso(it.actual_finish),
-                ";".join(preds.get(it.id, [])),
+                _safe_cell(r["wbs"]),
+                _safe_cell(r["title"]),
+                r["owner"],
+                r["duration"],
+                int(r["milestone"]),
+                _iso(r["earliest_start"]),
+                _iso(r["deadline"]),
+                r["percent_complete"],
+                _iso(r["actual_start"]),
+                _iso(r["actual_finish"]),
+                r["predecessors"],
             ]
         )
     return out.getvalue().encode("utf-8")
@@ -657,28 +695,22 @@ def parse_xer(data: bytes) -> list[ImportRow]:
 # --- applying ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def schedule_import(
-    *,
-    actor: Any,
-    program: Program,
-    data: bytes,
-    fmt: str,
-    now: dt.datetime,
-    progress: Callable[[str, int], None] | None = None,
-) -> dict[str, int]:
-    """Add the work items and links of a file to a program, all or nothing.
+def parse_file(
+    data: bytes, fmt: str, *, on_row: Callable[[int, int], None] | None = None
+) -> list[ImportRow]:
+    """Read the rows of a schedule file in one of the exchange formats (nothing written)."""
+    if fmt == "xlsx":
+        from .xlsx import parse_xlsx
 
-    ``progress(stage, count)`` is told when the file is read, checked and written.
-    """
-    ensure_can(actor, "program.change", program)
-    report = progress or (lambda stage, count: None)
-    parser = {"mspdi": parse_mspdi, "xer": parse_xer}.get(fmt, parse_csv)
-    rows = parser(data)
+        rows = parse_xlsx(data, on_row=on_row)
+    else:
+        rows = {"mspdi": parse_mspdi, "xer": parse_xer}.get(fmt, parse_csv)(data)
     if not rows:
         raise ValidationFailed(fields={"file": [_("The file holds no tasks.")]})
-    report("read", len(rows))
-    today = local_today(program, now)
+    return rows
+
+
+def _import_agencies(program: Program) -> tuple[dict[str, Any], dict[str, Any]]:
     agencies = {program.coordinator.slug: program.coordinator}
     for p in program.partnerships.select_related("agency"):
         agencies[p.agency.slug] = p.agency
@@ -687,34 +719,45 @@ def schedule_import(
         by_name[a.name.lower()] = a
         if a.short_name:
             by_name[a.short_name.lower()] = a
+    return agencies, by_name
+
+
+def check_rows(program: Program, rows: list[ImportRow], *, now: dt.datetime) -> None:
+    """Check rows against the program (WBS clashes, owners, dates, links, cycles) without
+    writing; raise ValidationFailed listing every problem."""
+    today = local_today(program, now)
+    agencies, by_name = _import_agencies(program)
     existing = set(WorkItem.objects.filter(program=program).values_list("wbs", flat=True))
     errors: list[str] = []
     seen: set[str] = set()
     known = {r.wbs for r in rows} | existing
     for row in rows:
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []
         if row.wbs in existing or row.wbs in seen:
-            problems.append(_("WBS code %s is already used") % row.wbs)
+            problems.append(("wbs", _("WBS code %s is already used") % row.wbs))
         seen.add(row.wbs)
         if row.owner and row.owner not in agencies and row.owner.lower() not in by_name:
             problems.append(
-                _("%s is neither the coordinator nor a partner of the program") % row.owner[:100]
+                (
+                    "owner",
+                    _("%s is neither the coordinator nor a partner of the program")
+                    % row.owner[:100],
+                )
             )
-        for value, name in (
-            (row.actual_start, "actual start"),
-            (row.actual_finish, "actual finish"),
+        for value, name, key in (
+            (row.actual_start, _("actual start"), "actual_start"),
+            (row.actual_finish, _("actual finish"), "actual_finish"),
         ):
             if value is not None and value > today:
-                problems.append(_("the %s is in the future") % name)
+                problems.append((key, _("the %s is in the future") % name))
         if row.actual_start and row.actual_finish and row.actual_finish < row.actual_start:
-            problems.append(_("the actual finish is before the actual start"))
+            problems.append(("actual_finish", _("the actual finish is before the actual start")))
         if row.percent_complete and not (row.actual_start or row.actual_finish):
-            problems.append(_("progress above 0% needs an actual start"))
+            problems.append(("percent_complete", _("progress above 0% needs an actual start")))
         for pred, _typ, _lag in row.links:
             if pred not in known:
-                problems.append(_("predecessor %s does not exist") % pred[:40])
-        if problems:
-            errors.append(f"{row.line} [{row.wbs}]: " + "; ".join(problems))
+                problems.append(("predecessors", _("predecessor %s does not exist") % pred[:40]))
+        errors += row.problem_lines(problems)
     if errors:
         raise ValidationFailed(fields={"file": errors})
     # Refuse a cycle before writing anything.
@@ -732,7 +775,35 @@ def schedule_import(
         )
     except ScheduleError as exc:
         raise ValidationFailed(fields={"file": [exc.message]}) from exc
+
+
+@transaction.atomic
+def schedule_import(
+    *,
+    actor: Any,
+    program: Program,
+    data: bytes,
+    fmt: str,
+    now: dt.datetime,
+    progress: Callable[[str, int], None] | None = None,
+    rows: list[ImportRow] | None = None,
+) -> dict[str, int]:
+    """Add the work items and links of a file to a program, all or nothing.
+
+    ``progress(stage, count)`` is told when the file is read, checked and written. ``rows``
+    already parsed from ``data`` skip the parsing (they are checked again here, inside the
+    transaction that writes them).
+    """
+    ensure_can(actor, "program.change", program)
+    report = progress or (lambda stage, count: None)
+    if rows is None:
+        rows = parse_file(data, fmt)
+    report("read", len(rows))
+    today = local_today(program, now)
+    agencies, by_name = _import_agencies(program)
+    check_rows(program, rows, now=now)
     report("checked", len(rows))
+    remember_plan(program, now)
     items = WorkItem.objects.bulk_create(
         [
             WorkItem(
@@ -812,3 +883,98 @@ def _stub(task_id: str) -> Any:
     from sinergi.schedule import Task
 
     return Task(task_id, 1)
+
+
+# --- background imports --------------------------------------------------------------------
+
+# Files up to this size are imported while the browser waits; larger ones in the background.
+INLINE_BYTES = 256 * 1024
+
+
+@transaction.atomic
+def import_start(
+    *,
+    actor: Any,
+    program: Program,
+    data: bytes,
+    fmt: str,
+    filename: str,
+    now: dt.datetime,
+) -> ScheduleImport:
+    """Queue a schedule file for a background import; its progress is kept on the job."""
+    ensure_can(actor, "program.change", program)
+    _check_size(data)
+    job = ScheduleImport.objects.create(
+        program=program,
+        format=fmt,
+        filename=filename[:200],
+        size=len(data),
+        data=data,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="program.import_queued",
+        obj=job,
+        after={"format": fmt, "filename": job.filename, "size": job.size},
+        now=now,
+    )
+    from .tasks import run_schedule_import
+
+    run_schedule_import.enqueue(job.pk)
+    return job
+
+
+def _job_update(job_id: int, **fields: Any) -> None:
+    # Outside the import's transaction, so the page that polls sees it at once.
+    ScheduleImport.objects.filter(pk=job_id).update(**fields)
+
+
+def import_run(*, job_id: int, now: dt.datetime) -> ScheduleImport | None:
+    """Run a queued import (the worker's task): read with progress, check, then write all
+    or nothing. Returns the finished job, or None when it was not queued."""
+    from sinergi.core.exceptions import SinergiError
+    from sinergi.core.permissions import SYSTEM
+
+    if not ScheduleImport.objects.filter(pk=job_id, state=ImportState.QUEUED).update(
+        state=ImportState.READING
+    ):
+        return None
+    job = ScheduleImport.objects.select_related("program", "created_by").get(pk=job_id)
+    program = job.program
+    actor: Any = job.created_by or SYSTEM
+    data = bytes(job.data)
+
+    def on_row(done: int, total: int = 0) -> None:
+        _job_update(job_id, done=done, total=max(total, done))
+
+    with translation.override(job.language):
+        try:
+            ensure_can(actor, "program.change", program)
+            rows = parse_file(data, job.format, on_row=on_row)
+            _job_update(job_id, state=ImportState.CHECKING, done=len(rows), total=len(rows))
+            check_rows(program, rows, now=now)
+            _job_update(job_id, state=ImportState.WRITING)
+            counts = schedule_import(
+                actor=actor, program=program, data=data, fmt=job.format, now=now, rows=rows
+            )
+        except SinergiError as exc:
+            problems = [m for msgs in exc.fields.values() for m in msgs] or [str(exc.message)]
+            _job_update(
+                job_id, state=ImportState.FAILED, errors=problems, data=b"", finished_at=now
+            )
+        except Exception:
+            logger.exception("schedule import %s failed", job_id)
+            _job_update(
+                job_id,
+                state=ImportState.FAILED,
+                errors=[_("The import failed unexpectedly; nothing was imported.")],
+                data=b"",
+                finished_at=now,
+            )
+        else:
+            _job_update(job_id, state=ImportState.DONE, counts=counts, data=b"", finished_at=now)
+    job.refresh_from_db()
+    return job

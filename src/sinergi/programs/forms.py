@@ -17,6 +17,7 @@ from .choices import (
     LinkType,
     PartnershipMode,
     ProgramStatus,
+    ProposalKind,
     Visibility,
 )
 from .models import CODE_RE, MAX_DAYS
@@ -189,3 +190,54 @@ class ActualForm(forms.Form):
     date = date_field(_("Date"))
     value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=4)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ProposalForm(forms.Form):
+    """A partner proposes a change to the plan."""
+
+    kind = forms.ChoiceField(label=_("What to change"), choices=ProposalKind.choices)
+    agency = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=Agency.objects.none(), to_field_name="slug"
+    )
+    wbs = forms.CharField(
+        label=_("Work item (WBS)"),
+        max_length=40,
+        required=False,
+        help_text=_("The work item to change, or the code of the new work item."),
+    )
+    title = forms.CharField(label=_("Title of the new work item"), max_length=200, required=False)
+    duration = forms.IntegerField(
+        label=_("Duration (working days)"), min_value=0, max_value=MAX_DAYS, required=False
+    )
+    earliest_start = date_field(_("Start no earlier than"), required=False)
+    clear_earliest_start = forms.BooleanField(
+        label=_("Remove the start constraint"), required=False
+    )
+    deadline = date_field(_("Deadline"), required=False)
+    clear_deadline = forms.BooleanField(label=_("Remove the deadline"), required=False)
+    predecessor = forms.CharField(label=_("Predecessor (WBS)"), max_length=40, required=False)
+    successor = forms.CharField(label=_("Successor (WBS)"), max_length=40, required=False)
+    type = forms.ChoiceField(label=_("Type"), choices=LinkType.choices, initial="FS")
+    lag = forms.IntegerField(
+        label=_("Lag (working days)"), initial=0, min_value=-MAX_DAYS, max_value=MAX_DAYS
+    )
+    dependency = forms.ModelChoiceField(
+        label=_("Dependency to remove"), queryset=Agency.objects.none(), required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, agencies: Any, dependencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
+        self.fields["dependency"].queryset = dependencies  # type: ignore[attr-defined]
+        first = agencies.first()
+        if first is not None:
+            self.fields["agency"].initial = first.slug
+
+
+class DecisionForm(forms.Form):
+    """The coordinator's note when accepting or rejecting a proposal."""
+
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)

@@ -17,9 +17,13 @@ from sinergi.core.models import TimestampedModel, VisibleQuerySet
 from .choices import (
     CommitmentKind,
     CommitmentStatus,
+    ExchangeFormat,
+    ImportState,
     LinkType,
     PartnershipMode,
     ProgramStatus,
+    ProposalKind,
+    ProposalStatus,
     Visibility,
     WorkStatus,
 )
@@ -418,3 +422,168 @@ class ProgressUpdate(ProgramPart):
 
     def __str__(self) -> str:
         return f"{self.work_item.wbs} @ {self.data_date}: {self.percent_complete}%"
+
+
+class ScheduleImport(ProgramPart):
+    """A large schedule file imported in the background, with its progress and outcome."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="imports"
+    )
+    format = models.CharField(_("format"), max_length=10, choices=ExchangeFormat.choices)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    # The uploaded file until the import has run (then emptied).
+    data = models.BinaryField(_("file"), default=b"", editable=False)
+    language = models.CharField(_("language"), max_length=10, default="id")
+    state = models.CharField(
+        _("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED
+    )
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    total = models.PositiveIntegerField(_("rows in total"), default=0)
+    errors = models.JSONField(_("problems"), default=list, blank=True)
+    counts = models.JSONField(_("imported"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("schedule import")
+        verbose_name_plural = _("schedule imports")
+
+    def __str__(self) -> str:
+        return f"{self.program.code} {self.filename} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the import has ended, one way or the other."""
+        return self.state in (ImportState.DONE, ImportState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Rough progress for the progress bar."""
+        if self.state == ImportState.DONE:
+            return 100
+        if self.state == ImportState.WRITING:
+            return 90
+        if self.state == ImportState.CHECKING:
+            return 75
+        if self.total:
+            return min(70, round(70 * self.done / self.total))
+        return 0
+
+
+class ProposalQuerySet(VisibleQuerySet):
+    """Plan change proposals are seen by the program's parties and its region's leaders."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Proposals of programs the user takes part in or leads; all for platform admins."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        ids = Program.objects.filter(involved_program_filter(user)).values("pk")
+        return self.filter(program__in=ids)
+
+
+class PlanProposal(models.Model):
+    """A partner's proposal to change the plan, accepted or rejected by the coordinator."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices)
+    work_item = models.ForeignKey(
+        WorkItem,
+        verbose_name=_("work item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dependency = models.ForeignKey(
+        Dependency,
+        verbose_name=_("dependency"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The proposed values (work-item fields, or the link's ends by WBS, type and lag).
+    changes = models.JSONField(_("proposed changes"), default=dict)
+    summary = models.CharField(_("summary"), max_length=300)
+    reason = models.TextField(_("reason"), max_length=2000)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("proposing agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, max_length=2000)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("plan change proposal")
+        verbose_name_plural = _("plan change proposals")
+
+    def __str__(self) -> str:
+        return f"{self.program.code}: {self.summary}"
+
+    @property
+    def audit_region(self) -> str:
+        """Region code recorded with audit entries about this proposal."""
+        return self.program.region.code
+
+
+class PlanRevision(ProgramPart):
+    """The plan as it stood before the first plan change of a day (kept once a baseline
+    exists), so that delay attribution can replay plan history period by period."""
+
+    date = models.DateField(_("date of the change"))
+    # plan_rows() output with ISO dates: {"rows": [...], "links": [...]}.
+    plan = models.JSONField(_("plan before the change"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["program", "date"]
+        verbose_name = _("plan revision")
+        verbose_name_plural = _("plan revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "date"], name="programs_revision_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} {self.date}"

@@ -58,3 +58,24 @@ def can_fulfil_commitment(user: Any, commitment: Any) -> bool:
 def can_record_indicator(user: Any, indicator: Any) -> bool:
     """Staff of the coordinator agency record indicator actuals."""
     return _at_least(user, indicator.program.coordinator, Role.STAFF)
+
+
+def proposer_agencies(user: Any, program: Any) -> list[Any]:
+    """The program's partner agencies in which the user is staff or above."""
+    return [
+        p.agency
+        for p in program.partnerships.select_related("agency").order_by("agency__name")
+        if _at_least(user, p.agency, Role.STAFF)
+    ]
+
+
+@rule("program.propose")
+def can_propose(user: Any, program: Any) -> bool:
+    """Staff (or above) of a partner agency propose changes to the plan."""
+    return bool(proposer_agencies(user, program))
+
+
+@rule("proposal.decide")
+def can_decide_proposal(user: Any, proposal: Any) -> bool:
+    """Whoever changes the plan accepts or rejects proposals."""
+    return can_change_program(user, proposal.program)

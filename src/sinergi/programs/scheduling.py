@@ -32,7 +32,7 @@ from sinergi.schedule import (
     compare_baseline,
 )
 
-from .models import Baseline, Dependency, Program, ProgressUpdate, WorkItem
+from .models import Baseline, Dependency, PlanRevision, Program, ProgressUpdate, WorkItem
 
 
 class CountingCalendar(Calendar):
@@ -442,6 +442,37 @@ def snapshot_plan(program: Program, data_date: dt.date) -> dict[str, Any]:
     }
 
 
+def _revision_rows(plan: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Link]]:
+    rows = []
+    for doc in plan["rows"]:
+        row = dict(doc)
+        for key in ("earliest_start", "deadline"):
+            if row.get(key):
+                row[key] = dt.date.fromisoformat(row[key])
+        rows.append(row)
+    return rows, [link_of(r) for r in plan["links"]]
+
+
+def remember_plan(program: Program, now: dt.datetime) -> None:
+    """Before a plan change: once a baseline exists, keep the plan as it stood before the
+    day's first change (one row per program and day), for the delay attribution."""
+    if program.baseline_id is None:
+        return
+    day = local_today(program, now)
+    if PlanRevision.objects.filter(program=program, date=day).exists():
+        return
+    rows, link_rows = plan_rows(program)
+    keep = ("id", "wbs", "owner_id", "owner__slug", "duration", "earliest_start", "deadline")
+    plan = {
+        "rows": [
+            {k: (r[k].isoformat() if isinstance(r[k], dt.date) else r[k]) for k in keep}
+            for r in rows
+        ],
+        "links": link_rows,
+    }
+    PlanRevision.objects.create(program=program, date=day, plan=plan, created_at=now)
+
+
 @dataclass
 class Attribution:
     """Delay attributed per status period, with agency names for display."""
@@ -483,6 +514,19 @@ def program_attribution(program: Program) -> Attribution:
             label=baseline.name if baseline else "",
         )
     ]
+    # Plan history: the plan in force at the end of a day is the one saved before the first
+    # change of a later day; after the last such change it is the current plan.
+    revisions = [
+        (r.date, *_revision_rows(r.plan))
+        for r in PlanRevision.objects.filter(program=program, date__gt=origin_date).order_by("date")
+    ]
+
+    def plan_at(day: dt.date) -> tuple[list[dict[str, Any]], list[Link]]:
+        for date, r_rows, r_links in revisions:
+            if date > day:
+                return r_rows, r_links
+        return rows, links
+
     reports = ProgressUpdate.objects.filter(program=program, data_date__gt=origin_date).order_by(
         "data_date", "pk"
     )
@@ -497,12 +541,23 @@ def program_attribution(program: Program) -> Attribution:
         "remaining_duration",
     ):
         by_date.setdefault(u["data_date"], []).append(u)
+    last = origin_date
     for day, group in sorted(by_date.items()):
         for u in group:
             state[u["work_item_id"]] = u
+        day_rows, day_links = plan_at(day)
+        tasks = [task_of(r, program, day, progress=state.get(r["id"], {})) for r in day_rows]
+        updates.append(StatusUpdate(day, tasks, day_links, label=day.isoformat()))
+        last = day
+    changed = [date for date, _r, _l in revisions if date > last]
+    if changed:
+        # The plan changed after the last status date: a last period ends at the latest
+        # change, so that the revision is attributed there and the totals match the forecast.
+        day = changed[-1]
         tasks = [task_of(r, program, day, progress=state.get(r["id"], {})) for r in rows]
         updates.append(StatusUpdate(day, tasks, links, label=day.isoformat()))
     slugs = {r["owner__slug"] for r in rows}
+    slugs |= {r["owner__slug"] for _date, r_rows, _l in revisions for r in r_rows}
     names = {a.slug: a.short_name or a.name for a in Agency.objects.filter(slug__in=slugs)}
     try:
         result = Attribution(attribute_delay(updates, program_calendar(program)), names)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -10,9 +10,12 @@ from .choices import (
     CommitmentKind,
     CommitmentStatus,
     ExchangeFormat,
+    ImportState,
     LinkType,
     PartnershipMode,
     ProgramStatus,
+    ProposalKind,
+    ProposalStatus,
     Visibility,
     WorkStatus,
     Zoom,
@@ -402,18 +405,35 @@ class GanttOut(Schema):
 
 
 class ExportOut(Schema):
-    """An exported schedule file."""
+    """An exported schedule file; an Excel workbook comes base64-encoded."""
 
     format: ExchangeFormat
     filename: str
+    encoding: Literal["text", "base64"] = "text"
     content: str
 
 
 class ImportIn(Schema):
-    """A schedule file to import (text content)."""
+    """A schedule file to import: text content, or base64 for an Excel workbook (xlsx)."""
 
     format: ExchangeFormat
-    content: str = Field(..., min_length=1, max_length=20 * 1024 * 1024)
+    content: str = Field(..., min_length=1, max_length=28 * 1024 * 1024)
+
+
+class ImportJobOut(Schema):
+    """A background import and its progress."""
+
+    id: int
+    format: ExchangeFormat
+    filename: str
+    size: int
+    state: ImportState
+    done: int
+    total: int
+    errors: list[str]
+    counts: dict[str, int]
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
 
 
 class ImportOut(Schema):
@@ -455,3 +475,59 @@ class MyWorkOut(WorkItemOut):
 
 
 IndicatorOut.model_rebuild()
+
+
+class ProposalIn(Schema):
+    """A plan change proposal. Fields used per kind: ``change_item``: wbs and any of
+    duration, earliest_start, deadline (or clear_*); ``add_dependency``: predecessor,
+    successor, type, lag; ``remove_dependency``: dependency_id; ``add_item``: wbs, title,
+    duration, earliest_start, deadline (owned by the proposing agency)."""
+
+    kind: ProposalKind
+    reason: str = Field(..., min_length=1, max_length=2000)
+    agency: str | None = Field(None, max_length=100, pattern=SLUG)
+    wbs: str = Field("", max_length=40)
+    title: str = Field("", max_length=200)
+    duration: int | None = Field(None, ge=0, le=MAX_DAYS)
+    earliest_start: PlanDate | None = None
+    deadline: PlanDate | None = None
+    clear_earliest_start: bool = False
+    clear_deadline: bool = False
+    predecessor: str = Field("", max_length=40)
+    successor: str = Field("", max_length=40)
+    type: LinkType = LinkType.FS
+    lag: int = Field(0, ge=-MAX_DAYS, le=MAX_DAYS)
+    dependency_id: int | None = Field(None, ge=1, le=2**53)
+
+
+class ProposalOut(Schema):
+    """A plan change proposal and its outcome."""
+
+    id: int
+    kind: ProposalKind
+    summary: str
+    reason: str
+    changes: dict[str, Any]
+    agency: str = Field(..., alias="agency.slug")
+    proposed_by: str | None
+    created_at: dt.datetime
+    status: ProposalStatus
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+    @staticmethod
+    def resolve_proposed_by(obj: Any) -> str | None:
+        """Username of the proposer."""
+        return obj.proposed_by.username if obj.proposed_by else None
+
+    @staticmethod
+    def resolve_decided_by(obj: Any) -> str | None:
+        """Username of who decided."""
+        return obj.decided_by.username if obj.decided_by else None
+
+
+class DecisionIn(Schema):
+    """The note of a decision (required when rejecting)."""
+
+    note: str = Field("", max_length=2000)

@@ -6,11 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from sinergi.agencies.selectors import user_memberships
 
-from .models import Commitment, Dependency, Indicator, Partnership, Program, ProgressUpdate
+from .models import (
+    Commitment,
+    Dependency,
+    Indicator,
+    Partnership,
+    PlanProposal,
+    Program,
+    ProgressUpdate,
+)
 from .scheduling import Attribution, ItemResult, program_attribution, program_schedule
 
 
@@ -25,6 +33,18 @@ def programs_search(
         qs = qs.filter(status=status)
     if coordinator:
         qs = qs.filter(coordinator__slug=coordinator)
+    return qs.order_by("code")
+
+
+def public_programs(*, q: str = "") -> QuerySet[Program]:
+    """Programs published to everyone (visibility public), for the public portal."""
+    from .choices import Visibility
+
+    qs = Program.objects.filter(visibility=Visibility.PUBLIC).select_related(
+        "region", "coordinator"
+    )
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(goal__icontains=q))
     return qs.order_by("code")
 
 
@@ -75,6 +95,16 @@ def program_progress(*, user: Any, program: Program) -> QuerySet[ProgressUpdate]
         .filter(program=program)
         .select_related("work_item", "author")
         .order_by("-data_date", "-pk")
+    )
+
+
+def program_proposals(*, user: Any, program: Program) -> QuerySet[PlanProposal]:
+    """Plan change proposals of a program, open ones first, newest first."""
+    return (
+        PlanProposal.objects.visible_to(user)
+        .filter(program=program)
+        .select_related("agency", "proposed_by", "decided_by", "work_item")
+        .order_by(Case(When(status="pending", then=0), default=1), "-created_at", "-pk")
     )
 
 

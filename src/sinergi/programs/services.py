@@ -4,6 +4,7 @@ audit entry in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
@@ -21,8 +22,9 @@ from sinergi.core.services import validate_model
 from sinergi.regions.models import Region
 from sinergi.schedule import Network, ScheduleError
 
-from .choices import CommitmentStatus, WorkStatus
+from .choices import CommitmentStatus, LinkType, ProposalKind, ProposalStatus, WorkStatus
 from .models import (
+    MAX_DAYS,
     Baseline,
     Commitment,
     Dependency,
@@ -30,22 +32,26 @@ from .models import (
     Indicator,
     IndicatorActual,
     Partnership,
+    PlanProposal,
     Program,
     ProgressUpdate,
     WorkItem,
 )
+from .permissions import proposer_agencies
 from .scheduling import (
     compute_schedule,
     link_of,
     local_today,
     plan_rows,
     remember_baseline,
+    remember_plan,
     snapshot_plan,
     task_of,
 )
 
 PROGRAM_FIELDS = ("title", "goal", "status", "visibility", "planned_start", "budget", "plan_codes")
 ITEM_FIELDS = ("wbs", "title", "duration", "milestone", "earliest_start", "deadline")
+WBS_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
 def bump_plan(program: Program, now: dt.datetime) -> None:
@@ -323,6 +329,7 @@ def workitem_create(
     _check_owner(program, owner)
     if WorkItem.objects.filter(program=program, wbs=wbs).exists():
         raise ValidationFailed(fields={"wbs": [_("This WBS code is already used.")]})
+    remember_plan(program, now)
     item = WorkItem(
         program=program,
         wbs=wbs,
@@ -357,6 +364,7 @@ def workitem_update(
     if unknown:
         raise TypeError(f"unknown work item fields: {sorted(unknown)}")
     item = WorkItem.objects.select_for_update().select_related("program").get(pk=item.pk)
+    remember_plan(item.program, now)
     before = snapshot(item)
     new_wbs = fields.get("wbs", item.wbs)
     if new_wbs != item.wbs and WorkItem.objects.filter(program=item.program, wbs=new_wbs).exists():
@@ -383,6 +391,7 @@ def workitem_delete(*, actor: Any, item: WorkItem, now: dt.datetime) -> None:
     """Remove a work item and its dependencies from the plan."""
     program = item.program
     ensure_can(actor, "program.change", program)
+    remember_plan(program, now)
     before = snapshot(item)
     audit_record(actor=actor, action="workitem.delete", obj=item, before=before, after={}, now=now)
     item.delete()
@@ -433,6 +442,7 @@ def dependency_add(
     )
     validate_model(dep)
     check_acyclic(program, [(predecessor.pk, successor.pk)])
+    remember_plan(program, now)
     dep.save()
     bump_plan(program, now)
     audit_record(actor=actor, action="dependency.add", obj=dep, now=now)
@@ -444,6 +454,7 @@ def dependency_remove(*, actor: Any, dependency: Dependency, now: dt.datetime) -
     """Remove a link from the plan."""
     program = dependency.program
     ensure_can(actor, "program.change", program)
+    remember_plan(program, now)
     before = snapshot(dependency)
     audit_record(
         actor=actor, action="dependency.remove", obj=dependency, before=before, after={}, now=now
@@ -574,3 +585,259 @@ def baseline_take(
         program_update(actor=actor, program=program, baseline=baseline, now=now)
         program.refresh_from_db()
     return baseline
+
+
+# --- plan change proposals -------------------------------------------------------------------
+
+
+def _iso_or_none(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: Any,
+    program: Program,
+    kind: str,
+    reason: str,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    wbs: str = "",
+    title: str = "",
+    duration: int | None = None,
+    earliest_start: dt.date | None = None,
+    deadline: dt.date | None = None,
+    clear_earliest_start: bool = False,
+    clear_deadline: bool = False,
+    predecessor: str = "",
+    successor: str = "",
+    type: str = "FS",  # noqa: A002 - the CPM term
+    lag: int = 0,
+    dependency: Dependency | None = None,
+) -> PlanProposal:
+    """A partner proposes a plan change with a reason; the coordinator decides on it."""
+    ensure_can(actor, "program.propose", program)
+    # Platform admins and the system pass the permission check without being members.
+    mine = proposer_agencies(actor, program) or [
+        p.agency for p in program.partnerships.select_related("agency")
+    ]
+    if not mine:
+        raise ValidationFailed(fields={"agency": [_("The program has no partner agency.")]})
+    if agency is None:
+        agency = mine[0]
+    elif agency.pk not in {a.pk for a in mine}:
+        raise ValidationFailed(
+            fields={"agency": [_("You may propose only for a partner agency you belong to.")]}
+        )
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = [_("Give the reason for the change.")]
+    if duration is not None and not 0 <= duration <= MAX_DAYS:
+        errors["duration"] = [_("Enter 0 to %d working days.") % MAX_DAYS]
+    changes: dict[str, Any] = {}
+    item: WorkItem | None = None
+    link: Dependency | None = None
+    items = WorkItem.objects.filter(program=program)
+    if kind == ProposalKind.CHANGE_ITEM:
+        item = items.filter(wbs=wbs).first()
+        if item is None:
+            errors["wbs"] = [_("No work item %s in this program.") % wbs[:40]]
+        else:
+            if duration is not None and duration != item.duration:
+                changes["duration"] = duration
+            if clear_earliest_start:
+                changes["earliest_start"] = None
+            elif earliest_start is not None and earliest_start != item.earliest_start:
+                changes["earliest_start"] = earliest_start.isoformat()
+            if clear_deadline:
+                changes["deadline"] = None
+            elif deadline is not None and deadline != item.deadline:
+                changes["deadline"] = deadline.isoformat()
+            if not changes and "duration" not in errors:
+                errors["duration"] = [_("Propose a new duration, start constraint or deadline.")]
+        labels = {
+            "duration": _("duration"),
+            "earliest_start": _("start no earlier than"),
+            "deadline": _("deadline"),
+        }
+        summary = _("Change %(wbs)s: %(what)s") % {
+            "wbs": wbs,
+            "what": ", ".join(
+                f"{labels[k]} {v if v is not None else '—'}" for k, v in changes.items()
+            ),
+        }
+    elif kind == ProposalKind.ADD_DEPENDENCY:
+        found = {w.wbs: w for w in items.filter(wbs__in=[predecessor, successor])}
+        for name, code in (("predecessor", predecessor), ("successor", successor)):
+            if code not in found:
+                errors[name] = [_("No work item %s in this program.") % code[:40]]
+        if not errors and predecessor == successor:
+            errors["successor"] = [_("A work item cannot follow itself.")]
+        if not errors:
+            pred, succ = found[predecessor], found[successor]
+            if Dependency.objects.filter(predecessor=pred, successor=succ).exists():
+                errors["successor"] = [_("These work items are already linked.")]
+            else:
+                check_acyclic(program, [(pred.pk, succ.pk)])
+        if type not in LinkType.values:
+            errors["type"] = [_("Choose FS, SS, FF or SF.")]
+        if not -MAX_DAYS <= lag <= MAX_DAYS:
+            errors["lag"] = [_("Enter -%(n)d to %(n)d working days.") % {"n": MAX_DAYS}]
+        changes = {"predecessor": predecessor, "successor": successor, "type": type, "lag": lag}
+        summary = _("Link %(a)s → %(b)s (%(type)s%(lag)+d)") % {
+            "a": predecessor,
+            "b": successor,
+            "type": type,
+            "lag": lag,
+        }
+    elif kind == ProposalKind.REMOVE_DEPENDENCY:
+        if dependency is None or dependency.program_id != program.pk:
+            errors["dependency"] = [_("Choose a dependency of this program.")]
+            summary = ""
+        else:
+            link = dependency
+            changes = {
+                "predecessor": dependency.predecessor.wbs,
+                "successor": dependency.successor.wbs,
+            }
+            summary = _("Remove the link %(a)s → %(b)s") % {
+                "a": changes["predecessor"],
+                "b": changes["successor"],
+            }
+    elif kind == ProposalKind.ADD_ITEM:
+        if not WBS_PATTERN.match(wbs):
+            errors["wbs"] = [_("Enter a WBS code (letters, digits, dots, hyphens).")]
+        elif items.filter(wbs=wbs).exists():
+            errors["wbs"] = [_("This WBS code is already used.")]
+        if not title.strip():
+            errors["title"] = [_("Enter the title of the work item.")]
+        if duration is None:
+            errors["duration"] = [_("Enter the duration in working days.")]
+        changes = {
+            "wbs": wbs,
+            "title": title.strip()[:200],
+            "duration": duration,
+            "earliest_start": _iso_or_none(earliest_start),
+            "deadline": _iso_or_none(deadline),
+        }
+        summary = _("Add %(wbs)s %(title)s (%(agency)s)") % {
+            "wbs": wbs,
+            "title": title.strip()[:120],
+            "agency": agency.short_name or agency.name,
+        }
+    else:
+        raise ValidationFailed(fields={"kind": [_("Unknown kind of proposal.")]})
+    if errors:
+        raise ValidationFailed(fields=errors)
+    proposal = PlanProposal(
+        program=program,
+        kind=kind,
+        work_item=item,
+        dependency=link,
+        changes=changes,
+        summary=summary[:300],
+        reason=reason.strip(),
+        agency=agency,
+        proposed_by=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+    )
+    validate_model(proposal)
+    proposal.save()
+    audit_record(actor=actor, action="proposal.create", obj=proposal, now=now)
+    return proposal
+
+
+def _date_or_none(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@transaction.atomic
+def proposal_accept(
+    *, actor: Any, proposal: PlanProposal, now: dt.datetime, note: str = ""
+) -> PlanProposal:
+    """Apply a proposal through the plan services (schedule recomputed, audited)."""
+    ensure_can(actor, "proposal.decide", proposal)
+    proposal = (
+        PlanProposal.objects.select_for_update()
+        .select_related("program", "agency")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != ProposalStatus.PENDING:
+        raise Conflict(_("This proposal was already decided."))
+    program = proposal.program
+    c = proposal.changes
+    if proposal.kind == ProposalKind.CHANGE_ITEM:
+        if proposal.work_item is None:
+            raise Conflict(_("The work item no longer exists."))
+        fields: dict[str, Any] = {}
+        if "duration" in c:
+            fields["duration"] = c["duration"]
+            fields["milestone"] = c["duration"] == 0
+        for key in ("earliest_start", "deadline"):
+            if key in c:
+                fields[key] = _date_or_none(c[key])
+        workitem_update(actor=actor, item=proposal.work_item, now=now, **fields)
+    elif proposal.kind == ProposalKind.ADD_DEPENDENCY:
+        found = {
+            w.wbs: w
+            for w in WorkItem.objects.filter(
+                program=program, wbs__in=[c["predecessor"], c["successor"]]
+            )
+        }
+        if len(found) < 2:
+            raise Conflict(_("A work item of this link no longer exists."))
+        dependency_add(
+            actor=actor,
+            predecessor=found[c["predecessor"]],
+            successor=found[c["successor"]],
+            type=c["type"],
+            lag=c["lag"],
+            now=now,
+        )
+    elif proposal.kind == ProposalKind.REMOVE_DEPENDENCY:
+        if proposal.dependency is None:
+            raise Conflict(_("The dependency no longer exists."))
+        dependency_remove(actor=actor, dependency=proposal.dependency, now=now)
+        proposal.dependency = None  # gone; the link stays named in ``changes``
+    else:
+        workitem_create(
+            actor=actor,
+            program=program,
+            wbs=c["wbs"],
+            title=c["title"],
+            owner=proposal.agency,
+            duration=c["duration"],
+            now=now,
+            earliest_start=_date_or_none(c.get("earliest_start")),
+            deadline=_date_or_none(c.get("deadline")),
+        )
+    return _decide(actor, proposal, ProposalStatus.ACCEPTED, note, now)
+
+
+@transaction.atomic
+def proposal_reject(
+    *, actor: Any, proposal: PlanProposal, note: str, now: dt.datetime
+) -> PlanProposal:
+    """Turn a proposal down with a reason the proposer sees."""
+    ensure_can(actor, "proposal.decide", proposal)
+    proposal = PlanProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.PENDING:
+        raise Conflict(_("This proposal was already decided."))
+    if not note.strip():
+        raise ValidationFailed(fields={"note": [_("Give the reason for rejecting.")]})
+    return _decide(actor, proposal, ProposalStatus.REJECTED, note, now)
+
+
+def _decide(
+    actor: Any, proposal: PlanProposal, status: str, note: str, now: dt.datetime
+) -> PlanProposal:
+    before = snapshot(proposal)
+    proposal.status = status
+    proposal.decided_by = actor if getattr(actor, "pk", None) else None
+    proposal.decided_at = now
+    proposal.decision_note = note.strip()[:2000]
+    proposal.save()
+    action = "proposal.accept" if status == ProposalStatus.ACCEPTED else "proposal.reject"
+    audit_record(actor=actor, action=action, obj=proposal, before=before, now=now)
+    return proposal

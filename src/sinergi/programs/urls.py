@@ -33,5 +33,20 @@ urlpatterns = [
     path("<str:code>/gantt.svg", views.gantt_svg, name="gantt_svg"),
     path("<str:code>/baseline/", views.baselines, name="baselines"),
     path("<str:code>/ekspor/", views.export, name="export"),
+    path("<str:code>/usulan/", views.proposal_new, name="proposal_new"),
+    path(
+        "<str:code>/usulan/<int:proposal_id>/terima/",
+        views.proposal_decide,
+        {"action": "accept"},
+        name="proposal_accept",
+    ),
+    path(
+        "<str:code>/usulan/<int:proposal_id>/tolak/",
+        views.proposal_decide,
+        {"action": "reject"},
+        name="proposal_reject",
+    ),
     path("<str:code>/impor/", views.import_view, name="import"),
+    path("<str:code>/impor/<int:job_id>/", views.import_job, name="import_job"),
+    path("<str:code>/templat-kegiatan.xlsx", views.xlsx_template, name="xlsx_template"),
 ]

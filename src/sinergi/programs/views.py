@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,12 +20,13 @@ from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.permissions import Role, can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
-from . import exchange, services
+from . import exchange, services, xlsx
 from .choices import Zoom
 from .forms import (
     ActualForm,
     BaselineForm,
     CommitmentForm,
+    DecisionForm,
     DependencyForm,
     FulfilmentForm,
     ImportForm,
@@ -32,11 +34,23 @@ from .forms import (
     PartnerForm,
     ProgramForm,
     ProgressForm,
+    ProposalForm,
     WorkItemFilterForm,
     WorkItemForm,
 )
 from .gantt import agency_colours, render_gantt
-from .models import Baseline, Commitment, Indicator, Partnership, Program, WorkItem
+from .models import (
+    Baseline,
+    Commitment,
+    Dependency,
+    Indicator,
+    Partnership,
+    PlanProposal,
+    Program,
+    ScheduleImport,
+    WorkItem,
+)
+from .permissions import proposer_agencies
 from .scheduling import local_today, program_schedule
 from .selectors import (
     filter_items,
@@ -48,7 +62,9 @@ from .selectors import (
     program_indicators,
     program_partners,
     program_progress,
+    program_proposals,
     programs_search,
+    public_programs,
 )
 
 
@@ -218,6 +234,9 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
         "my_agency_ids": my_ids,
         "can_report_any": can_change or bool(my_ids & {a.pk for a in parties}),
         "can_record_indicators": can(request.user, "indicator.record", Indicator(program=program)),
+        "can_propose": can(request.user, "program.propose", program),
+        "proposals": program_proposals(user=request.user, program=program)[:30],
+        "decision_form": DecisionForm(),
         **paginate_request(request, items, per_page=50),
     }
     if can_change:
@@ -428,7 +447,7 @@ def progress(request: AuthedRequest, code: str, item_id: int) -> HttpResponse:
     )
 
 
-def _zoom(request: AuthedRequest) -> str:
+def _zoom(request: HttpRequest) -> str:
     zoom = request.GET.get("zoom", Zoom.MONTH)
     return zoom if zoom in Zoom.values else Zoom.MONTH
 
@@ -528,33 +547,49 @@ def baselines(request: AuthedRequest, code: str) -> HttpResponse:
     )
 
 
+def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @login_required
 @require_GET
 @friendly_errors
 def export(request: AuthedRequest, code: str) -> HttpResponse:
-    """Download the schedule as MS Project XML, Primavera XER or CSV."""
+    """Download the schedule as MS Project XML, Primavera XER, CSV or Excel."""
     program = _program(request, code)
-    if request.GET.get("format") == "xer":
+    fmt = request.GET.get("format")
+    if fmt == "xer":
         body = exchange.export_xer(program, now=now())
-        response = HttpResponse(body, content_type="application/octet-stream")
-        response["Content-Disposition"] = f'attachment; filename="{program.code}.xer"'
-        return response
-    if request.GET.get("format") == "csv":
+        return _attachment(body, "application/octet-stream", f"{program.code}.xer")
+    if fmt == "csv":
         body = exchange.export_csv(program, now=now())
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{program.code}.csv"'
-        return response
+        return _attachment(body, "text/csv; charset=utf-8", f"{program.code}.csv")
+    if fmt == "xlsx":
+        body = xlsx.export_xlsx(program, now=now())
+        return _attachment(body, xlsx.XLSX_MIME, f"{program.code}-kegiatan.xlsx")
     body = exchange.export_mspdi(program, now=now())
-    response = HttpResponse(body, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{program.code}.xml"'
-    return response
+    return _attachment(body, "application/xml", f"{program.code}.xml")
+
+
+@login_required
+@require_GET
+@friendly_errors
+def xlsx_template(request: AuthedRequest, code: str) -> HttpResponse:
+    """The empty work-item workbook for this program, with its instructions sheet."""
+    program = _program(request, code)
+    body = xlsx.template_xlsx(program)
+    return _attachment(body, xlsx.XLSX_MIME, f"{program.code}-templat-kegiatan.xlsx")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @friendly_errors
 def import_view(request: AuthedRequest, code: str) -> HttpResponse:
-    """Upload an MSPDI, XER or CSV file; every bad row is listed and nothing is applied."""
+    """Upload an MSPDI, XER, CSV or XLSX file; every bad row is listed and nothing is
+    applied. Large files are imported in the background with a progress page."""
     program = _program(request, code)
     if not can(request.user, "program.change", program):
         return _forbidden(request)
@@ -562,16 +597,27 @@ def import_view(request: AuthedRequest, code: str) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        fmt = form.cleaned_data["format"]
         if upload.size > exchange.MAX_BYTES:
             problems = [_("The file is too large.")]
-        else:
+        elif upload.size > exchange.INLINE_BYTES:
             try:
-                counts = exchange.schedule_import(
+                job = exchange.import_start(
                     actor=request.user,
                     program=program,
                     data=upload.read(),
-                    fmt=form.cleaned_data["format"],
+                    fmt=fmt,
+                    filename=upload.name or "",
                     now=now(),
+                )
+            except ValidationFailed as exc:
+                problems = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
+            else:
+                return redirect("programs:import_job", code=program.code, job_id=job.pk)
+        else:
+            try:
+                counts = exchange.schedule_import(
+                    actor=request.user, program=program, data=upload.read(), fmt=fmt, now=now()
                 )
             except ValidationFailed as exc:
                 problems = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
@@ -582,12 +628,92 @@ def import_view(request: AuthedRequest, code: str) -> HttpResponse:
                     % {"items": counts["work_items"], "links": counts["dependencies"]},
                 )
                 return redirect("programs:detail", code=program.code)
+    jobs = ScheduleImport.objects.filter(program=program).defer("data")[:5]
     return render(
         request,
         "programs/import.html",
-        {"program": program, "form": form, "problems": problems},
+        {"program": program, "form": form, "problems": problems, "jobs": jobs},
         status=400 if (form.errors or problems) else 200,
     )
+
+
+@login_required
+@require_GET
+@friendly_errors
+def import_job(request: AuthedRequest, code: str, job_id: int) -> HttpResponse:
+    """Progress of a background import; htmx polls the status box until it ends."""
+    program = _program(request, code)
+    if not can(request.user, "program.change", program):
+        return _forbidden(request)
+    job = get_visible_or_404(request.user, ScheduleImport, pk=job_id, program=program)
+    context = {"program": program, "job": job}
+    if getattr(request, "htmx", False):
+        return render(request, "programs/_import_job.html", context)
+    return render(request, "programs/import_job.html", context)
+
+
+def _proposal_form(request: AuthedRequest, program: Program) -> ProposalForm:
+    return ProposalForm(
+        request.POST or None,
+        agencies=Agency.objects.filter(
+            pk__in=[a.pk for a in proposer_agencies(request.user, program)]
+        ).order_by("name"),
+        dependencies=Dependency.objects.filter(program=program).select_related(
+            "predecessor", "successor"
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def proposal_new(request: AuthedRequest, code: str) -> HttpResponse:
+    """A partner proposes a change to the plan (duration, dates, links, a new item)."""
+    program = _program(request, code)
+    if not can(request.user, "program.propose", program):
+        return _forbidden(request)
+    form = _proposal_form(request, program)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.proposal_create(actor=request.user, program=program, now=now(), **data)
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your proposal was sent to the coordinator."))
+            return redirect("programs:detail", code=program.code)
+    return render(
+        request,
+        "programs/proposal_form.html",
+        {"program": program, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def proposal_decide(
+    request: AuthedRequest, code: str, proposal_id: int, action: str
+) -> HttpResponse:
+    """Accept (apply) or reject a proposal (the coordinator's managers)."""
+    program = _program(request, code)
+    proposal = get_visible_or_404(request.user, PlanProposal, pk=proposal_id, program=program)
+    if not can(request.user, "proposal.decide", proposal):
+        return _forbidden(request)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if action == "accept":
+            services.proposal_accept(actor=request.user, proposal=proposal, note=note, now=now())
+            messages.success(request, _("The proposal was accepted and the plan changed."))
+        else:
+            services.proposal_reject(actor=request.user, proposal=proposal, note=note, now=now())
+            messages.success(request, _("The proposal was rejected."))
+    except (ValidationFailed, Conflict) as exc:
+        for m in [m for msgs in exc.fields.values() for m in msgs] or [exc.message]:
+            messages.error(request, m)
+    return redirect(f"{reverse('programs:detail', args=[program.code])}#proposals-h")
 
 
 @login_required
@@ -605,4 +731,61 @@ def handoffs_view(request: AuthedRequest) -> HttpResponse:
     wait_for, waiting = handoffs(user=request.user, now=now())
     return render(
         request, "programs/handoffs.html", {"wait_for": wait_for[:200], "waiting": waiting[:200]}
+    )
+
+
+# --- public portal ----------------------------------------------------------------------------
+
+
+def _public_progress(ps: Any) -> dict[str, Any]:
+    """Overall progress weighted by duration, and how many items are done."""
+    weight = sum(max(i.duration, 1) for i in ps.items)
+    done = sum(max(i.duration, 1) * i.percent_complete for i in ps.items)
+    return {
+        "percent": round(done / weight) if weight else 0,
+        "items": len(ps.items),
+        "finished": sum(1 for i in ps.items if i.actual_finish),
+    }
+
+
+@require_GET
+def public_index(request: HttpRequest) -> HttpResponse:
+    """Public programs for everyone, without signing in."""
+    q = request.GET.get("q", "")[:100]
+    context = paginate_request(request, public_programs(q=q), per_page=20)
+    cards = []
+    for program in context["page_obj"].object_list:
+        ps = program_schedule(program, now=now())
+        cards.append({"program": program, "ps": ps, "progress": _public_progress(ps)})
+    return render(request, "programs/public_index.html", {"q": q, "cards": cards, **context})
+
+
+@require_GET
+@friendly_errors
+def public_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A public program: goal, agencies, status, progress, Gantt and indicators. No names
+    of people, notes or blockers; internal programs answer 404."""
+    program = public_programs().filter(code=code[:40]).first()
+    if program is None:
+        raise Http404
+    ps = program_schedule(program, now=now())
+    svg = render_gantt(
+        ps, zoom=_zoom(request), today=local_today(program, now()), title=program.title
+    )
+    names = {i.owner_slug: i.owner_name for i in ps.items}
+    return render(
+        request,
+        "programs/public_detail.html",
+        {
+            "program": program,
+            "ps": ps,
+            "svg": svg,
+            "zoom": _zoom(request),
+            "zooms": Zoom.choices,
+            "legend": [(names[s], c) for s, c in agency_colours(ps.items).items()],
+            "partners": program.partnerships.select_related("agency").order_by("agency__name"),
+            "indicators": program_indicators(user=None, program=program),
+            "progress": _public_progress(ps),
+            "truncated": len(ps.items) > 400,
+        },
     )
