@@ -9,7 +9,7 @@ leader sees it but is not the walidata).
 
 from __future__ import annotations
 
-from tests.matrix import PUBLIC, SIGNED_IN, Case, expect
+from tests.matrix import API_READ, PUBLIC, SIGNED_IN, Case, expect
 
 DRAFT = "imunisasi-dasar-lengkap"
 PUBLIC_DS = "fasilitas-kesehatan"
@@ -44,6 +44,24 @@ UI_CASES = [
         data={"decision": "return", "comment": "Lengkapi satuan kolom."},
     ),
     Case("catalog:preview", "get", f"/data/{PUBLIC_DS}/pratinjau/", PUBLIC),
+    Case(
+        "catalog:summary", "get", f"/data/{GOV_DS}/ringkasan/?fn=count", expect(200, anonymous=404)
+    ),
+    Case("catalog:download_xlsx", "get", f"/data/{GOV_DS}/unduh.xlsx", expect(200, anonymous=404)),
+    Case("catalog:requests", "get", "/data/permintaan/", SIGNED_IN),
+    Case(
+        "catalog:request_create",
+        "get",
+        "/data/permintaan/baru/",
+        expect(200, anonymous=302, viewer=403),
+    ),
+    Case(
+        "catalog:request_fulfil",
+        "post",
+        "/data/permintaan/999999/penuhi/",
+        expect(404, anonymous=302),
+        data={"r999999-dataset": PUBLIC_DS},
+    ),
     Case("catalog:download", "get", f"/data/{GOV_DS}/unduh.csv", expect(200, anonymous=404)),
     Case("catalog:download_json", "get", f"/data/{PUBLIC_DS}/unduh.json", PUBLIC),
     Case("catalog:public_index", "get", "/publik/data/", PUBLIC),
@@ -100,6 +118,45 @@ API_CASES = [
         f"/api/v1/datasets/{DRAFT}/versions",
         expect(422, anonymous=401),
         data={},
+    ),
+    Case(
+        "post /api/v1/datasets/{slug}/versions/json",
+        "post",
+        f"/api/v1/datasets/{DRAFT}/versions/json",
+        expect(422, anonymous=401),
+        data={},
+    ),
+    Case(
+        "get /api/v1/datasets/{slug}/aggregate",
+        "get",
+        f"/api/v1/datasets/{GOV_DS}/aggregate?group_by=kecamatan&metrics=count",
+        expect(200, anonymous=404),
+    ),
+    Case("get /api/v1/data-requests", "get", "/api/v1/data-requests", API_READ),
+    Case(
+        "post /api/v1/data-requests",
+        "post",
+        "/api/v1/data-requests",
+        expect(201, anonymous=401, leader=403, other_staff=403, viewer=403),
+        data={
+            "requester": "dinkes-sanggau",
+            "producer": "kantah-sanggau",
+            "title": "Sertifikat tanah puskesmas",
+            "description": "Status sertifikat tanah puskesmas per kecamatan.",
+        },
+    ),
+    Case(
+        "get /api/v1/data-requests/{pk}",
+        "get",
+        "/api/v1/data-requests/999999",
+        expect(404, anonymous=401),
+    ),
+    Case(
+        "post /api/v1/data-requests/{pk}/fulfil",
+        "post",
+        "/api/v1/data-requests/999999/fulfil",
+        expect(404, anonymous=401),
+        data={"dataset": PUBLIC_DS},
     ),
     Case(
         "get /api/v1/datasets/{slug}/data",

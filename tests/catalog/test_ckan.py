@@ -168,6 +168,9 @@ def test_dcat_catalog(client: Client, db: Any) -> None:
         "donor-darah-bulanan-v3",
         "donor-darah-bulanan-v2",
         "donor-darah-bulanan-v1",
+        "donor-darah-bulanan-v3.xlsx",  # the latest version in the other download formats
+        "donor-darah-bulanan-v3.json",
     ]
+    assert donors["dcat:distribution"][3]["dcat:downloadURL"]["@id"].endswith("unduh.xlsx?versi=3")
     assert donors["dct:accrualPeriodicity"]["@id"].endswith("/MONTHLY")
     assert donors["dct:publisher"]["dct:identifier"] == "udd-pmi-sanggau"

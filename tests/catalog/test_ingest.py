@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from sinergi.catalog import services, tabular
 from sinergi.catalog.models import DatasetVersion
@@ -14,6 +15,13 @@ from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.models import AuditEntry
 
 from .conftest import CSV
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """The messages are checked in English (the msgids)."""
+    with translation.override("en"):
+        yield
 
 
 def upload(draft: Any, users: Any, now: Any, data: bytes) -> DatasetVersion:
@@ -91,6 +99,8 @@ def test_size_limit_and_empty_and_binary_files(
     with pytest.raises(ValidationFailed, match="empty"):
         upload(draft, users, now, b"  \n")
     with pytest.raises(ValidationFailed, match="not a text"):
+        upload(draft, users, now, b"a,b\n\x00\x01binary")
+    with pytest.raises(ValidationFailed, match="not a valid Excel"):
         upload(draft, users, now, b"PK\x03\x04\x00\x00binary")
     with pytest.raises(ValidationFailed, match="no rows"):
         upload(draft, users, now, b"a,b\n")

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from sinergi.core.admin import ReadOnlyAdmin
 
-from .models import Dataset, DatasetVersion, Tag
+from .models import DataRequest, Dataset, DatasetVersion, Tag
 
 
 @admin.register(Dataset)
@@ -30,3 +30,10 @@ class TagAdmin(ReadOnlyAdmin):
     """Tags of datasets."""
 
     list_display = ("name",)
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(ReadOnlyAdmin):
+    """Data requests and the datasets that fulfil them."""
+
+    list_display = ("title", "requester", "producer", "dataset", "created_at")

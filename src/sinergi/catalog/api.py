@@ -5,29 +5,44 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Path, Query, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sinergi.agencies.models import Agency
-from sinergi.core.api import ERRORS, READ_ERRORS, ApiRequest, ErrorOut, Pagination, responses
+from sinergi.core.api import (
+    ERRORS,
+    MAX_ID,
+    READ_ERRORS,
+    ApiRequest,
+    ErrorOut,
+    Pagination,
+    responses,
+)
 from sinergi.core.clock import now
 from sinergi.core.exceptions import NotFound, Unauthenticated, ValidationFailed
 from sinergi.core.permissions import get_visible_or_404
 
 from . import services, tabular
-from .models import Dataset, DatasetVersion
+from .models import DataRequest, Dataset, DatasetVersion
 from .schemas import (
+    AggregateOut,
+    AggregateQuery,
     DataOut,
     DataQuery,
+    DataRequestFilters,
+    DataRequestIn,
+    DataRequestOut,
     DatasetFilters,
     DatasetIn,
     DatasetOut,
     DatasetPatch,
+    FulfilIn,
+    RowsIn,
     VerifyIn,
     VersionOut,
 )
-from .selectors import datasets_search, version_path
+from .selectors import data_requests_of, datasets_search, version_path
 
 router = Router(tags=["catalog"])
 
@@ -205,12 +220,17 @@ def version_list(request: HttpRequest, slug: str) -> Any:
 @router.post(
     "/{slug}/versions",
     response=responses(VersionOut, 201, errors={**ERRORS, 413: ErrorOut}),
-    summary="Upload a new version (CSV)",
+    summary="Upload a new version (CSV or XLSX)",
 )
 def version_upload(
-    request: ApiRequest, slug: str, file: File[UploadedFile], note: Form[str] = ""
+    request: ApiRequest,
+    slug: str,
+    file: File[UploadedFile],
+    note: Form[str] = "",
+    sheet: Form[str] = "",
 ) -> Any:
-    """Upload a CSV file (UTF-8 or Latin-1, any common delimiter) as the next version."""
+    """Upload a CSV file (UTF-8 or Latin-1, any common delimiter) or an XLSX workbook (the
+    first sheet, or the one named by ``sheet``) as the next version."""
     dataset = _dataset(request.auth, slug)
     if file.size is not None and file.size > services.max_upload_bytes():
         raise ValidationFailed(fields={"file": [_("The file is too large.")]})
@@ -220,6 +240,29 @@ def version_upload(
         data=file.read(),
         filename=file.name or "",
         note=note[:300],
+        sheet=sheet[:100],
+        now=now(),
+    )
+    return 201, version
+
+
+@router.post(
+    "/{slug}/versions/json",
+    response=responses(VersionOut, 201),
+    summary="Push rows as JSON for a new version",
+)
+def version_push(request: ApiRequest, slug: str, data: RowsIn) -> Any:
+    """Push rows (a list of objects) as the next version, checked like an upload and stored
+    only if every row is valid. The schema is ``columns`` when given, else the confirmed
+    schema of the latest version, else (or with ``infer``) inferred from the values."""
+    dataset = _dataset(request.auth, slug)
+    version = services.version_push(
+        actor=request.auth,
+        dataset=dataset,
+        rows=data.rows,
+        columns=[c.dict() for c in data.columns] if data.columns is not None else None,
+        infer=data.infer,
+        note=data.note,
         now=now(),
     )
     return 201, version
@@ -286,3 +329,135 @@ def dataset_data(request: HttpRequest, slug: str, params: Query[DataQuery]) -> A
     columns, sort, limit and offset, with the total that match."""
     dataset = _dataset(caller(request), slug)
     return run_query(pick_version(dataset, params.version), params)
+
+
+def split_names(raw: str | None) -> list[str]:
+    """A comma-separated list of column names."""
+    return [f.strip() for f in (raw or "").split(",") if f.strip()]
+
+
+def run_aggregate(version: DatasetVersion, params: AggregateQuery) -> dict[str, Any]:
+    """Summarise a version's rows, turning bad columns, summaries or values into field
+    errors."""
+    types = {c["name"]: c["type"] for c in version.columns}
+    groups = split_names(params.group_by)
+    try:
+        page = tabular.aggregate(
+            version_path(version),
+            version.columns,
+            group_by=groups,
+            metrics=tabular.parse_metrics(params.metrics or "", types),
+            filters=parse_filters(params.filters),
+            q=params.q or "",
+            sort=params.sort or "",
+            limit=params.limit,
+            offset=params.offset,
+        )
+    except tabular.TableError as exc:
+        raise ValidationFailed(exc.message, fields={exc.column or "query": [exc.message]}) from exc
+    return {
+        "resource_id": version.resource_id,
+        "group_by": groups,
+        "columns": page.columns,
+        "rows": page.rows,
+        "total": page.total,
+        "limit": params.limit,
+        "offset": params.offset,
+    }
+
+
+@router.get(
+    "/{slug}/aggregate",
+    response=responses(AggregateOut, errors=READ_ERRORS),
+    auth=None,
+    summary="Summarise a dataset's rows",
+)
+def dataset_aggregate(request: HttpRequest, slug: str, params: Query[AggregateQuery]) -> Any:
+    """Rows of the latest (or a given) version grouped by columns, with count, sum, avg, min
+    and max per group, over the rows matching equality filters and a text search."""
+    dataset = _dataset(caller(request), slug)
+    return run_aggregate(pick_version(dataset, params.version), params)
+
+
+# --- data requests (mounted at /api/v1/data-requests) -----------------------------------
+
+requests_router = Router(tags=["catalog"])
+
+
+def data_request_out(r: DataRequest) -> dict[str, Any]:
+    """The API shape of a data request."""
+    return {
+        "id": r.pk,
+        "title": r.title,
+        "description": r.description,
+        "requester": r.requester.slug,
+        "producer": r.producer.slug,
+        "handled_by": r.request.to_agency.slug,
+        "request_id": r.request_id,
+        "request_status": r.request.status,
+        "dataset": r.dataset.slug if r.dataset else None,
+        "fulfilled_at": r.fulfilled_at,
+        "created_at": r.created_at,
+    }
+
+
+def _agency(slug: str, field: str, qs: Any = None) -> Agency:
+    found = (qs if qs is not None else Agency.objects.filter(is_active=True)).filter(slug=slug)
+    agency = found.first()
+    if agency is None:
+        raise ValidationFailed(fields={field: [_("Unknown agency.")]})
+    return agency
+
+
+@requests_router.get(
+    "", response=responses(list[DataRequestOut], errors=READ_ERRORS), summary="List data requests"
+)
+@paginate(Pagination)
+def data_request_list(request: ApiRequest, filters: Query[DataRequestFilters]) -> Any:
+    """Data requests of the caller's agencies, sent and received, newest first."""
+    qs = data_requests_of(user=request.auth, status=filters.status or "")
+    return [data_request_out(r) for r in qs]
+
+
+@requests_router.post("", response=responses(DataRequestOut, 201), summary="Ask an agency for data")
+def data_request_create(request: ApiRequest, data: DataRequestIn) -> Any:
+    """Send a data request: it becomes a coordination request of kind "data" to the
+    producing agency."""
+    requester = _agency(data.requester, "requester", Agency.objects.visible_to(request.auth))
+    created = services.data_request_create(
+        actor=request.auth,
+        requester=requester,
+        producer=_agency(data.producer, "producer"),
+        title=data.title,
+        description=data.description,
+        due_date=data.due_date,
+        now=now(),
+    )
+    return 201, data_request_out(created)
+
+
+@requests_router.get(
+    "/{pk}", response=responses(DataRequestOut, errors=READ_ERRORS), summary="Get a data request"
+)
+def data_request_detail(request: ApiRequest, pk: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """One data request."""
+    return data_request_out(get_visible_or_404(request.auth, DataRequest, pk=pk))
+
+
+@requests_router.post(
+    "/{pk}/fulfil", response=responses(DataRequestOut), summary="Fulfil a data request"
+)
+def data_request_fulfil(
+    request: ApiRequest, data: FulfilIn, pk: int = Path(..., ge=1, le=MAX_ID)
+) -> Any:
+    """Link the published dataset that fulfils the request; the coordination request is
+    answered (by the handling agency) or closed (by the requesting agency)."""
+    item = get_visible_or_404(request.auth, DataRequest, pk=pk)
+    dataset = Dataset.objects.published_for(request.auth).filter(slug=data.dataset).first()
+    if dataset is None:
+        raise ValidationFailed(fields={"dataset": [_("Link a published dataset.")]})
+    return data_request_out(
+        services.data_request_fulfil(
+            actor=request.auth, data_request=item, dataset=dataset, note=data.note, now=now()
+        )
+    )

@@ -13,6 +13,6 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Data catalog")
 
     def ready(self) -> None:
-        from . import permissions
+        from . import jobs, permissions
 
-        del permissions
+        del jobs, permissions

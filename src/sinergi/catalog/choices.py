@@ -58,3 +58,11 @@ class VerifyDecision(models.TextChoices):
 
     PUBLISH = "publish", _("Verify and publish")
     RETURN = "return", _("Return with comments")
+
+
+class SourceFormat(models.TextChoices):
+    """How a version's rows arrived."""
+
+    CSV = "csv", _("CSV file")
+    XLSX = "xlsx", _("Excel workbook")
+    JSON = "json", _("JSON rows (API)")

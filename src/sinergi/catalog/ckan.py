@@ -43,6 +43,8 @@ SORTS = {
     "metadata_modified": "updated_at",
     "metadata_created": "created_at",
 }
+#: Every version downloads in these formats (the resource itself is the CSV).
+DOWNLOAD_FORMATS = {"CSV", "XLSX", "JSON"}
 FQ_FIELDS = {"organization", "tags", "license_id", "name", "res_format", "dataset_type"}
 
 
@@ -275,7 +277,7 @@ def package_search(request: HttpRequest, user: Any, params: dict[str, Any]) -> A
             qs = qs.filter(licence=value)
         elif key == "name":
             qs = qs.filter(slug=value)
-        elif (key == "res_format" and value.upper() != "CSV") or (
+        elif (key == "res_format" and value.upper() not in DOWNLOAD_FORMATS) or (
             key == "dataset_type" and value != "dataset"
         ):
             qs = qs.none()

@@ -104,7 +104,37 @@ def dataset_node(request: HttpRequest, d: Any) -> dict[str, Any]:
                 **({"dct:license": {"@id": LICENCES[d.licence]}} if d.licence in LICENCES else {}),
             }
         )
+    latest = max(d.versions.all(), key=lambda v: v.number, default=None)
+    if latest is not None:
+        # The latest version also downloads as a workbook and as JSON rows.
+        for route, fmt, media in (
+            ("catalog:download_xlsx", "XLSX", XLSX_MEDIA_TYPE),
+            ("catalog:download_json", "JSON", "application/json"),
+        ):
+            url = reverse(route, args=[d.slug]) + f"?versi={latest.number}"
+            node["dcat:distribution"].append(
+                {
+                    "@type": "dcat:Distribution",
+                    "dct:identifier": f"{latest.resource_id}.{fmt.lower()}",
+                    "dct:title": f"{d.title} (v{latest.number}, {fmt})",
+                    "dcat:downloadURL": {"@id": request.build_absolute_uri(url)},
+                    "dcat:mediaType": media,
+                    "dct:format": fmt,
+                    "dct:issued": {
+                        "@value": latest.created_at.isoformat(),
+                        "@type": "xsd:dateTime",
+                    },
+                    **(
+                        {"dct:license": {"@id": LICENCES[d.licence]}}
+                        if d.licence in LICENCES
+                        else {}
+                    ),
+                }
+            )
     return node
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_GET

@@ -21,7 +21,7 @@ from sinergi.regions.models import Region
 
 from . import services
 from .choices import AccessLevel, Frequency, VerifyDecision
-from .models import Dataset
+from .models import DataRequest, Dataset
 
 FICTIONAL = "Angka dalam data demo ini fiktif (dibuat untuk demonstrasi), bukan data resmi."
 
@@ -413,4 +413,64 @@ def load_demo(*, now: dt.datetime) -> dict[str, int]:
                 decision=VerifyDecision.PUBLISH,
                 now=now - dt.timedelta(days=2),
             )
+    counts["data_requests"] = _demo_data_requests(now)
     return counts
+
+
+DATA_REQUESTS = [
+    # (requester agency, its user, producer agency, title, description, dataset that
+    #  fulfilled it or None, its producer's user)
+    (
+        "bappeda-sanggau",
+        "kabappeda",
+        "dpupr-sanggau",
+        "Rumah tangga tanpa akses air minum layak per desa",
+        "Untuk penyusunan RKPD 2027 kami memerlukan jumlah rumah tangga tanpa akses air minum "
+        "layak per desa di Kabupaten Sanggau, keadaan akhir 2025, beserta sumber datanya.",
+        None,
+        "",
+    ),
+    (
+        "dpupr-sanggau",
+        "pupr",
+        "kantah-sanggau",
+        "Bidang tanah bersertifikat per kecamatan",
+        "Untuk perencanaan pengadaan tanah SPAM kami memerlukan jumlah bidang tanah terdaftar "
+        "dan bersertifikat per kecamatan, beserta target PTSL 2026.",
+        "bidang-tanah-bersertifikat",
+        "pertanahan",
+    ),
+]
+
+
+def _demo_data_requests(now: dt.datetime) -> int:
+    """Two data requests: one waiting at Dinas PUPR, one fulfilled by the Kantor
+    Pertanahan's dataset; through the services, so each is also a coordination request."""
+    made = 0
+    for requester, asker, producer, title, description, fulfilled_by, answerer in DATA_REQUESTS:
+        if DataRequest.objects.filter(title=title).exists():
+            continue
+        agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[requester, producer])}
+        user = User.objects.filter(username=asker).first()
+        if len(agencies) < 2 or user is None:
+            continue
+        data_request = services.data_request_create(
+            actor=user,
+            requester=agencies[requester],
+            producer=agencies[producer],
+            title=title,
+            description=description,
+            now=now - dt.timedelta(days=9),
+        )
+        made += 1
+        dataset = Dataset.objects.filter(slug=fulfilled_by).first() if fulfilled_by else None
+        responder = User.objects.filter(username=answerer).first() if answerer else None
+        if dataset is not None and responder is not None:
+            services.data_request_fulfil(
+                actor=responder,
+                data_request=data_request,
+                dataset=dataset,
+                note="Data per kecamatan sudah kami terbitkan di katalog.",
+                now=now - dt.timedelta(days=1),
+            )
+    return made

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.agencies.models import Affair, Agency, Sector
 
 from .choices import AccessLevel, Frequency, Licence, VerifyDecision
+from .models import Dataset
 from .schemas import SLUG
 
 
@@ -93,9 +94,15 @@ class DatasetForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    """A CSV file for the next version."""
+    """A CSV file or an XLSX workbook for the next version."""
 
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
+    sheet = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("Sheet"),
+        help_text=_("For a workbook: the sheet to read (default: the first)."),
+    )
     note = forms.CharField(required=False, max_length=300, label=_("What changed"))
 
 
@@ -126,3 +133,88 @@ class PreviewForm(forms.Form):
         choices = [("", "—"), *[(c, c) for c in columns]]
         self.fields["column"].choices = choices  # type: ignore[attr-defined]
         self.fields["sort"].choices = choices  # type: ignore[attr-defined]
+
+
+class AggregateForm(forms.Form):
+    """Group-by columns and one summary for the summary table."""
+
+    group_by = forms.MultipleChoiceField(
+        required=False,
+        label=_("Group by"),
+        help_text=_("Up to five columns."),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    fn = forms.ChoiceField(
+        label=_("Summary"),
+        choices=[
+            ("count", _("Number of rows")),
+            ("sum", _("Sum")),
+            ("avg", _("Average")),
+            ("min", _("Minimum")),
+            ("max", _("Maximum")),
+        ],
+    )
+    of = forms.ChoiceField(required=False, label=_("of column"))
+    column = forms.ChoiceField(required=False, label=_("Where column"))
+    value = forms.CharField(required=False, max_length=200, label=_("equals"))
+
+    def __init__(self, *args: Any, columns: list[str], numeric: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group_by"].choices = [(c, c) for c in columns]  # type: ignore[attr-defined]
+        self.fields["of"].choices = [("", "—"), *[(c, c) for c in numeric]]  # type: ignore[attr-defined]
+        self.fields["column"].choices = [("", "—"), *[(c, c) for c in columns]]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """A summary other than a row count needs a column."""
+        data = super().clean() or {}
+        if data.get("fn") and data["fn"] != "count" and not data.get("of"):
+            self.add_error("of", _("Choose the column to summarise."))
+        if len(data.get("group_by") or []) > 5:
+            self.add_error("group_by", _("Up to five columns."))
+        return data
+
+
+class DataRequestForm(forms.Form):
+    """Ask another agency for data that no one publishes yet."""
+
+    requester = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Asked by"))
+    title = forms.CharField(max_length=200, label=_("Data needed"))
+    description = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Description"),
+        help_text=_("What the data should contain, for which area and period, and why."),
+    )
+    producer = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(is_active=True).order_by("name"),
+        to_field_name="slug",
+        required=False,
+        label=_("Agency that should produce it"),
+        help_text=_("Leave empty and press Suggest to see which agency looks competent."),
+    )
+
+    def __init__(self, *args: Any, requesters: list[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["requester"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[a.pk for a in requesters]
+        ).order_by("name")
+
+
+class FulfilForm(forms.Form):
+    """The published dataset that fulfils a data request."""
+
+    dataset = forms.ModelChoiceField(
+        queryset=Dataset.objects.none(), to_field_name="slug", label=_("Published dataset")
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Note"),
+    )
+
+    def __init__(self, *args: Any, candidates: list[Dataset], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].queryset = Dataset.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[d.pk for d in candidates]
+        ).order_by("title")

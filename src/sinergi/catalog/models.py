@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import TimestampedModel, VisibleQuerySet
 
-from .choices import FREQUENCY_DAYS, AccessLevel, DatasetStatus, Frequency, Licence
+from .choices import (
+    FREQUENCY_DAYS,
+    AccessLevel,
+    DatasetStatus,
+    Frequency,
+    Licence,
+    SourceFormat,
+)
 
 # Agencies of these kinds are not government: "all government" access does not reach them.
 NON_GOVERNMENT_KINDS = {"ngo", "business", "community", "bumn", "bumd"}
@@ -218,6 +225,10 @@ class DatasetVersion(models.Model):
     size_bytes = models.BigIntegerField(_("uploaded size (bytes)"))
     encoding = models.CharField(_("encoding"), max_length=20)
     delimiter = models.CharField(_("delimiter"), max_length=5)
+    source_format = models.CharField(
+        _("uploaded as"), max_length=10, choices=SourceFormat.choices, default=SourceFormat.CSV
+    )
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     columns = models.JSONField(_("schema"), default=list)
     row_count = models.BigIntegerField(_("rows"))
     checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
@@ -256,3 +267,88 @@ class DatasetVersion(models.Model):
     def resource_id(self) -> str:
         """The CKAN resource id of this version."""
         return f"{self.dataset.slug}-v{self.number}"
+
+
+class DataRequestQuerySet(VisibleQuerySet):
+    """Data requests are seen with their coordination request."""
+
+    def visible_to(self, user: Any) -> Self:
+        """The requesting and producing agencies (and agencies the request passed through),
+        leaders of their regions and platform admins: whoever sees the coordination
+        request."""
+        from sinergi.coordination.models import Request
+
+        return self.filter(request__in=Request.objects.visible_to(user))
+
+
+class DataRequest(models.Model):
+    """An agency asks for data no one publishes yet. It travels as a coordination request of
+    kind "data" to the agency that should produce it, and is fulfilled by linking a
+    published dataset."""
+
+    request = models.OneToOneField(
+        "coordination.Request",
+        verbose_name=_("coordination request"),
+        on_delete=models.PROTECT,
+        related_name="data_request",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    requester = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("requesting agency"),
+        on_delete=models.PROTECT,
+        related_name="data_requests_sent",
+    )
+    producer = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency asked to produce it"),
+        on_delete=models.PROTECT,
+        related_name="data_requests_received",
+    )
+    dataset = models.ForeignKey(
+        Dataset,
+        verbose_name=_("dataset that fulfils it"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fulfils",
+    )
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fulfilled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    objects = DataRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audit_region(self) -> str:
+        """Region code recorded with audit entries about this data request."""
+        return self.requester.region.code
+
+    @property
+    def is_fulfilled(self) -> bool:
+        """Whether a published dataset answers the request."""
+        return self.dataset_id is not None

@@ -27,6 +27,8 @@ class VersionOut(Schema):
     size_bytes: int
     encoding: str
     delimiter: str
+    source_format: str = Field(description="csv, xlsx or json")
+    sheet: str = Field("", description="the workbook sheet read, for xlsx")
     columns: list[ColumnOut]
     row_count: int
     checksum: str
@@ -34,6 +36,29 @@ class VersionOut(Schema):
     note: str
     published_by: str = Field(alias="published_by_name")
     created_at: dt.datetime
+
+
+class ColumnIn(Schema):
+    """One column of the schema of pushed rows."""
+
+    name: str = Field(..., min_length=1, max_length=100)
+    type: str = Field(..., pattern=r"^(integer|number|boolean|date|datetime|text)$")
+    unit: str = Field("", max_length=40)
+
+
+class RowsIn(Schema):
+    """Rows pushed as JSON objects for the next version."""
+
+    rows: list[dict[str, Any]] = Field(
+        ..., min_length=1, max_length=1_000_000, description="one object per row"
+    )
+    columns: list[ColumnIn] | None = Field(
+        None,
+        max_length=500,
+        description="the schema; default: the confirmed schema of the latest version",
+    )
+    infer: bool = Field(False, description="infer the types from the values instead")
+    note: str = Field("", max_length=300)
 
 
 class DatasetOut(Schema):
@@ -130,6 +155,42 @@ class DataQuery(Schema):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
+class AggregateQuery(Schema):
+    """A summary of a version's rows: groups with counts, sums, means, minimums, maximums."""
+
+    version: int | None = Field(None, ge=1, le=100_000, description="default: the latest")
+    group_by: str | None = Field(
+        None, max_length=1000, description="comma-separated columns (at most 5)"
+    )
+    metrics: str | None = Field(
+        None,
+        max_length=1000,
+        description='comma-separated summaries: "count", "sum:col", "avg:col", "min:col", '
+        '"max:col" (sum and avg of number columns); default "count"',
+    )
+    filters: str | None = Field(
+        None, max_length=4000, description='JSON object of equality filters: {"column": value}'
+    )
+    q: str | None = Field(None, max_length=200, description="text in any text column")
+    sort: str | None = Field(
+        None, max_length=1000, description='output columns, "sum_col desc"; default: groups'
+    )
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class AggregateOut(Schema):
+    """A page of groups with their summaries and how many groups there are."""
+
+    resource_id: str
+    group_by: list[str]
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
 class DataOut(Schema):
     """A page of rows with the total that match."""
 
@@ -139,3 +200,42 @@ class DataOut(Schema):
     total: int
     limit: int
     offset: int
+
+
+class DataRequestIn(Schema):
+    """Ask another agency for data no one publishes yet."""
+
+    requester: str = Field(..., max_length=100, description="your agency's slug")
+    producer: str = Field(..., max_length=100, description="slug of the agency asked")
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field(..., min_length=1, max_length=5000)
+    due_date: dt.date | None = Field(None, description="default: the SLA of data requests")
+
+
+class FulfilIn(Schema):
+    """The published dataset that fulfils a data request."""
+
+    dataset: str = Field(..., pattern=SLUG, description="dataset slug")
+    note: str = Field("", max_length=2000)
+
+
+class DataRequestOut(Schema):
+    """A data request and where its coordination request stands."""
+
+    id: int
+    title: str
+    description: str
+    requester: str
+    producer: str
+    handled_by: str = Field(description="agency now handling the coordination request")
+    request_id: int = Field(description="the coordination request (/api/v1/requests/{id})")
+    request_status: str
+    dataset: str | None = Field(description="slug of the dataset that fulfils it")
+    fulfilled_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class DataRequestFilters(Schema):
+    """Filters of the data request list."""
+
+    status: str | None = Field(None, pattern=r"^(open|fulfilled)$")

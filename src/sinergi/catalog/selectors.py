@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from sinergi.agencies.models import Agency
 
 from .choices import DatasetStatus
-from .models import Dataset, DatasetVersion, Tag
+from .models import DataRequest, Dataset, DatasetVersion, Tag
 
 
 def storage_root() -> Path:
@@ -157,3 +157,65 @@ def data_health(*, user: Any, now: Any) -> list[dict[str, Any]]:
         row["completeness"] = round(100 * sum(scores) / len(scores))
         out.append(row)
     return out
+
+
+def agency_may_read(dataset: Dataset, agency: Agency) -> bool:
+    """Whether members of an agency may read a published dataset under its access level."""
+    from .choices import AccessLevel
+    from .models import NON_GOVERNMENT_KINDS
+
+    if dataset.status != DatasetStatus.PUBLISHED:
+        return False
+    if dataset.publisher_id == agency.pk or dataset.access_level == AccessLevel.PUBLIC:
+        return True
+    if dataset.access_level == AccessLevel.GOVERNMENT:
+        return agency.kind not in NON_GOVERNMENT_KINDS
+    return any(a.pk == agency.pk for a in dataset.allowed_agencies.all())
+
+
+def data_requests_of(*, user: Any, status: str = "") -> QuerySet[DataRequest]:
+    """Data requests the user sees (sent or received by their agencies), newest first;
+    ``status`` "open" or "fulfilled" narrows them."""
+    qs = DataRequest.objects.visible_to(user).select_related(
+        "requester", "producer", "dataset", "request", "request__to_agency"
+    )
+    if status == "open":
+        qs = qs.filter(dataset__isnull=True)
+    elif status == "fulfilled":
+        qs = qs.filter(dataset__isnull=False)
+    return qs.order_by("-created_at", "-pk")
+
+
+def fulfilment_candidates(*, user: Any, data_request: DataRequest) -> list[Dataset]:
+    """Published datasets the user sees that the requesting agency may read, the handling
+    agency's own first."""
+    handler = data_request.request.to_agency_id
+    qs = (
+        Dataset.objects.published_for(user)
+        .select_related("publisher")
+        .prefetch_related("allowed_agencies")
+        .distinct()
+    )
+    found = [d for d in qs if agency_may_read(d, data_request.requester)]
+    return sorted(found, key=lambda d: (d.publisher_id != handler, d.title))
+
+
+def requesters_of(user: Any) -> list[Agency]:
+    """Agencies in whose name the user may ask for data."""
+    from sinergi.agencies.selectors import user_memberships
+    from sinergi.core.permissions import can
+
+    if user.is_superuser:
+        return list(Agency.objects.filter(is_active=True).order_by("name"))
+    return [m.agency for m in user_memberships(user) if can(user, "catalog.request_data", m.agency)]
+
+
+def agency_datasets(*, user: Any, agency: Agency) -> list[Dataset]:
+    """Published datasets of an agency that the user may read, newest first."""
+    return list(
+        Dataset.objects.published_for(user)
+        .filter(publisher=agency)
+        .distinct()
+        .prefetch_related(Prefetch("versions", queryset=DatasetVersion.objects.order_by("-number")))
+        .order_by("-published_at", "title")
+    )

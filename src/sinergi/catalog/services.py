@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Affair, Agency, Sector
@@ -16,9 +18,9 @@ from sinergi.core.permissions import ensure_can
 from sinergi.core.services import validate_model
 from sinergi.regions.models import Region
 
-from . import tabular
+from . import spreadsheet, tabular
 from .choices import AccessLevel, DatasetStatus, VerifyDecision
-from .models import Dataset, DatasetVersion, Tag
+from .models import DataRequest, Dataset, DatasetVersion, Tag
 from .selectors import storage_root, version_path, walidata_for
 
 EDITABLE = {DatasetStatus.DRAFT, DatasetStatus.RETURNED}
@@ -40,6 +42,8 @@ METADATA_FIELDS = (
     "allowed_agencies",
 )
 MAX_TAGS = 20
+#: Path words of the catalog pages under /data/ that a dataset identifier cannot take.
+RESERVED_SLUGS = frozenset({"baru", "kesehatan-data", "permintaan"})
 
 
 def _tags(names: list[str]) -> list[Tag]:
@@ -148,7 +152,7 @@ def dataset_create(
     )
     tags, allowed = _apply(dataset, metadata)
     validate_model(dataset, exclude=["tags", "allowed_agencies"])
-    if Dataset.objects.filter(slug=slug).exists():
+    if slug in RESERVED_SLUGS or Dataset.objects.filter(slug=slug).exists():
         raise ValidationFailed(fields={"slug": [_("This identifier is already taken.")]})
     try:
         with transaction.atomic():
@@ -256,7 +260,70 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "CATALOG_MAX_UPLOAD_BYTES", 300 * 1024 * 1024))
 
 
-@transaction.atomic
+def xlsx_limits() -> dict[str, int]:
+    """Limits on workbooks: total unpacked size (``CATALOG_XLSX_MAX_UNCOMPRESSED``, default
+    1 GB) and cells read or written (``CATALOG_XLSX_MAX_CELLS``, default 2,000,000)."""
+    return {
+        "max_uncompressed": int(
+            getattr(settings, "CATALOG_XLSX_MAX_UNCOMPRESSED", 1024 * 1024 * 1024)
+        ),
+        "max_cells": int(getattr(settings, "CATALOG_XLSX_MAX_CELLS", 2_000_000)),
+    }
+
+
+def discard_files(paths: list[Path]) -> None:
+    """Remove files an upload wrote when its transaction failed, unless a version already
+    refers to them (the storage is content-addressed)."""
+    for path in paths:
+        stem = path.name.split(".", 1)[0]
+        try:
+            if DatasetVersion.objects.filter(file_name=f"{stem}.parquet").exists():
+                continue
+        except DatabaseError:  # the connection cannot answer now: the sweep removes it later
+            return
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # the sweep removes it later
+            continue
+
+
+ORPHAN_MIN_AGE = dt.timedelta(hours=1)
+
+
+def sweep_orphan_files(
+    *, now: dt.datetime, min_age: dt.timedelta = ORPHAN_MIN_AGE
+) -> dict[str, int]:
+    """Remove files of the data folder that no version refers to and that are older than
+    ``min_age`` (an upload in progress writes its files before its transaction commits):
+    files left by a transaction rolled back further out, by a crash, or temporary files."""
+    import logging
+
+    root = storage_root()
+    if not root.is_dir():
+        return {"removed": 0, "kept": 0}
+    referenced: set[str] = set()
+    for name in DatasetVersion.objects.values_list("file_name", flat=True).iterator():
+        referenced.add(name)
+        referenced.add(str(Path(name).with_suffix(".duckdb")))
+    cutoff = now.timestamp() - min_age.total_seconds()
+    removed = kept = 0
+    for path in root.iterdir():
+        if not path.is_file():
+            continue
+        if path.name in referenced:
+            kept += 1
+            continue
+        try:
+            if path.stat().st_mtime > cutoff:
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed += 1
+        logging.getLogger(__name__).info("catalog: removed orphan file %s", path.name)
+    return {"removed": removed, "kept": kept}
+
+
 def version_upload(
     *,
     actor: Any,
@@ -264,22 +331,107 @@ def version_upload(
     data: bytes,
     filename: str = "",
     note: str = "",
+    sheet: str = "",
     now: dt.datetime,
 ) -> DatasetVersion:
-    """Check a CSV file, store it as Parquet and record it as the dataset's next version
-    with its schema, row count, checksum and the changes since the previous version."""
+    """Check a CSV file or one sheet of an XLSX workbook, store it as Parquet and record it
+    as the dataset's next version with its schema, row count, checksum and the changes
+    since the previous version."""
     ensure_can(actor, "catalog.change", dataset)
+
+    def ingest() -> tabular.Ingested:
+        if spreadsheet.looks_like_xlsx(data, filename) or spreadsheet.looks_like_old_excel(data):
+            return spreadsheet.ingest_xlsx(
+                data,
+                root=storage_root(),
+                max_bytes=max_upload_bytes(),
+                sheet=sheet,
+                **xlsx_limits(),
+            )
+        return tabular.ingest_csv(data, root=storage_root(), max_bytes=max_upload_bytes())
+
+    return _record_version(
+        actor=actor, dataset=dataset, ingest=ingest, filename=filename, note=note, now=now
+    )
+
+
+def version_push(
+    *,
+    actor: Any,
+    dataset: Dataset,
+    rows: list[dict[str, Any]],
+    columns: list[dict[str, str]] | None = None,
+    infer: bool = False,
+    note: str = "",
+    now: dt.datetime,
+) -> DatasetVersion:
+    """Record rows pushed as JSON objects as the dataset's next version. The schema is the
+    one given, else the confirmed schema of the latest version (units kept), else (or with
+    ``infer``) inferred from the values. Refused as a whole, naming item and column."""
+    ensure_can(actor, "catalog.change", dataset)
+    if columns is None and not infer:
+        latest = dataset.latest_version()
+        columns = [dict(c) for c in latest.columns] if latest is not None else None
+
+    def ingest() -> tabular.Ingested:
+        return tabular.ingest_rows(rows, root=storage_root(), columns=columns)
+
+    return _record_version(
+        actor=actor, dataset=dataset, ingest=ingest, filename="", note=note, now=now
+    )
+
+
+def _record_version(
+    *,
+    actor: Any,
+    dataset: Dataset,
+    ingest: Callable[[], tabular.Ingested],
+    filename: str,
+    note: str,
+    now: dt.datetime,
+) -> DatasetVersion:
+    """Run an ingest and record its version in one transaction; the files the ingest wrote
+    are removed again if the transaction fails (files left by a rollback further out are
+    removed by the periodic sweep)."""
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            return _record_version_atomic(
+                actor=actor,
+                dataset=dataset,
+                ingest=ingest,
+                filename=filename,
+                note=note,
+                now=now,
+                written=written,
+            )
+    except BaseException:
+        discard_files(written)
+        raise
+
+
+def _record_version_atomic(
+    *,
+    actor: Any,
+    dataset: Dataset,
+    ingest: Callable[[], tabular.Ingested],
+    filename: str,
+    note: str,
+    now: dt.datetime,
+    written: list[Path],
+) -> DatasetVersion:
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     if len(note) > 300:
         raise ValidationFailed(fields={"note": [_("The value is too long.")]})
     try:
-        ingested = tabular.ingest_csv(data, root=storage_root(), max_bytes=max_upload_bytes())
+        ingested = ingest()
     except tabular.TableError as exc:
         raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
+    written.extend(ingested.written)
     previous = dataset.latest_version()
     changes: dict[str, Any] = {}
     if previous is not None:
-        if previous.checksum == ingested.checksum:
+        if previous.file_name == ingested.file_name:
             raise Conflict(_("This file is the same as the latest version."))
         changes = tabular.compare(
             version_path(previous), previous.columns, ingested.path, ingested.columns
@@ -287,7 +439,7 @@ def version_upload(
         # Units are typed by people: keep the ones given for columns that stayed.
         units = {c["name"]: c.get("unit", "") for c in previous.columns}
         for c in ingested.columns:
-            c["unit"] = units.get(c["name"], "")
+            c["unit"] = c.get("unit") or units.get(c["name"], "")
     version = DatasetVersion.objects.create(
         dataset=dataset,
         number=(previous.number + 1) if previous else 1,
@@ -296,6 +448,8 @@ def version_upload(
         size_bytes=ingested.size_bytes,
         encoding=ingested.encoding,
         delimiter=ingested.delimiter,
+        source_format=ingested.source_format,
+        sheet=ingested.sheet[:100],
         columns=ingested.columns,
         row_count=ingested.row_count,
         checksum=ingested.checksum,
@@ -330,3 +484,119 @@ def version_set_units(
     version.save(update_fields=["columns"])
     audit_record(actor=actor, action="dataset.version_units", obj=version, before=before, now=now)
     return version
+
+
+# --- data requests ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def data_request_create(
+    *,
+    actor: Any,
+    requester: Agency,
+    producer: Agency,
+    title: str,
+    description: str,
+    now: dt.datetime,
+    due_date: dt.date | None = None,
+) -> DataRequest:
+    """Ask another agency for data no one publishes yet: a coordination request of kind
+    "data" is sent to it (its SLA clock, notifications and escalation apply) and the data
+    request follows it until a published dataset fulfils it."""
+    from sinergi.coordination.choices import RequestKind
+    from sinergi.coordination.services import request_submit
+
+    ensure_can(actor, "catalog.request_data", requester)
+    title, description = (title or "").strip(), (description or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("This field is required.")]
+    elif len(title) > 200:
+        errors["title"] = [_("The value is too long.")]
+    if not description:
+        errors["description"] = [_("Say what data you need, for which area and period.")]
+    elif len(description) > 5000:
+        errors["description"] = [_("The value is too long.")]
+    if producer.pk == requester.pk:
+        errors["producer"] = [_("Ask another agency; your own agency can publish it.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    body = (
+        description
+        + "\n\n"
+        + _(
+            "(Data request from the Satu Data catalog: answer it by publishing the dataset and "
+            "linking it under Data › Data requests.)"
+        )
+    )
+    request = request_submit(
+        actor=actor,
+        from_agency=requester,
+        to_agency=producer,
+        kind=RequestKind.DATA,
+        subject=title,
+        body=body,
+        now=now,
+        due_date=due_date,
+    )
+    data_request = DataRequest.objects.create(
+        request=request,
+        title=title,
+        description=description,
+        requester=requester,
+        producer=producer,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+    )
+    audit_record(actor=actor, action="data_request.create", obj=data_request, now=now)
+    return data_request
+
+
+@transaction.atomic
+def data_request_fulfil(
+    *, actor: Any, data_request: DataRequest, dataset: Dataset, now: dt.datetime, note: str = ""
+) -> DataRequest:
+    """Link the published dataset that fulfils a data request. Staff of the agency handling
+    the coordination request answer it (acknowledging it first if needed); staff of the
+    requesting agency close it. Both steps go through the coordination services."""
+    from sinergi.coordination.choices import RequestStatus
+    from sinergi.coordination.services import request_act
+    from sinergi.core.permissions import can
+
+    from .selectors import agency_may_read
+
+    data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+    ensure_can(actor, "catalog.fulfil_request", data_request)
+    if data_request.dataset_id is not None:
+        raise Conflict(_("This data request is already fulfilled."))
+    if len(note) > 2000:
+        raise ValidationFailed(fields={"note": [_("The value is too long.")]})
+    if dataset.status != DatasetStatus.PUBLISHED:
+        raise ValidationFailed(fields={"dataset": [_("Link a published dataset.")]})
+    if not agency_may_read(dataset, data_request.requester):
+        raise ValidationFailed(
+            fields={"dataset": [_("The requesting agency may not read this dataset.")]}
+        )
+    before = snapshot(data_request)
+    request = data_request.request
+    body = _("Fulfilled by the dataset %(title)s: %(path)s") % {
+        "title": dataset.title,
+        "path": f"/data/{dataset.slug}/",
+    }
+    if note.strip():
+        body += "\n\n" + note.strip()
+    if can(actor, "request.handle", request):
+        if request.status == RequestStatus.SUBMITTED:
+            request = request_act(actor=actor, request=request, action="acknowledge", now=now)
+        request_act(actor=actor, request=request, action="answer", body=body, now=now)
+    else:
+        request_act(actor=actor, request=request, action="close", body=body, now=now)
+    data_request.request.refresh_from_db()
+    data_request.dataset = dataset
+    data_request.fulfilled_at = now
+    data_request.fulfilled_by = actor if getattr(actor, "pk", None) else None
+    data_request.save(update_fields=["dataset", "fulfilled_at", "fulfilled_by"])
+    audit_record(
+        actor=actor, action="data_request.fulfil", obj=data_request, before=before, now=now
+    )
+    return data_request

@@ -3,31 +3,45 @@ table preview and download, and the public catalog with search and facets."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from sinergi.coordination.selectors import suggest_for
 from sinergi.core.clock import now
-from sinergi.core.exceptions import Conflict, NotFound, ValidationFailed
+from sinergi.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
-from . import services, tabular
+from . import services, spreadsheet, tabular
 from .choices import DatasetStatus
-from .forms import DatasetForm, PreviewForm, UploadForm, VerifyForm
-from .models import Dataset, DatasetVersion
+from .forms import (
+    AggregateForm,
+    DataRequestForm,
+    DatasetForm,
+    FulfilForm,
+    PreviewForm,
+    UploadForm,
+    VerifyForm,
+)
+from .models import DataRequest, Dataset, DatasetVersion
 from .selectors import (
     awaiting_verification,
     data_health,
+    data_requests_of,
     datasets_search,
     facets,
+    fulfilment_candidates,
     publishers_of,
+    requesters_of,
     version_path,
 )
 
@@ -84,10 +98,13 @@ def index(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def health(request: AuthedRequest) -> HttpResponse:
-    """Data health per agency: datasets, published, overdue updates, metadata completeness."""
-    return render(
-        request, "catalog/health.html", {"rows": data_health(user=request.user, now=now())}
-    )
+    """Data health per agency: datasets, published, overdue updates, metadata completeness
+    (``?instansi=<slug>``: one agency)."""
+    agency = request.GET.get("instansi", "")[:100]
+    rows = data_health(user=request.user, now=now())
+    if agency:
+        rows = [r for r in rows if r["agency"].slug == agency]
+    return render(request, "catalog/health.html", {"rows": rows, "agency": agency})
 
 
 @login_required
@@ -216,6 +233,7 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
     can_change = can(request.user, "catalog.change", dataset)
     latest = dataset.latest_version()
     context = _preview_context(request, dataset)
+    context.update(_summary_context(request, dataset))
     context.update(
         {
             "versions": dataset.versions.order_by("-number"),
@@ -236,6 +254,55 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/detail.html", context)
 
 
+SUMMARY_ROWS = 50
+
+
+def _summary_context(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
+    version = _version(dataset, request.GET.get("versi"))
+    if version is None:
+        return {"dataset": dataset, "version": None}
+    names = [c["name"] for c in version.columns]
+    numeric = [c["name"] for c in version.columns if c["type"] in tabular.NUMERIC_TYPES]
+    bound = "fn" in request.GET
+    form = AggregateForm(request.GET if bound else None, columns=names, numeric=numeric)
+    context: dict[str, Any] = {"dataset": dataset, "version": version, "summary_form": form}
+    if not bound or not form.is_valid():
+        return context
+    data = form.cleaned_data
+    metric = f"{data['fn']}:{data['of']}" if data.get("of") else data["fn"]
+    groups = data.get("group_by") or []
+    filters = {data["column"]: data.get("value", "")} if data.get("column") else {}
+    try:
+        result = tabular.aggregate(
+            version_path(version),
+            version.columns,
+            group_by=groups,
+            metrics=tabular.parse_metrics(metric, {c["name"]: c["type"] for c in version.columns}),
+            filters=filters,
+            limit=SUMMARY_ROWS,
+        )
+    except tabular.TableError as exc:
+        context["summary_error"] = exc.message
+        return context
+    context["summary"] = result
+    context["summary_cells"] = [[row.get(c["name"]) for c in result.columns] for row in result.rows]
+    api = {"version": version.number, "group_by": ",".join(groups), "metrics": metric}
+    if filters:
+        api["filters"] = json.dumps(filters, ensure_ascii=False)
+    context["api_query"] = urlencode(api)
+    return context
+
+
+@friendly_errors
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def summary(request: HttpRequest, slug: str) -> HttpResponse:
+    """Rows grouped by columns with a count, sum, average, minimum or maximum (for htmx and
+    without script)."""
+    dataset = _dataset(request, slug)
+    return render(request, "catalog/_summary.html", _summary_context(request, dataset))
+
+
 @friendly_errors
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
@@ -249,7 +316,7 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
 @friendly_errors
 @require_POST
 def upload(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Upload a CSV file as the next version."""
+    """Upload a CSV file or an XLSX workbook as the next version."""
     dataset = _dataset(request, slug)
     ensure_can(request.user, "catalog.change", dataset)
     form = UploadForm(request.POST, request.FILES)
@@ -264,6 +331,7 @@ def upload(request: AuthedRequest, slug: str) -> HttpResponse:
                 data=file.read(),
                 filename=file.name or "",
                 note=form.cleaned_data["note"],
+                sheet=form.cleaned_data["sheet"],
                 now=now(),
             )
         except (ValidationFailed, Conflict) as exc:
@@ -350,12 +418,14 @@ def verify(request: AuthedRequest, slug: str) -> HttpResponse:
 @friendly_errors
 @require_GET
 def download(request: HttpRequest, slug: str, fmt: str = "csv") -> HttpResponse:
-    """The rows of a version as CSV (cells that a spreadsheet would run as formulas are
-    neutralised) or as a JSON array of objects."""
+    """The rows of a version as CSV or XLSX (cells that a spreadsheet would run as formulas
+    are neutralised) or as a JSON array of objects."""
     dataset = _dataset(request, slug)
     version = _version(dataset, request.GET.get("versi"))
     if version is None:
         raise NotFound()
+    if fmt == "xlsx":
+        return _download_xlsx(request, dataset, version)
     if fmt == "json":
         chunks = tabular.export_json(version_path(version), version.columns)
         content_type = "application/json; charset=utf-8"
@@ -368,6 +438,32 @@ def download(request: HttpRequest, slug: str, fmt: str = "csv") -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     # Streamed so a large version never sits in memory; Django serves both kinds alike.
     return response  # type: ignore[return-value]
+
+
+def _download_xlsx(request: HttpRequest, dataset: Dataset, version: DatasetVersion) -> HttpResponse:
+    cells = version.row_count * max(1, len(version.columns))
+    if version.row_count >= spreadsheet.MAX_ROWS or cells > services.xlsx_limits()["max_cells"]:
+        return render(
+            request,
+            "core/error.html",
+            {
+                "title": _("Too large for a workbook"),
+                "message": _(
+                    "This version has too many rows for an Excel workbook. Download it as "
+                    "CSV instead."
+                ),
+            },
+            status=413,
+        )
+    body = spreadsheet.export_xlsx(version_path(version), version.columns, sheet=dataset.slug)
+    response = FileResponse(
+        body,
+        as_attachment=True,
+        filename=f"{dataset.slug}-v{version.number}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]  # a streamed file answers like any other
 
 
 @require_GET
@@ -405,5 +501,123 @@ def public_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if dataset is None:
         raise Http404
     context = _preview_context(request, dataset)
+    context.update(_summary_context(request, dataset))
     context["versions"] = dataset.versions.order_by("-number")
     return render(request, "catalog/public_detail.html", context)
+
+
+# --- data requests ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def requests(request: AuthedRequest) -> HttpResponse:
+    """Data requests of the user's agencies, sent and received, with the dataset that
+    fulfils each and, for open ones the user may fulfil, a form to link it."""
+    status = request.GET.get("status", "")
+    if status not in {"open", "fulfilled"}:
+        status = ""
+    page = paginate_request(request, data_requests_of(user=request.user, status=status), 25)
+    rows = []
+    found: dict[tuple[int, int], list[Dataset]] = {}
+    for item in page["page_obj"].object_list:
+        form = None
+        if item.dataset_id is None and can(request.user, "catalog.fulfil_request", item):
+            key = (item.requester_id, item.request.to_agency_id)
+            if key not in found:
+                found[key] = fulfilment_candidates(user=request.user, data_request=item)
+            candidates = found[key]
+            form = FulfilForm(candidates=candidates, prefix=f"r{item.pk}") if candidates else None
+        rows.append({"item": item, "form": form})
+    return render(
+        request,
+        "catalog/requests.html",
+        {
+            "rows": rows,
+            "status": status,
+            "can_request": bool(requesters_of(request.user)),
+            **page,
+        },
+    )
+
+
+@login_required
+@friendly_errors
+@require_http_methods(["GET", "POST"])
+def request_create(request: AuthedRequest) -> HttpResponse:
+    """Ask another agency for data; "Suggest" proposes the competent agency from the text."""
+    requesters = requesters_of(request.user)
+    if not requesters:
+        raise Forbidden()
+    form = DataRequestForm(
+        request.POST or None, requesters=requesters, initial={"requester": requesters[0]}
+    )
+    suggestions: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "suggest" in request.POST or data.get("producer") is None:
+            suggestions = suggest_for(
+                text=f"{data['title']} {data['description']}", exclude=[data["requester"].slug]
+            )
+            if data.get("producer") is None and suggestions:
+                # Preselect the best suggestion; the user still confirms by sending.
+                chosen = request.POST.copy()
+                chosen["producer"] = suggestions[0].slug
+                form.data = chosen
+            if data.get("producer") is None and "suggest" not in request.POST:
+                form.add_error("producer", _("Choose the agency that should produce the data."))
+        else:
+            try:
+                services.data_request_create(
+                    actor=request.user,
+                    requester=data["requester"],
+                    producer=data["producer"],
+                    title=data["title"],
+                    description=data["description"],
+                    now=now(),
+                )
+            except ValidationFailed as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Data request sent as a coordination request to %(agency)s.")
+                    % {"agency": data["producer"]},
+                )
+                return redirect("catalog:requests")
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "catalog/request_form.html",
+        {"form": form, "suggestions": suggestions},
+        status=status,
+    )
+
+
+@login_required
+@friendly_errors
+@require_POST
+def request_fulfil(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Link the published dataset that fulfils a data request."""
+    item = get_visible_or_404(request.user, DataRequest, pk=pk)
+    ensure_can(request.user, "catalog.fulfil_request", item)
+    candidates = fulfilment_candidates(user=request.user, data_request=item)
+    form = FulfilForm(request.POST, candidates=candidates, prefix=f"r{item.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a published dataset."))
+        return redirect("catalog:requests")
+    try:
+        services.data_request_fulfil(
+            actor=request.user,
+            data_request=item,
+            dataset=form.cleaned_data["dataset"],
+            note=form.cleaned_data["note"],
+            now=now(),
+        )
+    except (ValidationFailed, Conflict) as exc:
+        for msgs in exc.fields.values() or [[exc.message]]:
+            for msg in msgs:
+                messages.error(request, msg)
+    else:
+        messages.success(request, _("Data request fulfilled; the requesting agency is told."))
+    return redirect("catalog:requests")
