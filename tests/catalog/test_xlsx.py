@@ -14,10 +14,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from sinergi.catalog import services, spreadsheet, tabular
+from sinergi.catalog import services, tabular
 from sinergi.catalog.models import DatasetVersion
 from sinergi.catalog.selectors import version_path
 from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.spreadsheets import OLE_MAGIC
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +51,13 @@ def patched(data: bytes, member: str, old: bytes, new: bytes) -> bytes:
                 assert old in body
                 body = body.replace(old, new)
             target.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def with_member(data: bytes, name: str, body: bytes = b"x") -> bytes:
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr(name, body)
     return out.getvalue()
 
 
@@ -105,7 +113,7 @@ def test_cached_formula_values_are_taken_and_uncached_ones_refused(
     ("make", "message"),
     [
         (lambda: b"PK\x03\x04" + b"\x00" * 40, "not a valid Excel"),
-        (lambda: spreadsheet.OLE_MAGIC + b"\x00" * 600, ".xls"),
+        (lambda: OLE_MAGIC + b"\x00" * 600, ".xls"),
         (
             lambda: patched(
                 workbook(("D", [["a"], [1]])),
@@ -115,6 +123,7 @@ def test_cached_formula_values_are_taken_and_uncached_ones_refused(
             ),
             "DTD",
         ),
+        (lambda: with_member(workbook(("D", [["a"], [1]])), "xl/vbaProject.bin"), "macros"),
         (lambda: workbook(("D", [["a", "b"], [1, 2, 3]])), "Row 2 has a value in column C"),
         (
             lambda: workbook(("D", [["n", "x"], *[[i, i] for i in range(20)], [21, "abc"]])),

@@ -163,9 +163,10 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> 
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [
-        (lambda: b"wbs,title\n1,x\n", "not an Excel workbook"),
-        (lambda: b"PK\x03\x04garbage", "not an Excel workbook"),
-        (lambda: _zip({"a.txt": b"x"}), "not an Excel workbook"),
+        (lambda: b"wbs,title\n1,x\n", "not a valid Excel"),
+        (lambda: b"PK\x03\x04garbage", "not a valid Excel"),
+        (lambda: _zip({"a.txt": b"x"}), "not a valid Excel"),
+        (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "(.xls)"),
         (
             lambda: _zip(
                 {

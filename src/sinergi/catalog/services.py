@@ -16,6 +16,7 @@ from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import Conflict, InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
 from sinergi.core.services import validate_model
+from sinergi.core.spreadsheets import looks_like_old_excel
 from sinergi.regions.models import Region
 
 from . import spreadsheet, tabular
@@ -340,7 +341,7 @@ def version_upload(
     ensure_can(actor, "catalog.change", dataset)
 
     def ingest() -> tabular.Ingested:
-        if spreadsheet.looks_like_xlsx(data, filename) or spreadsheet.looks_like_old_excel(data):
+        if spreadsheet.looks_like_xlsx(data, filename) or looks_like_old_excel(data):
             return spreadsheet.ingest_xlsx(
                 data,
                 root=storage_root(),

@@ -2,12 +2,11 @@
 :mod:`tabular`, and a version written back as a workbook with formula-looking text
 neutralised.
 
-A workbook is a zip of XML files, so an upload is checked before openpyxl opens it: a real
-zip with the parts of a workbook, a bounded total uncompressed size (``zipfile`` stops
-reading a member at its declared size, so the declared sizes are an upper bound), no DTD
-or entity declaration in any XML part (entity expansion bombs), and bounded rows and
-columns while reading. Formulas are never evaluated: their cached values are taken, and a
-formula without a cached value is refused naming the cell.
+A workbook is a zip of XML files, so an upload is checked before openpyxl opens it, by the
+checks shared with the other apps (:func:`sinergi.core.spreadsheets.check_xlsx_package`:
+size, zip structure, old or encrypted files, parts, unpacked size, macros, DTDs), and rows
+and columns are bounded while reading. Formulas are never evaluated: their cached values
+are taken, and a formula without a cached value is refused naming the cell.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import itertools
 import math
 import re
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -29,8 +27,15 @@ from typing import IO, Any
 import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
+from sinergi.core.spreadsheets import (
+    ZIP_MAGIC,
+    UnsafeWorkbook,
+    check_xlsx_package,
+    column_letter,
+    xlsx_text,
+)
+
 from .tabular import (
-    FORMULA_START,
     MAX_COLUMNS,
     Ingested,
     TableError,
@@ -38,16 +43,12 @@ from .tabular import (
     store_table,
 )
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected workbooks
 MAX_ROWS = 1_048_576  # Excel's own limit
 MAX_MEMBERS = 10_000
 HEADER_SEARCH = 20  # rows looked at to find the header under report titles
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
 )
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def looks_like_xlsx(data: bytes, filename: str = "") -> bool:
@@ -55,70 +56,15 @@ def looks_like_xlsx(data: bytes, filename: str = "") -> bool:
     return data.startswith(ZIP_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
-def looks_like_old_excel(data: bytes) -> bool:
-    """An Excel 97–2003 (.xls) file or a password-protected workbook (both OLE files)."""
-    return data.startswith(OLE_MAGIC)
-
-
-def column_letter(index: int) -> str:
-    """``1`` → ``A``, ``28`` → ``AB``."""
-    out = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _check_zip(data: bytes, *, max_uncompressed: int) -> zipfile.ZipFile:
-    if looks_like_old_excel(data):
-        raise TableError(
-            _(
-                "This is an Excel 97–2003 (.xls) or password-protected workbook. "
-                "Save it as .xlsx without a password, or as CSV."
-            )
-        )
+def _check(data: bytes, *, max_bytes: int, max_uncompressed: int) -> frozenset[str]:
+    """The shared package checks (:mod:`sinergi.core.spreadsheets`); answers which
+    worksheet parts hold formulas."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise TableError(_("This is not a valid Excel (.xlsx) file.")) from exc
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise TableError(_("This is not a valid Excel (.xlsx) file."))
-    if len(members) > MAX_MEMBERS:
-        raise TableError(_("The workbook has too many parts."))
-    total = sum(m.file_size for m in members)
-    if total > max_uncompressed:
-        raise TableError(
-            _("The workbook unpacks to more than %(mb)d MB; split it or save it as CSV.")
-            % {"mb": max_uncompressed // (1024 * 1024)}
+        return check_xlsx_package(
+            data, max_bytes=max_bytes, max_unpacked=max_uncompressed, max_members=MAX_MEMBERS
         )
-    for m in members:
-        if m.flag_bits & 0x1:
-            raise TableError(_("The workbook is encrypted; save it without a password."))
-    return archive
-
-
-def _scan_parts(archive: zipfile.ZipFile) -> set[str]:
-    """Refuse any XML part with a DTD or entity declaration (before any XML parser sees
-    it); answer which worksheet parts hold formulas."""
-    with_formulas: set[str] = set()
-    for m in archive.infolist():
-        if not m.filename.endswith((".xml", ".rels", ".vml")):
-            continue
-        tail = b""
-        try:
-            with archive.open(m) as fh:
-                while chunk := fh.read(1 << 20):
-                    window = tail + chunk
-                    if _DTD.search(window):
-                        raise TableError(_("The workbook holds XML that is not allowed (a DTD)."))
-                    if m.filename.startswith("xl/worksheets/") and _FORMULA_TAG.search(window):
-                        with_formulas.add(m.filename)
-                    tail = chunk[-16:]
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise TableError(_("This is not a valid Excel (.xlsx) file.")) from exc
-    return with_formulas
+    except UnsafeWorkbook as exc:
+        raise TableError(exc.message) from exc
 
 
 def _text(value: Any) -> str:
@@ -201,9 +147,9 @@ def _filled_rows(
             yield number, tuple(row[:cut])
 
 
-def sheet_names(data: bytes, *, max_uncompressed: int) -> list[str]:
+def sheet_names(data: bytes, *, max_bytes: int, max_uncompressed: int) -> list[str]:
     """The sheet names of a workbook (for choosing one)."""
-    _scan_parts(_check_zip(data, max_uncompressed=max_uncompressed))
+    _check(data, max_bytes=max_bytes, max_uncompressed=max_uncompressed)
     workbook = _open(data, data_only=True)
     try:
         return list(workbook.sheetnames)
@@ -215,14 +161,14 @@ def xlsx_to_csv(
     data: bytes,
     *,
     sheet: str = "",
+    max_bytes: int,
     max_uncompressed: int,
     max_cells: int,
 ) -> tuple[bytes, str, list[int]]:
     """One sheet of a workbook as UTF-8 CSV bytes, the sheet's name, and the spreadsheet row
     number of every CSV line (header first). The header is the first row that is not
     empty; empty rows are left out."""
-    archive = _check_zip(data, max_uncompressed=max_uncompressed)
-    formula_parts = _scan_parts(archive)
+    formula_parts = _check(data, max_bytes=max_bytes, max_uncompressed=max_uncompressed)
     workbook = _open(data, data_only=True)
     formulas_wb = None
     try:
@@ -322,13 +268,12 @@ def ingest_xlsx(
     import time
 
     t0 = time.perf_counter()
-    if len(data) > max_bytes:
-        raise TableError(
-            _("The file is larger than the limit of %(mb)d MB.")
-            % {"mb": max_bytes // (1024 * 1024)}
-        )
     text, title, rownums = xlsx_to_csv(
-        data, sheet=sheet, max_uncompressed=max_uncompressed, max_cells=max_cells
+        data,
+        sheet=sheet,
+        max_bytes=max_bytes,
+        max_uncompressed=max_uncompressed,
+        max_cells=max_cells,
     )
     t1 = time.perf_counter()
     try:
@@ -358,8 +303,6 @@ def ingest_xlsx(
 
 # --- export ---------------------------------------------------------------------------
 
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-
 
 def safe_xlsx_value(value: Any) -> Any:
     """A value for a workbook cell: text a spreadsheet would run as a formula gets a leading
@@ -374,8 +317,7 @@ def safe_xlsx_value(value: Any) -> Any:
         return value.replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, dt.date):
         return value
-    text = _ILLEGAL.sub("", str(value))
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return xlsx_text(str(value))
 
 
 def export_xlsx(

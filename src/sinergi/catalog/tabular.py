@@ -30,6 +30,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
+from sinergi.core.spreadsheets import neutralise
+
 DELIMITERS = [",", ";", "\t", "|"]
 MAX_COLUMNS = 500
 MAX_COLUMN_NAME = 100
@@ -777,9 +779,6 @@ def compare(
     return summary
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_cell(value: Any) -> str:
     """A cell for a CSV export: text that a spreadsheet would run as a formula gets a
     leading apostrophe (no CSV injection)."""
@@ -790,7 +789,7 @@ def safe_cell(value: Any) -> str:
     if isinstance(value, int | float | decimal.Decimal):
         return str(value)
     text = value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return neutralise(text)
 
 
 def export_csv(path: Path, columns: list[dict[str, str]], batch: int = 10_000) -> Iterator[str]:

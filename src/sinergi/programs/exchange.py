@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from sinergi.core.audit import audit_record
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.core.spreadsheets import neutralise
 from sinergi.schedule import Link, Network, ScheduleError
 
 from .choices import ImportState, WorkStatus
@@ -234,8 +235,8 @@ def export_csv(program: Program, *, now: dt.datetime) -> bytes:
     for r in program_rows(program, now=now):
         w.writerow(
             [
-                _safe_cell(r["wbs"]),
-                _safe_cell(r["title"]),
+                neutralise(r["wbs"]),
+                neutralise(r["title"]),
                 r["owner"],
                 r["duration"],
                 int(r["milestone"]),
@@ -267,11 +268,6 @@ CSV_COLUMNS = (
 
 def _iso(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def _safe_cell(text: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheet programs.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # --- parsing ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The first sheet holds one work item per row under a heading row; the second sheet explains
 the columns and the values they accept. The parser reads values only: a formula cell is
 refused (nothing is ever evaluated), and hostile files (not a zip, too large once unpacked,
-DTDs, macros, too many rows) are refused before openpyxl sees them.
+DTDs, macros: the checks of :mod:`sinergi.core.spreadsheets`) are refused before openpyxl
+sees them, too many rows while reading.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.spreadsheets import (
+    FORMULA_START,
+    UnsafeWorkbook,
+    check_xlsx_package,
+    column_letter,
+    xlsx_text,
+)
 
 from .exchange import LINK_RE, MAX_BYTES, MAX_ROWS, WBS_RE, ImportRow, program_rows
 from .models import MAX_DAYS, Program
@@ -158,18 +165,12 @@ def heading_map() -> dict[str, Column]:
     return found
 
 
-def _safe(text: str) -> str:
-    # A text cell starting with = + - @ runs as a formula when the sheet is retyped.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 # --- writing --------------------------------------------------------------------------------
 
 
 def _workbook(program: Program, rows: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
@@ -182,11 +183,11 @@ def _workbook(program: Program, rows: list[list[Any]]) -> bytes:
         cell = ws.cell(row=1, column=n)
         cell.font = bold
         cell.fill = fill
-        ws.column_dimensions[get_column_letter(n)].width = col.width
+        ws.column_dimensions[column_letter(n)].width = col.width
     ws.freeze_panes = "A2"
     for values in rows:  # date values get openpyxl's yyyy-mm-dd format; WBS codes are text
         ws.append(values)
-    milestone = get_column_letter(1 + [c.key for c in COLUMNS].index("milestone"))
+    milestone = column_letter(1 + [c.key for c in COLUMNS].index("milestone"))
     dv = DataValidation(type="list", formula1=f'"{_("yes")},{_("no")}"', allow_blank=True)
     ws.add_data_validation(dv)
     dv.add(f"{milestone}2:{milestone}{len(rows) + 1001}")
@@ -227,9 +228,11 @@ def _workbook(program: Program, rows: list[list[Any]]) -> bytes:
     for cell in help_ws[help_ws.max_row]:
         cell.font = bold
         cell.fill = fill
-    help_ws.append([program.coordinator.slug, _safe(program.coordinator.name), _("coordinator")])
+    help_ws.append(
+        [program.coordinator.slug, xlsx_text(program.coordinator.name), _("coordinator")]
+    )
     for p in program.partnerships.select_related("agency").order_by("agency__name"):
-        help_ws.append([p.agency.slug, _safe(p.agency.name), _("partner")])
+        help_ws.append([p.agency.slug, xlsx_text(p.agency.name), _("partner")])
     for letter, width in (("A", 30), ("B", 40), ("C", 60), ("D", 60)):
         help_ws.column_dimensions[letter].width = width
     for row in help_ws.iter_rows(min_row=5):
@@ -251,8 +254,8 @@ def export_xlsx(program: Program, *, now: dt.datetime) -> bytes:
     for r in program_rows(program, now=now):
         rows.append(
             [
-                _safe(r["wbs"]),
-                _safe(r["title"]),
+                xlsx_text(r["wbs"]),
+                xlsx_text(r["title"]),
                 r["owner"],
                 r["duration"],
                 _("yes") if r["milestone"] else _("no"),
@@ -261,7 +264,7 @@ def export_xlsx(program: Program, *, now: dt.datetime) -> bytes:
                 r["percent_complete"],
                 r["actual_start"],
                 r["actual_finish"],
-                _safe(r["predecessors"]),
+                xlsx_text(r["predecessors"]),
             ]
         )
     return _workbook(program, rows)
@@ -271,42 +274,14 @@ def export_xlsx(program: Program, *, now: dt.datetime) -> bytes:
 
 
 def check_package(data: bytes) -> None:
-    """Refuse what is not a plain .xlsx before it is unpacked: not a zip, a zip bomb,
-    macros, XML with a DTD."""
-    if len(data) > MAX_BYTES:
-        raise ValidationFailed(
-            fields={"file": [_("The file is larger than %d MB.") % (MAX_BYTES // 1024 // 1024)]}
-        )
-    not_xlsx = ValidationFailed(fields={"file": [_("The file is not an Excel workbook (.xlsx).")]})
-    if not data.startswith(b"PK\x03\x04"):
-        raise not_xlsx
+    """Refuse what is not a plain .xlsx before it is unpacked, with the checks shared by
+    every app (:func:`sinergi.core.spreadsheets.check_xlsx_package`)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            members = zf.infolist()
-            names = {m.filename for m in members}
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise not_xlsx
-            if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED:
-                raise ValidationFailed(
-                    fields={
-                        "file": [
-                            _("The workbook unpacks to more than %d MB.")
-                            % (MAX_UNPACKED // 1024 // 1024)
-                        ]
-                    }
-                )
-            if any(n.lower().endswith(".bin") and "vba" in n.lower() for n in names):
-                raise ValidationFailed(fields={"file": [_("Workbooks with macros are refused.")]})
-            for m in members:
-                if m.filename.endswith((".xml", ".rels")):
-                    with zf.open(m) as fh:
-                        head = fh.read(4096).upper()
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise ValidationFailed(
-                            fields={"file": [_("XML with a DTD or entities is refused.")]}
-                        )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
-        raise not_xlsx from exc
+        check_xlsx_package(
+            data, max_bytes=MAX_BYTES, max_unpacked=MAX_UNPACKED, max_members=MAX_MEMBERS
+        )
+    except UnsafeWorkbook as exc:
+        raise ValidationFailed(fields={"file": [exc.message]}) from exc
 
 
 def _text(value: Any) -> str:
@@ -324,7 +299,7 @@ def _text(value: Any) -> str:
 
 
 def _unquote(text: str) -> str:
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_START) else text
 
 
 def _cell_date(value: Any) -> dt.date | None:
@@ -362,7 +337,6 @@ def parse_xlsx(data: bytes, *, on_row: Callable[[int, int], None] | None = None)
     """Read work items from the first sheet; every bad cell is reported with its row and
     column, and nothing is returned unless every row is good."""
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
     check_package(data)
     try:
@@ -372,12 +346,12 @@ def parse_xlsx(data: bytes, *, on_row: Callable[[int, int], None] | None = None)
             fields={"file": [_("The workbook cannot be read: %s") % str(exc)[:200]]}
         ) from exc
     try:
-        return _read_items(wb, get_column_letter, on_row)
+        return _read_items(wb, on_row)
     finally:
         wb.close()
 
 
-def _read_items(wb: Any, letter: Callable[[int], str], on_row: Any) -> list[ImportRow]:
+def _read_items(wb: Any, on_row: Any) -> list[ImportRow]:
     if not wb.worksheets:
         raise ValidationFailed(fields={"file": [_("The workbook has no sheet.")]})
     ws = wb.worksheets[0]
@@ -391,7 +365,7 @@ def _read_items(wb: Any, letter: Callable[[int], str], on_row: Any) -> list[Impo
             continue
         col = headings.get(_norm(_text(cell.value)))
         if col is not None and col.key not in where:
-            where[col.key] = (idx, f"{letter(idx + 1)} ({_text(cell.value)})")
+            where[col.key] = (idx, f"{column_letter(idx + 1)} ({_text(cell.value)})")
     missing = [str(c.heading) for c in COLUMNS if c.required and c.key not in where]
     if missing:
         raise ValidationFailed(
