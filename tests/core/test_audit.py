@@ -227,3 +227,14 @@ def test_chain_property(now: Any, payloads: list[dict[str, Any]], pick: int) -> 
             raw("UPDATE core_auditentry SET object_id = %s WHERE seq = %s", ["tampered", target])
         assert audit_verify().first_bad_seq == target
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"), [("leader", True), ("admin", True), ("head", False), ("staff", False)]
+)
+def test_the_account_menu_offers_the_audit_log_only_to_those_who_may_read_it(
+    client_as: Any, role: str, offered: bool
+) -> None:
+    page = client_as(role).get("/akun/").content.decode()
+    assert ('href="/audit/"' in page) is offered
+    assert (client_as(role).get("/audit/").status_code == 200) is offered

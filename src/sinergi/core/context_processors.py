@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .permissions import can
+
 NAV = [
     ("home", _("Home"), "core:home"),
     ("programs", _("Programs"), "programs:index"),
@@ -28,4 +30,15 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         url = reverse(name)
         current = path == url if url == "/" else path.startswith(url)
         items.append({"key": key, "label": label, "url": url, "current": current})
-    return {"nav_items": items, "languages": settings.LANGUAGES, "sinergi_mode": settings.MODE}
+
+    def may_view_audit() -> bool:
+        """Whether the account menu offers the audit log (asked only where it is drawn)."""
+        user = getattr(request, "user", None)
+        return bool(user and user.is_authenticated and can(user, "audit.view", None))
+
+    return {
+        "nav_items": items,
+        "languages": settings.LANGUAGES,
+        "sinergi_mode": settings.MODE,
+        "may_view_audit": may_view_audit,
+    }
