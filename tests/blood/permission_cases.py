@@ -160,6 +160,14 @@ UI_CASES = [
         expect(200, anonymous=302, other_staff=403, viewer=403),
     ),
     Case("blood:bags", "get", f"/darah/udd/{UNIT}/kantong/", SIGNED_IN),
+    Case("blood:bag_tracking", "get", f"/darah/udd/{UNIT}/pelacakan-kantong/", SIGNED_IN),
+    Case(
+        "blood:bag_tracking",
+        "post",
+        f"/darah/udd/{UNIT}/pelacakan-kantong/",
+        expect(403, anonymous=302, admin=422),  # TC is not tracked: nothing to switch off
+        data={"action": "untrack", "product": "TC", "confirm": "on"},
+    ),
     _bag_case("blood:bag", "get", "/darah/kantong/{bag}/", SEE_UI),
     _bag_case("blood:donor_call_publish", "post", "/darah/panggilan/{call}/terbitkan/", RECORD_UI),
     _bag_case("blood:donor_call_close", "post", "/darah/panggilan/{call}/tutup/", RECORD_UI),
@@ -281,6 +289,13 @@ API_CASES = [
         f"/api/v1/blood/units/{UNIT}/bags/track",
         expect(403, anonymous=401, admin=422),
         data={"product": "TC", "bags": []},
+    ),
+    Case(
+        "post /api/v1/blood/units/{slug}/bags/untrack",
+        "post",
+        f"/api/v1/blood/units/{UNIT}/bags/untrack",
+        expect(403, anonymous=401, admin=422),
+        data={"product": "TC"},
     ),
     _bag_case("get /api/v1/blood/bags/{pk}", "get", "/api/v1/blood/bags/{bag}", SEE_API),
     _bag_case(

@@ -200,3 +200,78 @@ def test_reject_needs_a_reason_and_proposer_sees_it(
     item.refresh_from_db()
     assert item.duration == 30
     assert api_as("staff").get(f"/api/v1/programs/{SPAM}/proposals").json() == []
+
+
+@pytest.mark.django_db
+def test_coordinator_and_proposer_are_told(
+    client_as: Any, django_capture_on_commit_callbacks: Any, now: dt.datetime
+) -> None:
+    from django.core import mail
+
+    from sinergi.accounts.models import User
+    from sinergi.coordination.models import EmailPreference, Notification
+    from sinergi.programs.models import Program
+    from sinergi.programs.services import proposal_accept, proposal_create, proposal_reject
+
+    partner, coordinator, _outsider = _users()
+    spam = Program.objects.get(code=SPAM)
+    pupr = User.objects.get(username="pupr")
+    # The PUPR manager turned off emails about new work: inbox row only.
+    EmailPreference.objects.create(user=pupr, new_requests=False, updated_at=now)
+
+    def told(kind: str) -> dict[str, Notification]:
+        rows = Notification.objects.filter(kind=kind).select_related("user")
+        return {n.user.username: n for n in rows}
+
+    with translation.override("id"):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = proposal_create(
+                actor=partner,
+                program=spam,
+                kind="change_item",
+                wbs="2.4",
+                duration=40,
+                reason="Sertifikasi tanah butuh waktu lebih lama",
+                now=now,
+            )
+        # The coordinator agency's manager and head decide proposals; the Bupati, above
+        # them, and the proposer are not told.
+        rows = told("proposal")
+        assert set(rows) == {"kadispupr", "pupr"}
+        assert "Kantah Sanggau" in rows["pupr"].title and "mengusulkan" in rows["pupr"].title
+        assert rows["pupr"].url == f"/program/{SPAM}/#proposals-h"
+        assert [m.to for m in mail.outbox] == [["kadispupr@demo.sinergi.invalid"]]
+        assert "Sertifikasi tanah butuh waktu lebih lama" in mail.outbox[0].body
+        mail.outbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal_reject(actor=coordinator, proposal=first, note="Anggaran tidak ada", now=now)
+        rows = told("proposal_decided")
+        # The proposer and the head of their agency.
+        assert set(rows) == {"pertanahan", "kakantah"}
+        assert "ditolak" in rows["pertanahan"].title
+        assert sorted(m.to[0] for m in mail.outbox) == [
+            "kakantah@demo.sinergi.invalid",
+            "pertanahan@demo.sinergi.invalid",
+        ]
+        assert all("Anggaran tidak ada" in m.body for m in mail.outbox)
+        mail.outbox.clear()
+
+        second = proposal_create(
+            actor=partner,
+            program=spam,
+            kind="change_item",
+            wbs="2.4",
+            duration=30,
+            reason="Cuaca",
+            now=now,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            proposal_accept(actor=coordinator, proposal=second, note="Disetujui", now=now)
+        accepted = Notification.objects.filter(kind="proposal_decided", user=partner).first()
+        assert accepted is not None and "diterima" in accepted.title
+        assert any("Disetujui" in m.body for m in mail.outbox)
+
+    # The inbox links the row to the program's proposals.
+    page = client_as("other_staff").get("/permintaan/").content.decode()
+    assert f'href="/program/{SPAM}/#proposals-h"' in page

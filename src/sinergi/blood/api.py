@@ -51,6 +51,8 @@ from .schemas import (
     BloodTrackOut,
     BloodUnitSettingsIn,
     BloodUnitSettingsOut,
+    BloodUntrackIn,
+    BloodUntrackOut,
 )
 from .selectors import (
     bags_for,
@@ -464,6 +466,20 @@ def bag_track(request: ApiRequest, slug: str, data: BloodTrackIn) -> Any:
         now=now(),
     )
     return 201, {"product": product.code, "bags": count}
+
+
+@router.post(
+    "/units/{slug}/bags/untrack",
+    response=responses(BloodUntrackOut),
+    summary="Stop tracking a product by bag",
+)
+def bag_untrack(request: ApiRequest, slug: str, data: BloodUntrackIn) -> Any:
+    """Count the product per cell again (managers of the unit). The ledger stays the
+    stock; the bags keep their history and those in stock become ``untracked``."""
+    unit = _unit(slug)
+    product = _product(data.product)
+    released = services.unit_untrack_bags(actor=request.auth, unit=unit, product=product, now=now())
+    return {"product": product.code, "bags_in_stock": released}
 
 
 def _bag(request: ApiRequest, pk: int) -> Bag:

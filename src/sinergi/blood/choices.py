@@ -101,6 +101,9 @@ class BagStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     DISCARDED = "discarded", _("Discarded")
     SENT_DROPPING = "sent_dropping", _("Sent by dropping")
+    # The unit stopped tracking the product while the bag was in stock: it is history, and
+    # the bag (if still there) is counted in the ledger like every other bag of the cell.
+    UNTRACKED = "untracked", _("Tracking switched off")
 
 
 class DonorCallStatus(models.TextChoices):

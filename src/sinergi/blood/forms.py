@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
@@ -100,7 +103,8 @@ class RequestForm(forms.Form):
     quantity = forms.IntegerField(label=_("Bags"), min_value=1, max_value=100)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=BloodUrgency.choices)
     needed_by = forms.DateTimeField(
-        label=_("Needed by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Needed by"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -166,10 +170,12 @@ class DonorCallForm(forms.Form):
     )
     place = forms.CharField(label=_("Place"), max_length=200)
     starts_at = forms.DateTimeField(
-        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     ends_at = forms.DateTimeField(
-        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     message = forms.CharField(label=_("Message"), max_length=500, required=False)
 
@@ -215,8 +221,87 @@ class BagForm(forms.Form):
 
     donation_number = forms.CharField(label=_("Donation number"), max_length=40)
     expires_at = forms.DateTimeField(
-        label=_("Expires at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Expires at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+BAG_LINE_RE = re.compile(
+    r"^(?P<number>\S+)\s+(?P<abo>AB|A|B|O)\s*(?P<rh>[+\-\u2212])\s+(?P<collected>\d{4}-\d{2}-\d{2})"
+    r"(?:\s+(?P<expires>\d{4}-\d{2}-\d{2}))?$"
+)
+
+
+class TrackForm(forms.Form):
+    """Switch tracking by bag on for a product: a line per bag now in stock."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(), to_field_name="code", widget=forms.HiddenInput
+    )
+    bags = forms.CharField(
+        label=_("Bags now in stock"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 6, "autocapitalize": "characters"}),
+        help_text=_(
+            "One line per bag: donation number, group, collection date and optionally the "
+            "expiry date, e.g. SGU-26-0001 A+ 2026-11-20 2026-12-25. Without an expiry date "
+            "the product's shelf life is counted from the collection."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _products()  # type: ignore[attr-defined]
+
+    def clean_bags(self) -> list[tuple[str, str, str, dt.datetime, dt.datetime | None]]:
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        rows = []
+        errors = []
+        for n, line in enumerate((self.cleaned_data.get("bags") or "").splitlines(), start=1):
+            line = line.strip().upper()
+            if not line:
+                continue
+            match = BAG_LINE_RE.match(line)
+            if match is None:
+                errors.append(
+                    _("Line %(n)d: write the donation number, group and date.") % {"n": n}
+                )
+                continue
+            try:
+                collected = dt.datetime.combine(
+                    dt.date.fromisoformat(match["collected"]), dt.time(), tzinfo=zone
+                )
+                expires = (
+                    dt.datetime.combine(
+                        dt.date.fromisoformat(match["expires"]), dt.time(), tzinfo=zone
+                    )
+                    if match["expires"]
+                    else None
+                )
+            except ValueError:
+                errors.append(_("Line %(n)d: the date is not valid.") % {"n": n})
+                continue
+            rh = "pos" if match["rh"] == "+" else "neg"
+            rows.append((match["number"], match["abo"], rh, collected, expires))
+        if errors:
+            raise forms.ValidationError(errors)
+        return rows
+
+
+class UntrackForm(forms.Form):
+    """Switch tracking by bag off for a product."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(), to_field_name="code", widget=forms.HiddenInput
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand: this product is counted per cell again."), required=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = _products()  # type: ignore[attr-defined]
 
 
 def split_cell(value: str) -> tuple[str, str]:

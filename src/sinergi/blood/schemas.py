@@ -406,6 +406,20 @@ class BloodTrackOut(Schema):
     bags: int
 
 
+class BloodUntrackIn(Schema):
+    """Stop tracking a product by bag; its stock is counted per cell again."""
+
+    product: str = Field(..., max_length=10)
+
+
+class BloodUntrackOut(Schema):
+    """What switching off did: the bags that were in stock keep their history with the
+    status ``untracked``; the ledger (the stock) is unchanged."""
+
+    product: str
+    bags_in_stock: int
+
+
 class BloodDonorCallIn(Schema):
     """A call for donors of a group (published at once unless ``draft``)."""
 

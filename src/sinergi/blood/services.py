@@ -144,16 +144,23 @@ def _bags_in(
     now: dt.datetime,
     occurred_at: dt.datetime,
     allow_return: bool = False,
+    allow_untracked: bool = False,
 ) -> list[str]:
     """Create the bags entering a tracked cell; a bag that left the unit earlier and comes
-    back (dropping) is made available again under its own number."""
+    back (dropping) is made available again under its own number, and so is a bag that
+    was in stock when tracking was switched off and is labelled again (``allow_untracked``)."""
     numbers, problems = clean_donation_numbers(b.donation_number for b in bags)
     if problems or len(numbers) != len(bags):
         raise ValidationFailed(fields={"donation_numbers": problems or [_("Enter every bag.")]})
     existing = {
         b.donation_number: b for b in Bag.objects.filter(unit=unit, donation_number__in=numbers)
     }
-    taken = [n for n, b in existing.items() if not allow_return or b.status == BagStatus.AVAILABLE]
+    taken = [
+        n
+        for n, b in existing.items()
+        if not (allow_untracked and b.status == BagStatus.UNTRACKED)
+        and (not allow_return or b.status == BagStatus.AVAILABLE)
+    ]
     if taken:
         raise ValidationFailed(
             fields={
@@ -1376,6 +1383,7 @@ def unit_track_bags(
             movement=None,
             now=now,
             occurred_at=now,
+            allow_untracked=True,
         )
         _check_bags_agree(unit, product, abo, rh, held.get((abo, rh), 0))
     before = snapshot(profile)
@@ -1389,6 +1397,38 @@ def unit_track_bags(
         now=now,
     )
     return len(bags)
+
+
+@transaction.atomic
+def unit_untrack_bags(*, actor: Any, unit: Agency, product: Product, now: dt.datetime) -> int:
+    """Stop tracking a product by bag; from then on its stock is counted per cell again.
+    The ledger does not change (it always was the stock). The bags keep their history;
+    those still in stock become ``untracked`` (no longer stock of their own, never taken
+    by a movement or the expiry run) and may be labelled again when tracking is switched
+    back on. Returns how many bags were in stock."""
+    ensure_can(actor, "blood.configure", _unit(unit))
+    profile = _lock_profile(unit)
+    if not profile.bag_products.filter(pk=product.pk).exists():
+        raise ValidationFailed(
+            fields={
+                "product": [_("%(p)s is not tracked by bag at this unit.") % {"p": product.code}]
+            }
+        )
+    Stock.objects.select_for_update().filter(unit=unit, product=product).exists()
+    released = Bag.objects.filter(unit=unit, product=product, status=BagStatus.AVAILABLE).update(
+        status=BagStatus.UNTRACKED, updated_at=now
+    )
+    before = snapshot(profile)
+    profile.bag_products.remove(product)
+    audit_record(
+        actor=actor,
+        action="blood.unit.untrack_bags",
+        obj=profile,
+        before=before,
+        after={**before, "untracked_product": product.code, "bags_in_stock": released},
+        now=now,
+    )
+    return released
 
 
 @transaction.atomic

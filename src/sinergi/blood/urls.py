@@ -19,6 +19,7 @@ urlpatterns = [
     path("udd/<slug:slug>/unggah/", views.upload, name="upload"),
     path("udd/<slug:slug>/panggilan/", views.donor_call, name="donor_call"),
     path("udd/<slug:slug>/kantong/", views.bags, name="bags"),
+    path("udd/<slug:slug>/pelacakan-kantong/", views.bag_tracking, name="bag_tracking"),
     path("kantong/<int:pk>/", views.bag_detail, name="bag"),
     path(
         "panggilan/<int:pk>/terbitkan/",

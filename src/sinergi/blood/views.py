@@ -39,6 +39,8 @@ from .forms import (
     MovementForm,
     ReasonForm,
     RequestForm,
+    TrackForm,
+    UntrackForm,
     UploadForm,
     split_cell,
     split_numbers,
@@ -796,6 +798,112 @@ def bags(request: AuthedRequest, slug: str) -> HttpResponse:
             "can_record": can(request.user, "blood.record", unit),
             **paginate_request(request, qs),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@friendly_errors
+def bag_tracking(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Settings of tracking by bag: each product with its state; the unit's managers switch
+    a product on (labelling the bags in stock) or off."""
+    unit = _unit_or_404(slug)
+    track_form: TrackForm | None = None
+    untrack_form: UntrackForm | None = None
+    status = 200
+    if request.method == "POST":
+        ensure_can(request.user, "blood.configure", unit)
+        if request.POST.get("action") == "untrack":
+            untrack_form = UntrackForm(request.POST, auto_id="id_posted_%s")
+            if untrack_form.is_valid():
+                product = untrack_form.cleaned_data["product"]
+                try:
+                    n = services.unit_untrack_bags(
+                        actor=request.user, unit=unit, product=product, now=now()
+                    )
+                except ValidationFailed as exc:
+                    _apply_errors(untrack_form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("%(p)s is counted per cell again; %(n)d bags in stock kept as history.")
+                        % {"p": product.code, "n": n},
+                    )
+                    return redirect("blood:bag_tracking", slug=unit.slug)
+        else:
+            track_form = TrackForm(request.POST, auto_id="id_posted_%s")
+            if track_form.is_valid():
+                product = track_form.cleaned_data["product"]
+                try:
+                    n = services.unit_track_bags(
+                        actor=request.user,
+                        unit=unit,
+                        product=product,
+                        bags=[
+                            services.BagRecord(number, abo, rh, collected, expires)
+                            for number, abo, rh, collected, expires in track_form.cleaned_data[
+                                "bags"
+                            ]
+                        ],
+                        now=now(),
+                    )
+                except ValidationFailed as exc:
+                    for field, msgs in exc.fields.items():
+                        for msg in msgs:
+                            track_form.add_error(
+                                "bags" if field.startswith(("bags", "donation")) else None,
+                                f"{field.replace('bags.', _('bag') + ' ')}: {msg}"
+                                if field.startswith("bags.")
+                                else msg,
+                            )
+                    if not exc.fields:
+                        track_form.add_error(None, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _("%(p)s is tracked by bag from now on: %(n)d bags recorded.")
+                        % {"p": product.code, "n": n},
+                    )
+                    return redirect("blood:bag_tracking", slug=unit.slug)
+        status = 422
+    tracked = {p.pk for p in tracked_products(unit)}
+    cells = stock_cells(unit)
+    rows = []
+    for product in products():
+        in_stock = sum(q for (c, _a, _r), q in cells.items() if c == product.code)
+        is_tracked = product.pk in tracked
+        posted = untrack_form if is_tracked else track_form
+        form: TrackForm | UntrackForm | None = None
+        if posted is not None and posted.data.get("product") == product.code:
+            form = posted
+        elif is_tracked:
+            form = UntrackForm(initial={"product": product.code}, auto_id=f"id_{product.code}_%s")
+        else:
+            form = TrackForm(initial={"product": product.code}, auto_id=f"id_{product.code}_%s")
+        rows.append(
+            {
+                "product": product,
+                "tracked": is_tracked,
+                "in_stock": in_stock,
+                "form": form,
+                "open": form is posted,
+            }
+        )
+    posted_form = track_form or untrack_form
+    if posted_form is not None and not any(r["open"] for r in rows):
+        # The product changed state meanwhile (or is unknown): say why on top of the page.
+        for errors in posted_form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return render(
+        request,
+        "blood/bag_tracking.html",
+        {
+            "unit": unit,
+            "rows": rows,
+            "can_configure": can(request.user, "blood.configure", unit),
+        },
+        status=status,
     )
 
 

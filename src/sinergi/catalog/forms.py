@@ -50,10 +50,14 @@ class DatasetForm(forms.Form):
     frequency = forms.ChoiceField(choices=Frequency.choices, label=_("Update frequency"))
     licence = forms.ChoiceField(choices=Licence.choices, label=_("Licence"))
     temporal_start = forms.DateField(
-        required=False, label=_("Covers from"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Covers from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     temporal_end = forms.DateField(
-        required=False, label=_("Covers to"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Covers to"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     spatial_coverage = forms.CharField(
         required=False,

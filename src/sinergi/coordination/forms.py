@@ -96,9 +96,15 @@ class MeetingForm(forms.Form):
 
     convening_agency = forms.ChoiceField(label=_("Convening agency"))
     title = forms.CharField(label=_("Title"), max_length=200)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.TimeField(
+        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     place = forms.CharField(label=_("Place"), max_length=200)
     agenda = forms.CharField(
         label=_("Agenda"),
@@ -117,9 +123,26 @@ class MeetingForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
-    """Minutes and status of a meeting."""
+    """Minutes, status, place and time of a meeting."""
 
     status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
+    # A new place or time sends the invited agencies an updated invitation.
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    start = forms.TimeField(
+        label=_("Starts"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    end = forms.TimeField(
+        label=_("Ends"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
     minutes = forms.CharField(
         label=_("Minutes"),
         required=False,
@@ -153,7 +176,9 @@ class ActionItemForm(forms.Form):
 
     owner = forms.ChoiceField(label=_("Owner agency"))
     subject = forms.CharField(label=_("Action"), max_length=200)
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     decision = forms.TypedChoiceField(
         label=_("Decision"), required=False, coerce=int, empty_value=None
     )

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from email.utils import parseaddr
+
+#: Calendar address used when the real one is unknown (a reserved, undeliverable domain).
+NOWHERE = "noreply@sinergi.invalid"
+
+
+def mailto(address: str) -> str:
+    """A ``mailto:`` calendar address from an email address or ``Name <address>``."""
+    addr = parseaddr(address)[1] or NOWHERE
+    return "mailto:" + addr.replace("\r", "").replace("\n", "")
 
 
 def escape_text(value: str) -> str:
@@ -52,12 +62,16 @@ def event_lines(
     description: str = "",
     location: str = "",
     organizer: str = "",
-    attendees: Iterable[str] = (),
+    organizer_email: str = "",
+    attendees: Iterable[str | tuple[str, str]] = (),
     sequence: int = 0,
     cancelled: bool = False,
     all_day: dt.date | None = None,
 ) -> list[str]:
-    """The content lines of one VEVENT (``all_day``: a whole-day event on that date)."""
+    """The content lines of one VEVENT (``all_day``: a whole-day event on that date).
+
+    ``attendees`` are names or ``(name, email)`` pairs; an unknown address is written as
+    the undeliverable ``NOWHERE``."""
     if all_day is not None:
         span = [
             f"DTSTART;VALUE=DATE:{all_day:%Y%m%d}",
@@ -77,12 +91,12 @@ def event_lines(
         lines.append(f"DESCRIPTION:{escape_text(description)}")
     if location:
         lines.append(f"LOCATION:{escape_text(location)}")
-    if organizer:
-        lines.append(f"ORGANIZER;CN={_param(organizer)}:mailto:noreply@sinergi.invalid")
-    for name in attendees:
-        lines.append(
-            f"ATTENDEE;CN={_param(name)};ROLE=REQ-PARTICIPANT:mailto:noreply@sinergi.invalid"
-        )
+    if organizer or organizer_email:
+        cn = f";CN={_param(organizer)}" if organizer else ""
+        lines.append(f"ORGANIZER{cn}:{mailto(organizer_email)}")
+    for item in attendees:
+        name, email = (item, "") if isinstance(item, str) else item
+        lines.append(f"ATTENDEE;CN={_param(name)};ROLE=REQ-PARTICIPANT:{mailto(email)}")
     lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
     lines.append("END:VEVENT")
     return lines

@@ -487,6 +487,9 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20)
     title = models.CharField(_("title"), max_length=250)
+    #: A page of another app the row links to (a program's plan proposals), when it
+    #: concerns neither a request nor a meeting.
+    url = models.CharField(_("link"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 

@@ -52,6 +52,10 @@ CATEGORIES = {
     "bupati": "escalations",
     "meeting": "meetings",
     "minutes": "meetings",
+    # Plan change proposals of programs: a new one is work arriving at the coordinator, a
+    # decision is a status change for the proposer.
+    "proposal": "new_requests",
+    "proposal_decided": "status_changes",
 }
 #: Escalations up the chain are always emailed, whatever the preference (see
 #: docs/decisions/coordination-email-preferences.md).
@@ -84,13 +88,20 @@ def notify(
     meeting: Meeting | None = None,
     body: str = "",
     attachments: Iterable[Attachment] = (),
+    url: str = "",
 ) -> int:
     """Write one inbox row per user and, unless they opted out of this category, send each
     an email (with the attachments) after the transaction commits."""
     unique = {u.pk: u for u in users if getattr(u, "pk", None) is not None}
     rows = [
         Notification(
-            user=u, kind=kind, title=title[:250], request=request, meeting=meeting, created_at=now
+            user=u,
+            kind=kind,
+            title=title[:250],
+            request=request,
+            meeting=meeting,
+            url=url[:300],
+            created_at=now,
         )
         for u in unique.values()
     ]

@@ -229,11 +229,14 @@ class MeetingIn(Schema):
 
 
 class MeetingPatch(Schema):
-    """Minutes, status or place of a meeting."""
+    """Minutes, status, place or time of a meeting (a new place or time, or a cancellation,
+    sends the invited agencies an updated invitation or a cancellation with the .ics)."""
 
     minutes: str | None = Field(None, max_length=50000)
     status: MeetingStatus | None = None
     place: str | None = Field(None, min_length=1, max_length=200)
+    starts_at: dt.datetime | None = Field(None, description=AWARE)
+    ends_at: dt.datetime | None = Field(None, description=AWARE)
 
 
 class AttendanceIn(Schema):

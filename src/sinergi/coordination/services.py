@@ -814,11 +814,16 @@ def _agencies(values: Iterable[Agency | str], field: str) -> list[Agency]:
 
 
 def meeting_ics(meeting: Meeting, *, method: str = "PUBLISH") -> bytes:
-    """The meeting as an iCalendar object (``REQUEST`` for invitation emails)."""
+    """The meeting as an iCalendar object: ``PUBLISH`` for downloads, ``REQUEST`` for
+    (updated) invitations and ``CANCEL`` for cancellations (RFC 5546). The organizer is the
+    convening agency at its email (else ``DEFAULT_FROM_EMAIL``); invited agencies with an
+    email are the attendees."""
+    from django.conf import settings
     from django.utils import timezone
 
     from . import ics
 
+    convener = meeting.convening_agency
     return ics.calendar(
         [
             ics.event_lines(
@@ -829,14 +834,27 @@ def meeting_ics(meeting: Meeting, *, method: str = "PUBLISH") -> bytes:
                 summary=meeting.title,
                 description=meeting.agenda,
                 location=meeting.place,
-                organizer=meeting.convening_agency.name,
-                attendees=[a.name for a in meeting.invited.order_by("name")],
+                organizer=convener.name,
+                organizer_email=convener.email or settings.DEFAULT_FROM_EMAIL,
+                attendees=[(a.name, a.email) for a in meeting.invited.order_by("name") if a.email],
                 sequence=meeting.sequence,
-                cancelled=meeting.status == MeetingStatus.CANCELLED,
+                cancelled=method == "CANCEL" or meeting.status == MeetingStatus.CANCELLED,
             )
         ],
         method=method,
     )
+
+
+def _ics_attachment(meeting: Meeting, method: str) -> tuple[str, bytes, str]:
+    return (
+        f"rapat-{meeting.pk}.ics",
+        meeting_ics(meeting, method=method),
+        f"text/calendar; method={method}",
+    )
+
+
+def _local(meeting: Meeting, moment: dt.datetime) -> str:
+    return moment.astimezone(region_tz(meeting.region)).strftime("%Y-%m-%d %H:%M")
 
 
 @transaction.atomic
@@ -906,13 +924,7 @@ def meeting_create(
         meeting=meeting,
         now=now,
         body=meeting.agenda,
-        attachments=[
-            (
-                f"rapat-{meeting.pk}.ics",
-                meeting_ics(meeting, method="REQUEST"),
-                "text/calendar; method=REQUEST",
-            )
-        ],
+        attachments=[_ics_attachment(meeting, "REQUEST")],
     )
     return meeting
 
@@ -926,10 +938,18 @@ def meeting_update(
     minutes: str | None = None,
     status: str | None = None,
     place: str | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
 ) -> Meeting:
-    """Record the minutes, mark the meeting held or cancelled, or move its place."""
+    """Record the minutes, mark the meeting held or cancelled, or move it (time, place).
+
+    A move or a cancellation raises the calendar ``sequence`` and emails the invited
+    agencies an updated invitation (``METHOD:REQUEST``) or a cancellation
+    (``METHOD:CANCEL``) with the same UID, so their calendar apps update the event."""
     ensure_can(actor, "meeting.change", meeting)
     before = snapshot(meeting)
+    was = (meeting.starts_at, meeting.ends_at, meeting.place)
+    was_cancelled = meeting.status == MeetingStatus.CANCELLED
     if status is not None:
         if status not in MeetingStatus.values:
             raise ValidationFailed(fields={"status": [_("Choose one of the allowed values.")]})
@@ -938,10 +958,24 @@ def meeting_update(
         meeting.minutes = _text(minutes, "minutes", required=False)
     if place is not None:
         meeting.place = _text(place, "place", max_length=200)
-    meeting.sequence += 1
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValidationFailed(fields={field: [_("Give a time zone.")]})
+            setattr(meeting, field, value)
+    if meeting.ends_at <= meeting.starts_at:
+        raise ValidationFailed(fields={"ends_at": [_("The end must be after the start.")]})
+    moved = (meeting.starts_at, meeting.ends_at, meeting.place) != was
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    # RFC 5546: a new SEQUENCE only for changes a calendar shows (time, place, cancelled).
+    revised = moved or cancelled != was_cancelled
+    if revised:
+        meeting.sequence += 1
     meeting.updated_at = now
     meeting.save()
     audit_record(actor=actor, action="meeting.update", obj=meeting, before=before, now=now)
+    if revised and not (cancelled and was_cancelled):  # a cancelled meeting stays quiet
+        _notify_revision(meeting, cancelled=cancelled, now=now)
     if minutes and minutes.strip() and minutes.strip() != before.get("minutes"):
         users: list[Any] = []
         for agency in [meeting.convening_agency, *meeting.invited.all()]:
@@ -955,6 +989,33 @@ def meeting_update(
             body=meeting.minutes,
         )
     return meeting
+
+
+def _notify_revision(meeting: Meeting, *, cancelled: bool, now: dt.datetime) -> None:
+    """Email the invited agencies' people the updated invitation or the cancellation."""
+    users: list[Any] = []
+    for agency in meeting.invited.all():
+        users += agency_users(agency)
+    when = _local(meeting, meeting.starts_at)
+    values = {"title": meeting.title, "date": when, "place": meeting.place}
+    if cancelled:
+        title = _("Cancelled: %(title)s on %(date)s") % values
+        body = _("The meeting %(title)s on %(date)s at %(place)s has been cancelled.") % values
+    else:
+        title = _("Changed: %(title)s on %(date)s") % values
+        body = _("The meeting %(title)s now takes place on %(date)s to %(end)s at %(place)s.") % {
+            **values,
+            "end": _local(meeting, meeting.ends_at),
+        }
+    notify(
+        users=users,
+        kind="meeting",
+        title=title,
+        meeting=meeting,
+        now=now,
+        body=body,
+        attachments=[_ics_attachment(meeting, "CANCEL" if cancelled else "REQUEST")],
+    )
 
 
 @transaction.atomic

@@ -405,9 +405,7 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "items": items,
             "visible_items": visible,
             "can_change": changeable,
-            "minutes_form": MinutesForm(
-                initial={"status": meeting.status, "minutes": meeting.minutes}
-            ),
+            "minutes_form": MinutesForm(initial=_meeting_initial(meeting)),
             "attendance_form": AttendanceForm(agencies=agencies),
             "decision_form": DecisionForm(),
             "item_form": ActionItemForm(
@@ -418,6 +416,20 @@ def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _meeting_initial(meeting: Meeting) -> dict[str, Any]:
+    """The minutes form filled with the meeting as it is, times in the region's zone."""
+    tz = region_tz(meeting.region)
+    starts, ends = meeting.starts_at.astimezone(tz), meeting.ends_at.astimezone(tz)
+    return {
+        "status": meeting.status,
+        "minutes": meeting.minutes,
+        "place": meeting.place,
+        "date": starts.date(),
+        "start": starts.time().replace(second=0, microsecond=0),
+        "end": ends.time().replace(second=0, microsecond=0),
+    }
+
+
 def _meeting_post(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     meeting = get_visible_or_404(request.user, Meeting, pk=pk)
     agencies = _meeting_agencies(meeting)
@@ -426,8 +438,19 @@ def _meeting_post(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
         if kind == "minutes":
             form: Any = MinutesForm(request.POST)
             if form.is_valid():
+                d = form.cleaned_data
+                move: dict[str, Any] = {"place": d["place"] or None}
+                if d["date"] and d["start"] and d["end"]:
+                    tz = region_tz(meeting.region)
+                    move["starts_at"] = dt.datetime.combine(d["date"], d["start"], tzinfo=tz)
+                    move["ends_at"] = dt.datetime.combine(d["date"], d["end"], tzinfo=tz)
                 services.meeting_update(
-                    actor=request.user, meeting=meeting, now=at, **form.cleaned_data
+                    actor=request.user,
+                    meeting=meeting,
+                    now=at,
+                    status=d["status"],
+                    minutes=d["minutes"],
+                    **move,
                 )
         elif kind == "attendance":
             form = AttendanceForm(request.POST, agencies=agencies)

@@ -103,10 +103,14 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Actor"), required=False, max_length=150)
     object_type = forms.CharField(label=gettext_lazy("Object type"), required=False, max_length=100)
     since = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Agency, Sector
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import Conflict, ValidationFailed
-from sinergi.core.permissions import ensure_can
+from sinergi.core.permissions import Role, ensure_can
 from sinergi.core.services import validate_model
 from sinergi.regions.models import Region
 from sinergi.schedule import Network, ScheduleError
@@ -745,7 +746,66 @@ def proposal_create(
     validate_model(proposal)
     proposal.save()
     audit_record(actor=actor, action="proposal.create", obj=proposal, now=now)
+    _notify_proposed(actor, proposal, now)
     return proposal
+
+
+def _proposals_url(program: Program) -> str:
+    return reverse("programs:detail", args=[program.code]) + "#proposals-h"
+
+
+def _notify_proposed(actor: Any, proposal: PlanProposal, now: dt.datetime) -> None:
+    """Tell the coordinator agency's managers and heads (who decide proposals)."""
+    from sinergi.coordination.notify import agency_users, notify
+
+    program = proposal.program
+    users = [
+        u
+        for u in agency_users(program.coordinator, Role.MANAGER)
+        if u.pk != getattr(actor, "pk", None)
+    ]
+    title = _("%(agency)s proposes a change to the plan of %(program)s: %(summary)s") % {
+        "agency": proposal.agency,
+        "program": program.title,
+        "summary": proposal.summary,
+    }
+    url = _proposals_url(program)
+    body = "\n\n".join(
+        [
+            title,
+            _("Reason: %s") % proposal.reason,
+            _("Open program %s in Sinergi to accept or reject it.") % program.code,
+        ]
+    )
+    notify(users=users, kind="proposal", title=title, now=now, body=body, url=url)
+
+
+def _notify_decided(actor: Any, proposal: PlanProposal, now: dt.datetime) -> None:
+    """Tell the proposer and the heads of the proposing agency the outcome and the note."""
+    from sinergi.coordination.notify import agency_users, notify
+
+    program = proposal.program
+    users = ([proposal.proposed_by] if proposal.proposed_by else []) + agency_users(
+        proposal.agency, Role.HEAD
+    )
+    if proposal.status == ProposalStatus.ACCEPTED:
+        text = _("The proposal to change the plan of %(program)s was accepted: %(summary)s")
+    else:
+        text = _("The proposal to change the plan of %(program)s was rejected: %(summary)s")
+    title = text % {"program": program.title, "summary": proposal.summary}
+    url = _proposals_url(program)
+    lines = [title]
+    if proposal.decision_note:
+        lines.append(_("Note from the coordinator: %s") % proposal.decision_note)
+    lines.append(_("Open program %s in Sinergi to see the plan.") % program.code)
+    notify(
+        users=[u for u in users if u.pk != getattr(actor, "pk", None)],
+        kind="proposal_decided",
+        title=title,
+        now=now,
+        body="\n\n".join(lines),
+        url=url,
+    )
 
 
 def _date_or_none(value: str | None) -> dt.date | None:
@@ -840,4 +900,5 @@ def _decide(
     proposal.save()
     action = "proposal.accept" if status == ProposalStatus.ACCEPTED else "proposal.reject"
     audit_record(actor=actor, action=action, obj=proposal, before=before, now=now)
+    _notify_decided(actor, proposal, now)
     return proposal
