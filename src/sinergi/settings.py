@@ -244,6 +244,8 @@ EMAIL_PORT = int(os.environ.get("SINERGI_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("SINERGI_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SINERGI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("SINERGI_EMAIL_TLS", False)
+# Seconds an SMTP server may take; a hanging one never holds a page long (emails are queued).
+EMAIL_TIMEOUT = int(os.environ.get("SINERGI_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("SINERGI_EMAIL_FROM", "Sinergi <sinergi@localhost>")
 
 # Coordination: webhooks may reach private/loopback addresses only outside production

@@ -4,13 +4,21 @@ and day, and the iCalendar invitation attached to meeting emails."""
 from __future__ import annotations
 
 import datetime as dt
+import email
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 
-from sinergi.coordination import digest, services
-from sinergi.coordination.models import DigestSent, EmailPreference, Notification
+from sinergi.coordination import digest, notify, services
+from sinergi.coordination.models import (
+    DigestSent,
+    EmailPreference,
+    Meeting,
+    Notification,
+    OutgoingEmail,
+)
 
 from .helpers import act, at, submit, user
 
@@ -139,3 +147,55 @@ def test_preferences_page_and_api(client_as: Any, api_as: Any) -> None:
         },
     )
     assert put.status_code == 200 and put.json()["daily_digest"] is True
+
+
+class DownBackend(BaseEmailBackend):
+    """A mail server that refuses every connection."""
+
+    def open(self) -> bool:
+        raise ConnectionRefusedError("connection refused")
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise ConnectionRefusedError("connection refused")
+
+
+def test_an_email_held_back_by_a_mail_server_outage_is_sent_later(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
+    mail.outbox.clear()
+    start = dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        m = services.meeting_create(
+            actor=user("kadinkes"),
+            convening_agency="dinkes-sanggau",
+            title="Rakor air bersih",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            place="Aula Bappeda",
+            invited=["dpupr-sanggau"],
+            now=at(2026, 12, 1),
+        )
+    # The action succeeded; the emails wait, each with its error and next attempt.
+    assert Meeting.objects.filter(pk=m.pk).exists() and mail.outbox == []
+    queued = OutgoingEmail.objects.filter(to=["pupr@demo.sinergi.invalid"], status="pending")
+    row = queued.get()
+    assert row.attempts == 1 and "refused" in row.last_error
+    assert row.next_attempt_at == at(2026, 12, 1) + dt.timedelta(minutes=1)
+    # Still down at the next tick: tried again, later.
+    assert notify.emails_tick(at(2026, 12, 1, 9, 1))["sent"] == 0
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.next_attempt_at == at(2026, 12, 1, 9, 3)
+    # Back up: the worker's tick sends it, attachment and all, exactly once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notify.emails_tick(at(2026, 12, 1, 9, 2))["sent"] == 0  # not due yet
+    assert notify.emails_tick(at(2026, 12, 1, 9, 5))["sent"] >= 1
+    assert notify.emails_tick(at(2026, 12, 1, 9, 6))["sent"] == 0
+    sent = _to("pupr")
+    assert len(sent) == 1
+    parsed = email.message_from_bytes(sent[0].message().as_bytes())
+    calendar = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
+    assert b"METHOD:REQUEST" in calendar.get_payload(decode=True)
+    assert sent[0].to == ["pupr@demo.sinergi.invalid"] and "Rakor air bersih" in sent[0].subject
+    row.refresh_from_db()
+    assert row.status == "sent" and row.sent_at == at(2026, 12, 1, 9, 5)

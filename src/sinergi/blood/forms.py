@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
+from sinergi.core.forms import DateTimeLocalInput
 
 from .choices import MANUAL_KINDS, Abo, BagStatus, BloodUrgency, MovementKind, Rh
 from .models import Product
@@ -104,7 +105,7 @@ class RequestForm(forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=BloodUrgency.choices)
     needed_by = forms.DateTimeField(
         label=_("Needed by"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -171,11 +172,11 @@ class DonorCallForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200)
     starts_at = forms.DateTimeField(
         label=_("From"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
     )
     ends_at = forms.DateTimeField(
         label=_("Until"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
     )
     message = forms.CharField(label=_("Message"), max_length=500, required=False)
 
@@ -222,7 +223,7 @@ class BagForm(forms.Form):
     donation_number = forms.CharField(label=_("Donation number"), max_length=40)
     expires_at = forms.DateTimeField(
         label=_("Expires at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
     )
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Affair, Agency, Sector
+from sinergi.core.forms import DateInput
 
 from .choices import AccessLevel, Frequency, Licence, VerifyDecision
 from .models import Dataset
@@ -52,12 +53,12 @@ class DatasetForm(forms.Form):
     temporal_start = forms.DateField(
         required=False,
         label=_("Covers from"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     temporal_end = forms.DateField(
         required=False,
         label=_("Covers to"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     spatial_coverage = forms.CharField(
         required=False,

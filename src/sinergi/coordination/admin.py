@@ -9,6 +9,7 @@ from .models import (
     EscalationPolicy,
     LocalHoliday,
     Meeting,
+    OutgoingEmail,
     Request,
     RequestEvent,
     Webhook,
@@ -39,6 +40,15 @@ class WebhookAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(WebhookDelivery, ReadOnlyAdmin)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    """The email queue: what was sent, what waits for the mail server and why."""
+
+    list_display = ("pk", "subject", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status",)
+    exclude = ("message",)
 
 
 @admin.register(CalendarFeed)

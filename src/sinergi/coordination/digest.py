@@ -26,7 +26,7 @@ from . import sla
 from .calendars import calendar_for_region, region_tz
 from .choices import OPEN_STATUSES, MeetingStatus, RequestStatus
 from .models import DigestSent, Meeting, Request
-from .notify import send
+from .notify import queue
 
 #: What counts as "due soon", in working days after today.
 DUE_SOON_DAYS = 3
@@ -182,7 +182,7 @@ def send_digests(*, now: dt.datetime, hour: int | None = None) -> dict[str, int]
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[user.email],
                 )
-                transaction.on_commit(lambda m=message: send([m]))  # type: ignore[misc]
+                queue([message], now=now)
                 sent += 1
         except IntegrityError:  # another worker claimed this user's digest first
             continue

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
+from sinergi.core.forms import DateInput, TimeInput
 
 from .choices import MeetingStatus, RequestKind, RequestPriority, RequestStatus
 from .permissions import acts_for
@@ -96,15 +97,9 @@ class MeetingForm(forms.Form):
 
     convening_agency = forms.ChoiceField(label=_("Convening agency"))
     title = forms.CharField(label=_("Title"), max_length=200)
-    date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    start = forms.TimeField(
-        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    end = forms.TimeField(
-        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start = forms.TimeField(label=_("Starts"), widget=TimeInput())
+    end = forms.TimeField(label=_("Ends"), widget=TimeInput())
     place = forms.CharField(label=_("Place"), max_length=200)
     agenda = forms.CharField(
         label=_("Agenda"),
@@ -131,17 +126,17 @@ class MinutesForm(forms.Form):
     date = forms.DateField(
         label=_("Date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     start = forms.TimeField(
         label=_("Starts"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=TimeInput(),
     )
     end = forms.TimeField(
         label=_("Ends"),
         required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        widget=TimeInput(),
     )
     minutes = forms.CharField(
         label=_("Minutes"),
@@ -176,9 +171,7 @@ class ActionItemForm(forms.Form):
 
     owner = forms.ChoiceField(label=_("Owner agency"))
     subject = forms.CharField(label=_("Action"), max_length=200)
-    due_date = forms.DateField(
-        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
     decision = forms.TypedChoiceField(
         label=_("Decision"), required=False, coerce=int, empty_value=None
     )

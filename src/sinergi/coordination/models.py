@@ -665,3 +665,27 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.date}"
+
+
+class OutgoingEmail(models.Model):
+    """One email of a coordination event: written with the change that caused it, sent
+    right after the commit and, while the mail server is down, again by the worker's tick
+    with backoff — an email is never lost to an outage."""
+
+    to = models.JSONField(_("recipients"))
+    subject = models.CharField(_("subject"), max_length=255)
+    message = models.BinaryField(_("message"))  # the whole MIME message, as it was built
+    status = models.CharField(_("status"), max_length=10, default="pending", db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, db_index=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+
+    def __str__(self) -> str:
+        return f"{self.subject} #{self.pk} {self.status}"

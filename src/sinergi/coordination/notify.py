@@ -1,11 +1,14 @@
 """In-app notifications and email for coordination events.
 
-Rows are written in the caller's transaction; emails go out after it commits, and a mail
-server that is down is logged, never raised into the user's action.
+Rows are written in the caller's transaction, and so is each email (``OutgoingEmail``, the
+whole MIME message): it goes out right after the commit, and when the mail server is down
+it stays queued and the worker's tick sends it again with backoff — never raised into the
+user's action, never lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -20,8 +23,9 @@ from django.db import transaction
 
 from sinergi.agencies.models import Membership
 from sinergi.core.permissions import Role
+from sinergi.core.tick import tick_job
 
-from .models import Meeting, Notification, Request
+from .models import Meeting, Notification, OutgoingEmail, Request
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +126,7 @@ def notify(
             message.attach(_part(name, content, mimetype))
         messages.append(message)
     if messages:
-        transaction.on_commit(lambda: send(messages))
+        queue(messages, now=now)
     return len(rows)
 
 
@@ -145,10 +149,121 @@ def _part(name: str, content: bytes, mimetype: str) -> MIMEBase:
     return part
 
 
-def send(messages: list[EmailMessage]) -> None:
-    """Send emails; a mail server that is down is logged, never raised."""
+MAX_ATTEMPTS = 10
+BATCH = 100
+LEASE = dt.timedelta(minutes=5)  # a worker that dies mid-send frees its claim after this
+
+
+def queue(messages: list[EmailMessage], *, now: dt.datetime) -> list[int]:
+    """Store the emails in the caller's transaction and send them once it commits; those
+    the mail server refuses stay queued for the tick."""
+    rows = OutgoingEmail.objects.bulk_create(
+        [
+            OutgoingEmail(
+                to=list(m.recipients()),
+                subject=str(m.subject)[:255],
+                message=m.message().as_bytes(),
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for m in messages
+        ]
+    )
+    ids = [r.pk for r in rows]
+    transaction.on_commit(lambda: send_queued(now=now, ids=ids, messages=messages))
+    return ids
+
+
+class _StoredMime:
+    """A stored MIME message, as Django's mail backends read one."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw.replace(b"\r\n", b"\n")
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.raw.replace(b"\n", linesep.encode())
+
+    def get_charset(self) -> None:
+        return None
+
+
+class _StoredEmail(EmailMessage):
+    """A queued email sent again exactly as it was first built."""
+
+    def __init__(self, row: OutgoingEmail) -> None:
+        super().__init__(subject=row.subject, to=list(row.to), from_email=None)
+        self._mime = _StoredMime(bytes(row.message))
+
+    def message(self, *, policy: Any = None) -> Any:
+        return self._mime
+
+
+def send_queued(
+    *,
+    now: dt.datetime,
+    ids: list[int] | None = None,
+    messages: list[EmailMessage] | None = None,
+) -> dict[str, int]:
+    """Send queued emails: the given ones (right after their commit, as built), else those
+    due by ``now``. Each is claimed first, so two workers never send the same email."""
+    pending = OutgoingEmail.objects.filter(status="pending")
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    else:
+        pending = pending.filter(next_attempt_at__lte=now)
+    due = list(
+        pending.order_by("next_attempt_at", "pk").values_list("pk", "next_attempt_at")[:BATCH]
+    )
+    built = dict(zip(ids or [], messages or [], strict=False))
+    sent = failed = 0
+    down = ""
     try:
-        with get_connection(fail_silently=False) as connection:
-            connection.send_messages(messages)
-    except Exception:  # a mail server that is down must not break the action
-        logger.exception("coordination email could not be sent")
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except Exception as exc:  # a mail server that is down must not break the action
+        logger.warning("mail server unavailable: %s", exc)
+        connection, down = None, f"{type(exc).__name__}: {exc}"
+    try:
+        for pk, at in due:
+            claimed = OutgoingEmail.objects.filter(pk=pk, status="pending", next_attempt_at=at)
+            if not claimed.update(next_attempt_at=now + LEASE):
+                continue
+            row = OutgoingEmail.objects.get(pk=pk)
+            error = ""
+            try:
+                if connection is None:
+                    error = down[:300]
+                else:
+                    connection.send_messages([built.get(pk) or _StoredEmail(row)])
+            except Exception as exc:  # retried with backoff, never raised
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            row.attempts += 1
+            row.last_error = error
+            if not error:
+                row.status, row.sent_at, row.next_attempt_at = "sent", now, None
+                sent += 1
+            elif row.attempts >= MAX_ATTEMPTS:
+                row.status, row.next_attempt_at = "failed", None
+                failed += 1
+                logger.error("email %s given up after %s attempts: %s", pk, row.attempts, error)
+            else:
+                row.next_attempt_at = now + _backoff(row.attempts)
+            row.save(
+                update_fields=["attempts", "last_error", "status", "sent_at", "next_attempt_at"]
+            )
+    finally:
+        if connection is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                connection.close()
+    return {"due": len(due), "sent": sent, "failed": failed}
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    """Wait before the next attempt: 1, 2, 4, … minutes, at most 6 hours."""
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=6))
+
+
+@tick_job("coordination.emails")
+def emails_tick(now: dt.datetime) -> dict[str, Any]:
+    """Send the queued emails that are due (those a mail server outage held back)."""
+    return send_queued(now=now)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from .api import AuditFilters, audit_entries
 from .exceptions import Forbidden, NotFound
+from .forms import DateInput
 
 View = Callable[..., HttpResponse]
 
@@ -105,12 +106,12 @@ class AuditFilterForm(forms.Form):
     since = forms.DateField(
         label=gettext_lazy("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     until = forms.DateField(
         label=gettext_lazy("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
 

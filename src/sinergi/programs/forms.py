@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
+from sinergi.core.forms import DateInput
 
 from .choices import (
     CommitmentKind,
@@ -33,7 +34,7 @@ def date_field(label: Any, required: bool = True) -> forms.DateField:
         label=label,
         required=required,
         validators=DATE_BOUNDS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
 
