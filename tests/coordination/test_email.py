@@ -95,13 +95,11 @@ def test_digest_sections_due_soon_and_overdue() -> None:
     assert "2026-12-22" in subject and f"#{r.pk}" in body
 
 
-def test_invitation_email_carries_the_calendar_request(
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    mail.outbox.clear()
+def _convene(capture: Any) -> Meeting:
+    """Dinas Kesehatan invites Dinas PUPR to a meeting, its emails sent on commit."""
     start = dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)
-    with django_capture_on_commit_callbacks(execute=True):
-        m = services.meeting_create(
+    with capture(execute=True):
+        return services.meeting_create(
             actor=user("kadinkes"),
             convening_agency="dinkes-sanggau",
             title="Rakor air bersih",
@@ -111,6 +109,13 @@ def test_invitation_email_carries_the_calendar_request(
             invited=["dpupr-sanggau"],
             now=at(2026, 12, 1),
         )
+
+
+def test_invitation_email_carries_the_calendar_request(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    mail.outbox.clear()
+    m = _convene(django_capture_on_commit_callbacks)
     msgs = _to("pupr")
     assert len(msgs) == 1
     raw = msgs[0].message().as_string()
@@ -164,18 +169,7 @@ def test_an_email_held_back_by_a_mail_server_outage_is_sent_later(
 ) -> None:
     settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
     mail.outbox.clear()
-    start = dt.datetime(2026, 12, 10, 2, 0, tzinfo=dt.UTC)
-    with django_capture_on_commit_callbacks(execute=True):
-        m = services.meeting_create(
-            actor=user("kadinkes"),
-            convening_agency="dinkes-sanggau",
-            title="Rakor air bersih",
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=2),
-            place="Aula Bappeda",
-            invited=["dpupr-sanggau"],
-            now=at(2026, 12, 1),
-        )
+    m = _convene(django_capture_on_commit_callbacks)
     # The action succeeded; the emails wait, each with its error and next attempt.
     assert Meeting.objects.filter(pk=m.pk).exists() and mail.outbox == []
     queued = OutgoingEmail.objects.filter(to=["pupr@demo.sinergi.invalid"], status="pending")

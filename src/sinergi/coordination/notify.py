@@ -26,6 +26,7 @@ from sinergi.core.permissions import Role
 from sinergi.core.tick import tick_job
 
 from .models import Meeting, Notification, OutgoingEmail, Request
+from .webhooks import backoff
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ def send_queued(
                 failed += 1
                 logger.error("email %s given up after %s attempts: %s", pk, row.attempts, error)
             else:
-                row.next_attempt_at = now + _backoff(row.attempts)
+                row.next_attempt_at = now + backoff(row.attempts)
             row.save(
                 update_fields=["attempts", "last_error", "status", "sent_at", "next_attempt_at"]
             )
@@ -256,11 +257,6 @@ def send_queued(
             with contextlib.suppress(Exception):  # closing a broken connection
                 connection.close()
     return {"due": len(due), "sent": sent, "failed": failed}
-
-
-def _backoff(attempts: int) -> dt.timedelta:
-    """Wait before the next attempt: 1, 2, 4, … minutes, at most 6 hours."""
-    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=6))
 
 
 @tick_job("coordination.emails")
