@@ -368,3 +368,11 @@ def test_a_group_turning_critical_gets_a_draft_call_never_published(
     assert draft.place not in client.get("/darah/stok/udd-pmi-sanggau/").content.decode()
     services.donor_call_publish(actor=SYSTEM, call=draft, now=now)
     assert [d["abo"] for d in _deliveries("blood.donor_call")] == ["A"]
+
+
+def test_drafted_donor_calls_are_shown_only_to_the_units_officers(api_as: Any) -> None:
+    # The demo leaves a drafted call for group O at Sanggau.
+    officer = api_as("pmi").get("/api/v1/blood/units/udd-pmi-sanggau/donor-calls").json()["items"]
+    hospital = api_as("rsud").get("/api/v1/blood/units/udd-pmi-sanggau/donor-calls").json()["items"]
+    assert "draft" in {c["status"] for c in officer}
+    assert "draft" not in {c["status"] for c in hospital}

@@ -57,6 +57,7 @@ from .schemas import (
 from .selectors import (
     bags_for,
     blood_units,
+    donor_calls_for,
     droppings_for,
     is_stale,
     neighbours_with_stock,
@@ -515,13 +516,7 @@ def bag_patch(request: ApiRequest, data: BloodBagPatchIn, pk: int = Id) -> Any:
 @paginate(Pagination)
 def donor_call_list(request: ApiRequest, slug: str) -> Any:
     """Published and closed calls; drafts too for the unit's officers."""
-    from sinergi.core.permissions import can
-
-    unit = _unit(slug)
-    qs = DonorCall.objects.filter(unit=unit).select_related("unit", "product")
-    if not can(request.auth, "blood.record", unit):
-        qs = qs.exclude(status="draft")
-    return qs
+    return donor_calls_for(request.auth, _unit(slug))
 
 
 @router.post(

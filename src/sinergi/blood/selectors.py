@@ -18,10 +18,10 @@ from django.db.models.functions import TruncDate
 from sinergi.agencies.choices import GOVERNMENT_KINDS, AgencyKind
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import leader_region_codes, user_memberships
-from sinergi.core.permissions import Role
+from sinergi.core.permissions import Role, can
 
-from .choices import Component, MovementKind, StockStatus
-from .models import Movement, Product, Stock, TravelTime, UnitProfile
+from .choices import Component, DonorCallStatus, MovementKind, StockStatus
+from .models import DonorCall, Movement, Product, Stock, TravelTime, UnitProfile
 
 GROUPS = ("A", "B", "O", "AB")
 RHS = ("pos", "neg")
@@ -488,3 +488,11 @@ def supply_series(units: Iterable[Agency], *, now: dt.datetime, days: int = 30) 
         round(region_level[d] / region_rate[d], 1) if region_rate[d] > 0 else None for d in all_days
     ]
     return {"days": all_days, "units": out_units, "region": region}
+
+
+def donor_calls_for(user: Any, unit: Agency) -> QuerySet[DonorCall]:
+    """A unit's donor calls the user may see: drafts only for the unit's officers."""
+    qs = DonorCall.objects.filter(unit=unit).select_related("unit", "product")
+    if can(user, "blood.record", unit):
+        return qs
+    return qs.exclude(status=DonorCallStatus.DRAFT)

@@ -52,6 +52,7 @@ from .selectors import (
     bags_for,
     blood_units,
     dashboard_figures,
+    donor_calls_for,
     droppings_for,
     hospitals_of,
     is_stale,
@@ -282,9 +283,9 @@ def _unit_context(request: AuthedRequest, unit: Agency, **extra: Any) -> dict[st
         .select_related("product", "counterpart")[:10],
         "droppings": droppings_for(request.user).filter(to_unit=unit, status="requested"),
         "tracked": tracked_products(unit),
-        "calls": DonorCall.objects.filter(unit=unit, ends_at__gte=moment)
+        "calls": donor_calls_for(request.user, unit)
+        .filter(ends_at__gte=moment)
         .exclude(status=DonorCallStatus.CLOSED)
-        .select_related("product")
         .order_by("status", "starts_at"),
         **extra,
     }
