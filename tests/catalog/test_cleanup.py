@@ -16,6 +16,7 @@ from django.db import transaction
 
 from sinergi.catalog import services
 from sinergi.catalog.models import DatasetVersion
+from sinergi.catalog.services import versions
 from sinergi.core.tick import registered_jobs
 
 from .conftest import CSV
@@ -31,7 +32,7 @@ def test_failed_transaction_removes_the_files_it_wrote(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(services, "audit_record", broken)
+    monkeypatch.setattr(versions, "audit_record", broken)
     with pytest.raises(RuntimeError):
         services.version_upload(actor=users["staff"], dataset=draft, data=CSV.encode(), now=now)
     assert not DatasetVersion.objects.filter(dataset=draft).exists()

@@ -10,7 +10,7 @@ import pytest
 
 from sinergi.coordination import services
 from sinergi.coordination.models import Request, RequestEvent
-from sinergi.core.exceptions import Forbidden, InvalidTransition
+from sinergi.core.exceptions import Forbidden, InvalidTransition, ValidationFailed
 
 from .helpers import act, at, submit
 
@@ -68,7 +68,7 @@ def test_who_pauses_and_resumes() -> None:
         act(r, "respond", "pertanahan", at(2026, 12, 17), body="!")
     with pytest.raises(InvalidTransition):
         act(r, "answer", "pertanahan", at(2026, 12, 17), body="Ini datanya")
-    with pytest.raises(services.ValidationFailed):
+    with pytest.raises(ValidationFailed):
         act(r, "respond", "pupr", at(2026, 12, 18), body=" ")
     # The requester may also give up: closing ends the pause.
     r = act(r, "close", "pupr", at(2026, 12, 18))

@@ -13,7 +13,7 @@ import pytest
 
 from sinergi.coordination import services, webhooks
 from sinergi.coordination.models import WebhookDelivery
-from sinergi.core.exceptions import Forbidden
+from sinergi.core.exceptions import Forbidden, ValidationFailed
 from sinergi.core.permissions import SYSTEM
 
 from .helpers import act, at, submit, user
@@ -110,7 +110,7 @@ def test_who_manages_webhooks(now: dt.datetime) -> None:
         actor=user("kadinkes"), agency="dinkes-sanggau", url="https://x.example", now=now
     )
     assert len(hook.secret) == 64
-    with pytest.raises(services.ValidationFailed):
+    with pytest.raises(ValidationFailed):
         services.webhook_create(
             actor=user("kadinkes"), agency="dinkes-sanggau", url="file:///etc/passwd", now=now
         )

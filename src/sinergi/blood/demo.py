@@ -25,6 +25,7 @@ from sinergi.core.permissions import SYSTEM
 from . import services
 from .choices import BloodUrgency, MovementKind
 from .models import Product, TravelTime, UnitProfile
+from .selectors import stock_cells
 
 SANGGAU = "udd-pmi-sanggau"
 SEKADAU = "udd-pmi-sekadau"
@@ -354,7 +355,7 @@ def _track_bags(unit: Agency, *, now: dt.datetime) -> int:
     """Record a donation number for every WB and FFP bag Sanggau holds (after the count),
     so its bags agree with its ledger; the oldest bags expire within days."""
     made = 0
-    cells = services.stock_cells(unit)
+    cells = stock_cells(unit)
     when = now - dt.timedelta(minutes=30)
     for code, ages in BAG_AGES.items():
         product = Product.objects.get(code=code)

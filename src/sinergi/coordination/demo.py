@@ -271,11 +271,11 @@ def _hold(
             actor=actor, meeting=meeting, agency=agency, name=name, position=position, now=when
         )
     services.meeting_update(actor=actor, meeting=meeting, minutes=minutes, status="held", now=when)
-    from .calendars import calendar_for
+    from .calendars import calendar_for, region_tz
 
     for text, owner, days in decisions:
         decision = services.decision_add(actor=actor, meeting=meeting, text=text, now=when)
-        local = when.astimezone(services.region_tz(meeting.region)).date()
+        local = when.astimezone(region_tz(meeting.region)).date()
         due = calendar_for(meeting.convening_agency, local).date_at(local, days)
         services.action_item_add(
             actor=actor,

@@ -1,0 +1,80 @@
+"""Every write of the coordination app, one module per entity: requests and their
+lifecycle, the SLA clock and escalation, local holidays and escalation policies, meetings,
+attachments, webhooks, email preferences and calendar feeds.
+
+Every public name is re-exported here, so ``from sinergi.coordination.services import
+request_submit`` works for every caller."""
+
+from .attachments import attachment_add
+from .calendars import holiday_add, holiday_remove
+from .clock import paused_working_days, policy_offsets, request_step_moments, working_days_left
+from .common import BODY_MAX, SUBJECT_MAX, S, region_tz_default
+from .escalation import escalate_due, policy_set, request_apply_steps, step_recipients
+from .feeds import feed_create, feed_revoke, feed_token_hash
+from .meetings import (
+    action_item_add,
+    attendance_add,
+    decision_add,
+    meeting_create,
+    meeting_ics,
+    meeting_update,
+)
+from .preferences import PREFERENCE_FIELDS, email_preferences, email_preferences_set
+from .requests import (
+    HANDLER_ACTIONS,
+    REQUESTER_ACTIONS,
+    TRANSITIONS,
+    request_act,
+    request_message,
+    request_submit,
+)
+from .webhooks import (
+    delivery_retry,
+    request_payload,
+    webhook_create,
+    webhook_delete,
+    webhook_rotate_secret,
+    webhook_set_active,
+)
+
+__all__ = [
+    "BODY_MAX",
+    "HANDLER_ACTIONS",
+    "PREFERENCE_FIELDS",
+    "REQUESTER_ACTIONS",
+    "S",
+    "SUBJECT_MAX",
+    "TRANSITIONS",
+    "action_item_add",
+    "attachment_add",
+    "attendance_add",
+    "decision_add",
+    "delivery_retry",
+    "email_preferences",
+    "email_preferences_set",
+    "escalate_due",
+    "feed_create",
+    "feed_revoke",
+    "feed_token_hash",
+    "holiday_add",
+    "holiday_remove",
+    "meeting_create",
+    "meeting_ics",
+    "meeting_update",
+    "paused_working_days",
+    "policy_offsets",
+    "policy_set",
+    "region_tz_default",
+    "request_act",
+    "request_apply_steps",
+    "request_message",
+    "request_payload",
+    "request_step_moments",
+    "request_submit",
+    "step_recipients",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_rotate_secret",
+    "webhook_set_active",
+    "working_days_left",
+]
