@@ -43,4 +43,4 @@ def submit(
 
 
 def act(r: Request, action: str, by: str, now: dt.datetime, **kw: Any) -> Request:
-    return services.request_act(actor=user(by), request=r, action=action, now=now, **kw)
+    return services.REQUEST_ACTIONS[action](actor=user(by), request=r, now=now, **kw)

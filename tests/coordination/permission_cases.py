@@ -34,7 +34,7 @@ def _incoming(now: dt.datetime, *, kind: str = "data", path: tuple[str, ...] = (
         now=now,
     )
     for action in path:
-        r = services.request_act(actor=_user("dinkes"), request=r, action=action, now=now)
+        r = services.REQUEST_ACTIONS[action](actor=_user("dinkes"), request=r, now=now)
     return r
 
 
@@ -51,8 +51,8 @@ def _outgoing(now: dt.datetime, *, answered: bool = False) -> Any:
         now=now,
     )
     if answered:
-        services.request_act(actor=_user("pupr"), request=r, action="acknowledge", now=now)
-        services.request_act(actor=_user("pupr"), request=r, action="answer", body="Ada", now=now)
+        services.request_acknowledge(actor=_user("pupr"), request=r, now=now)
+        services.request_answer(actor=_user("pupr"), request=r, body="Ada", now=now)
     return r
 
 
@@ -76,9 +76,7 @@ def req_out_waiting(now: dt.datetime) -> dict[str, str]:
     from sinergi.coordination import services
 
     r = _outgoing(now)
-    services.request_act(
-        actor=_user("pupr"), request=r, action="clarify", body="Lokasi mana?", now=now
-    )
+    services.request_clarify(actor=_user("pupr"), request=r, body="Lokasi mana?", now=now)
     return {"req": str(r.pk)}
 
 

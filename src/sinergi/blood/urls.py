@@ -23,14 +23,12 @@ urlpatterns = [
     path("kantong/<int:pk>/", views.bag_detail, name="bag"),
     path(
         "panggilan/<int:pk>/terbitkan/",
-        views.donor_call_act,
-        {"action": "publish"},
+        views.donor_call_publish,
         name="donor_call_publish",
     ),
     path(
         "panggilan/<int:pk>/tutup/",
-        views.donor_call_act,
-        {"action": "close"},
+        views.donor_call_close,
         name="donor_call_close",
     ),
     path("permintaan/", views.requests, name="requests"),
@@ -38,35 +36,28 @@ urlpatterns = [
     path("permintaan/<int:pk>/", views.request_detail, name="request"),
     path(
         "permintaan/<int:pk>/terima/",
-        views.request_act,
-        {"action": "accept"},
+        views.request_accept,
         name="request_accept",
     ),
     path(
         "permintaan/<int:pk>/alokasi/",
-        views.request_act,
-        {"action": "allocate"},
+        views.request_allocate,
         name="request_allocate",
     ),
     path(
         "permintaan/<int:pk>/tolak/",
-        views.request_act,
-        {"action": "decline"},
+        views.request_decline,
         name="request_decline",
     ),
     path(
         "permintaan/<int:pk>/dropping/",
-        views.request_act,
-        {"action": "dropping"},
+        views.request_dropping,
         name="request_dropping",
     ),
-    path(
-        "dropping/<int:pk>/kirim/", views.dropping_act, {"action": "fulfil"}, name="dropping_fulfil"
-    ),
+    path("dropping/<int:pk>/kirim/", views.dropping_fulfil, name="dropping_fulfil"),
     path(
         "dropping/<int:pk>/tolak/",
-        views.dropping_act,
-        {"action": "decline"},
+        views.dropping_decline,
         name="dropping_decline",
     ),
     path("dasbor/", views.dashboard, name="dashboard"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
 from csp.decorators import csp_exempt, csp_replace
@@ -576,57 +577,25 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "blood/request_detail.html", _request_context(request, req))
 
 
-def _request_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+def _request_action(
+    request: AuthedRequest,
+    pk: int,
+    apply: Callable[[BloodRequest, Any, dt.datetime], None],
+    make_form: Callable[[BloodRequest], tuple[Any, str]] | None = None,
+) -> HttpResponse:
+    """Run one action of the PMI unit on a hospital request: ``make_form`` builds the
+    action's form (and the context key it is shown under), ``apply`` calls the action's
+    service once the form is valid. Errors go back to the request page."""
     req = get_visible_or_404(request.user, BloodRequest, pk=pk)
     ensure_can(request.user, "blood.handle_request", req)
     moment = now()
     form: Any = None
     key = ""
     try:
-        if action == "accept":
-            services.request_accept(actor=request.user, request=req, now=moment)
-            messages.success(request, _("Request accepted."))
-        elif action == "decline":
-            form, key = ReasonForm(request.POST), "decline_form"
-            if form.is_valid():
-                services.request_decline(
-                    actor=request.user, request=req, reason=form.cleaned_data["reason"], now=moment
-                )
-                messages.success(request, _("Request declined."))
-        elif action == "allocate":
-            cells = services.request_substitutes(req)
-            form, key = AllocateForm(request.POST, cells=cells), "allocate_form"
-            if form.is_valid():
-                abo, rh = split_cell(form.cleaned_data["cell"])
-                services.request_allocate(
-                    actor=request.user,
-                    request=req,
-                    lines=[(abo, rh, form.cleaned_data["quantity"])],
-                    now=moment,
-                )
-                messages.success(request, _("Bags allocated and issued."))
-        elif action == "dropping":
-            pairs = [(a, r) for a, r, _q in services.request_substitutes(req)]
-            form, key = (
-                DroppingForm(
-                    request.POST, units=blood_units().exclude(pk=req.unit_id), cells=pairs
-                ),
-                "dropping_form",
-            )
-            if form.is_valid():
-                abo, rh = split_cell(form.cleaned_data["cell"])
-                services.dropping_create(
-                    actor=request.user,
-                    from_unit=req.unit,
-                    to_unit=form.cleaned_data["to_unit"],
-                    product=req.product,
-                    abo=abo,
-                    rh=rh,
-                    quantity=form.cleaned_data["quantity"],
-                    request=req,
-                    now=moment,
-                )
-                messages.success(request, _("Dropping requested."))
+        if make_form is not None:
+            form, key = make_form(req)
+        if form is None or form.is_valid():
+            apply(req, form, moment)
     except ValidationFailed as exc:
         if form is None:
             messages.error(request, exc.message)
@@ -649,30 +618,94 @@ def _request_action(request: AuthedRequest, pk: int, action: str) -> HttpRespons
 @login_required
 @require_POST
 @friendly_errors
-def request_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    """Accept, allocate, decline or ask a neighbour for dropping."""
-    return _request_action(request, pk, action)
+def request_accept(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The unit accepts a hospital's request."""
+
+    def apply(req: BloodRequest, form: Any, moment: dt.datetime) -> None:
+        services.request_accept(actor=request.user, request=req, now=moment)
+        messages.success(request, _("Request accepted."))
+
+    return _request_action(request, pk, apply)
 
 
 @login_required
 @require_POST
 @friendly_errors
-def dropping_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    """The asked unit sends the bags or declines."""
+def request_decline(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The unit declines a hospital's request with a reason."""
+
+    def apply(req: BloodRequest, form: Any, moment: dt.datetime) -> None:
+        services.request_decline(
+            actor=request.user, request=req, reason=form.cleaned_data["reason"], now=moment
+        )
+        messages.success(request, _("Request declined."))
+
+    return _request_action(
+        request, pk, apply, lambda req: (ReasonForm(request.POST), "decline_form")
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def request_allocate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The unit allocates and issues bags of one group to a hospital's request."""
+
+    def make_form(req: BloodRequest) -> tuple[Any, str]:
+        cells = services.request_substitutes(req)
+        return AllocateForm(request.POST, cells=cells), "allocate_form"
+
+    def apply(req: BloodRequest, form: Any, moment: dt.datetime) -> None:
+        abo, rh = split_cell(form.cleaned_data["cell"])
+        services.request_allocate(
+            actor=request.user,
+            request=req,
+            lines=[(abo, rh, form.cleaned_data["quantity"])],
+            now=moment,
+        )
+        messages.success(request, _("Bags allocated and issued."))
+
+    return _request_action(request, pk, apply, make_form)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def request_dropping(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The unit asks a neighbouring unit for dropping to serve a hospital's request."""
+
+    def make_form(req: BloodRequest) -> tuple[Any, str]:
+        pairs = [(a, r) for a, r, _q in services.request_substitutes(req)]
+        units = blood_units().exclude(pk=req.unit_id)
+        return DroppingForm(request.POST, units=units, cells=pairs), "dropping_form"
+
+    def apply(req: BloodRequest, form: Any, moment: dt.datetime) -> None:
+        abo, rh = split_cell(form.cleaned_data["cell"])
+        services.dropping_create(
+            actor=request.user,
+            from_unit=req.unit,
+            to_unit=form.cleaned_data["to_unit"],
+            product=req.product,
+            abo=abo,
+            rh=rh,
+            quantity=form.cleaned_data["quantity"],
+            request=req,
+            now=moment,
+        )
+        messages.success(request, _("Dropping requested."))
+
+    return _request_action(request, pk, apply, make_form)
+
+
+def _dropping_action(
+    request: AuthedRequest, pk: int, apply: Callable[[Dropping], None]
+) -> HttpResponse:
+    """Run one answer of the asked unit to a dropping request, then go back to the page
+    the form was on."""
     dropping = get_visible_or_404(request.user, Dropping, pk=pk)
     ensure_can(request.user, "blood.handle_dropping", dropping)
     try:
-        if action == "fulfil":
-            services.dropping_fulfil(actor=request.user, dropping=dropping, now=now())
-            messages.success(request, _("Dropping sent; both ledgers updated."))
-        else:
-            services.dropping_decline(
-                actor=request.user,
-                dropping=dropping,
-                reason=request.POST.get("reason", "")[:300],
-                now=now(),
-            )
-            messages.success(request, _("Dropping declined."))
+        apply(dropping)
     except (ValidationFailed, Conflict) as exc:
         detail = "; ".join(m for msgs in getattr(exc, "fields", {}).values() for m in msgs)
         messages.error(request, detail or exc.message)
@@ -680,6 +713,37 @@ def dropping_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("blood:requests")
     return redirect(target or reverse("blood:requests"))
+
+
+@login_required
+@require_POST
+@friendly_errors
+def dropping_fulfil(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The asked unit sends the bags."""
+
+    def apply(dropping: Dropping) -> None:
+        services.dropping_fulfil(actor=request.user, dropping=dropping, now=now())
+        messages.success(request, _("Dropping sent; both ledgers updated."))
+
+    return _dropping_action(request, pk, apply)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def dropping_decline(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The asked unit declines, with a reason."""
+
+    def apply(dropping: Dropping) -> None:
+        services.dropping_decline(
+            actor=request.user,
+            dropping=dropping,
+            reason=request.POST.get("reason", "")[:300],
+            now=now(),
+        )
+        messages.success(request, _("Dropping declined."))
+
+    return _dropping_action(request, pk, apply)
 
 
 @login_required
@@ -951,23 +1015,43 @@ def bag_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-@friendly_errors
-def donor_call_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    """Publish a prepared donor call or close one."""
+def _donor_call_action(
+    request: AuthedRequest, pk: int, apply: Callable[[DonorCall], None]
+) -> HttpResponse:
+    """Run one step of a donor call for the unit's staff, then go back to the unit page."""
     call = DonorCall.objects.select_related("unit", "product").filter(pk=pk).first()
     if call is None:
         raise Http404(_("Not found."))
     ensure_can(request.user, "blood.record", call.unit)
     try:
-        if action == "publish":
-            services.donor_call_publish(actor=request.user, call=call, now=now())
-            messages.success(request, _("Donor call published."))
-        else:
-            services.donor_call_close(actor=request.user, call=call, now=now())
-            messages.success(request, _("Donor call closed."))
+        apply(call)
     except (ValidationFailed, Conflict) as exc:
         detail = "; ".join(m for msgs in getattr(exc, "fields", {}).values() for m in msgs)
         messages.error(request, detail or exc.message)
     return redirect("blood:unit", slug=call.unit.slug)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def donor_call_publish(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Publish a prepared donor call."""
+
+    def apply(call: DonorCall) -> None:
+        services.donor_call_publish(actor=request.user, call=call, now=now())
+        messages.success(request, _("Donor call published."))
+
+    return _donor_call_action(request, pk, apply)
+
+
+@login_required
+@require_POST
+@friendly_errors
+def donor_call_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Close a donor call."""
+
+    def apply(call: DonorCall) -> None:
+        services.donor_call_close(actor=request.user, call=call, now=now())
+        messages.success(request, _("Donor call closed."))
+
+    return _donor_call_action(request, pk, apply)

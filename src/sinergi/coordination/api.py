@@ -1,5 +1,6 @@
 """Coordination API: requests with their clock and timeline, and meetings."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -331,10 +332,9 @@ def request_attach(request: ApiRequest, file: File[UploadedFile], request_id: in
     return 201, row
 
 
-def _act(request: ApiRequest, request_id: int, action: str, **kw: Any) -> Any:
-    obj = services.request_act(
-        actor=request.auth, request=_request(request, request_id), action=action, now=now(), **kw
-    )
+def _act(service: Callable[..., Request], request: ApiRequest, request_id: int, **kw: Any) -> Any:
+    """Apply one action's service to a visible request and answer with the request."""
+    obj = service(actor=request.auth, request=_request(request, request_id), now=now(), **kw)
     return _out(obj)
 
 
@@ -343,25 +343,25 @@ def _act(request: ApiRequest, request_id: int, action: str, **kw: Any) -> Any:
 )
 def request_acknowledge(request: ApiRequest, data: TextIn, request_id: int = ID) -> Any:
     """The handling agency confirms it received the request."""
-    return _act(request, request_id, "acknowledge", body=data.body)
+    return _act(services.request_acknowledge, request, request_id, body=data.body)
 
 
 @router.post("/{request_id}/start", response=responses(RequestOut), summary="Start work")
 def request_start(request: ApiRequest, data: TextIn, request_id: int = ID) -> Any:
     """The handling agency starts working on the request."""
-    return _act(request, request_id, "start", body=data.body)
+    return _act(services.request_start, request, request_id, body=data.body)
 
 
 @router.post("/{request_id}/answer", response=responses(RequestOut), summary="Answer a request")
 def request_answer(request: ApiRequest, data: MessageIn, request_id: int = ID) -> Any:
     """Answer and stop the clock."""
-    return _act(request, request_id, "answer", body=data.body)
+    return _act(services.request_answer, request, request_id, body=data.body)
 
 
 @router.post("/{request_id}/decline", response=responses(RequestOut), summary="Decline")
 def request_decline(request: ApiRequest, data: ReasonIn, request_id: int = ID) -> Any:
     """Decline with a reason."""
-    return _act(request, request_id, "decline", body=data.reason)
+    return _act(services.request_decline, request, request_id, body=data.reason)
 
 
 @router.post(
@@ -369,13 +369,15 @@ def request_decline(request: ApiRequest, data: ReasonIn, request_id: int = ID) -
 )
 def request_forward(request: ApiRequest, data: ForwardIn, request_id: int = ID) -> Any:
     """Not our competence: move the request to the competent agency; its clock restarts."""
-    return _act(request, request_id, "forward", body=data.reason, to_agency=data.to_agency)
+    return _act(
+        services.request_forward, request, request_id, body=data.reason, to_agency=data.to_agency
+    )
 
 
 @router.post("/{request_id}/extend", response=responses(RequestOut), summary="Extend once")
 def request_extend(request: ApiRequest, data: ReasonIn, request_id: int = ID) -> Any:
     """Extend an information request once by 7 working days, with a reason."""
-    return _act(request, request_id, "extend", body=data.reason)
+    return _act(services.request_extend, request, request_id, body=data.reason)
 
 
 @router.post(
@@ -386,7 +388,7 @@ def request_extend(request: ApiRequest, data: ReasonIn, request_id: int = ID) ->
 def request_clarify(request: ApiRequest, data: MessageIn, request_id: int = ID) -> Any:
     """The handling agency asks the requester a question; the SLA clock stands still and
     no escalation step is taken until the requester answers."""
-    return _act(request, request_id, "clarify", body=data.body)
+    return _act(services.request_clarify, request, request_id, body=data.body)
 
 
 @router.post(
@@ -396,19 +398,19 @@ def request_clarify(request: ApiRequest, data: MessageIn, request_id: int = ID) 
 )
 def request_respond(request: ApiRequest, data: MessageIn, request_id: int = ID) -> Any:
     """The requester answers the question; the due date moves by the working days paused."""
-    return _act(request, request_id, "respond", body=data.body)
+    return _act(services.request_respond, request, request_id, body=data.body)
 
 
 @router.post("/{request_id}/close", response=responses(RequestOut), summary="Close a request")
 def request_close(request: ApiRequest, data: TextIn, request_id: int = ID) -> Any:
     """The requester closes the request."""
-    return _act(request, request_id, "close", body=data.body)
+    return _act(services.request_close, request, request_id, body=data.body)
 
 
 @router.post("/{request_id}/reopen", response=responses(RequestOut), summary="Reopen a request")
 def request_reopen(request: ApiRequest, data: ReasonIn, request_id: int = ID) -> Any:
     """The requester reopens an answered, declined or closed request; the clock restarts."""
-    return _act(request, request_id, "reopen", body=data.reason)
+    return _act(services.request_reopen, request, request_id, body=data.reason)
 
 
 # --- meetings ------------------------------------------------------------------------

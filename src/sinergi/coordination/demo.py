@@ -193,7 +193,7 @@ def load_demo(*, now: dt.datetime) -> dict[str, int]:
         else:
             _, action, who, kw = op
             kw = dict(kw)
-            services.request_act(actor=users[who], request=made[i], action=action, now=when, **kw)
+            services.REQUEST_ACTIONS[action](actor=users[who], request=made[i], now=when, **kw)
     meetings = _meetings(now, users)
     steps += services.escalate_due(now=now)["steps"]
     return {"requests": len(made), "meetings": meetings, "escalation_steps": steps}

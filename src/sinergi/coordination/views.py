@@ -222,14 +222,18 @@ def act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     form = ActionForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {"body": "", "to_agency": ""}
     try:
-        services.request_act(
-            actor=request.user,
-            request=obj,
-            action=action,
-            now=now(),
-            body=data.get("body", ""),
-            to_agency=data.get("to_agency") or None,
-        )
+        if action == "forward":
+            services.request_forward(
+                actor=request.user,
+                request=obj,
+                now=now(),
+                body=data.get("body", ""),
+                to_agency=data.get("to_agency") or None,
+            )
+        else:
+            services.REQUEST_ACTIONS[action](
+                actor=request.user, request=obj, now=now(), body=data.get("body", "")
+            )
     except ValidationFailed as exc:
         messages.error(request, _errors(exc))
     except Conflict as exc:

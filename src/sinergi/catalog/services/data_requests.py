@@ -88,7 +88,7 @@ def data_request_fulfil(
     the coordination request answer it (acknowledging it first if needed); staff of the
     requesting agency close it. Both steps go through the coordination services."""
     from sinergi.coordination.choices import RequestStatus
-    from sinergi.coordination.services import request_act
+    from sinergi.coordination.services import request_acknowledge, request_answer, request_close
     from sinergi.core.permissions import can
 
     from ..selectors import agency_may_read
@@ -115,10 +115,10 @@ def data_request_fulfil(
         body += "\n\n" + note.strip()
     if can(actor, "request.handle", request):
         if request.status == RequestStatus.SUBMITTED:
-            request = request_act(actor=actor, request=request, action="acknowledge", now=now)
-        request_act(actor=actor, request=request, action="answer", body=body, now=now)
+            request = request_acknowledge(actor=actor, request=request, now=now)
+        request_answer(actor=actor, request=request, body=body, now=now)
     else:
-        request_act(actor=actor, request=request, action="close", body=body, now=now)
+        request_close(actor=actor, request=request, body=body, now=now)
     data_request.request.refresh_from_db()
     data_request.dataset = dataset
     data_request.fulfilled_at = now

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -134,23 +136,40 @@ def _transition(request: Request, action: str) -> str:
     return target
 
 
-@transaction.atomic
-def request_act(
-    *,
-    actor: Any,
-    request: Request,
-    action: str,
-    now: dt.datetime,
-    body: str = "",
-    to_agency: Agency | str | None = None,
-) -> Request:
-    """Move a request along its lifecycle: acknowledge, start, answer (body), decline
-    (reason), forward (competent agency + reason), extend (reason; information only,
-    once), clarify (question; pauses the clock), respond (clarification; resumes it and
-    moves the due date by the working days paused), close, reopen (reason)."""
+#: The request event each action writes in the conversation.
+EVENT_KINDS = {
+    "acknowledge": EventKind.ACKNOWLEDGED,
+    "start": EventKind.STARTED,
+    "answer": EventKind.ANSWERED,
+    "decline": EventKind.DECLINED,
+    "forward": EventKind.FORWARDED,
+    "extend": EventKind.EXTENDED,
+    "close": EventKind.CLOSED,
+    "reopen": EventKind.REOPENED,
+    "clarify": EventKind.CLARIFICATION_ASKED,
+    "respond": EventKind.CLARIFIED,
+}
+
+
+@dataclass
+class _Step:
+    """One action under way: the locked request, who acts for which agency, the status the
+    action leads to, the request as it was and the fields the action changes."""
+
+    request: Request
+    action: str
+    actor: Any
+    now: dt.datetime
+    acting: Agency
+    target_status: str
+    before: dict[str, Any]
+    changed: list[str] = field(default_factory=lambda: ["status", "updated_at"])
+
+
+def _begin(*, actor: Any, request: Request, action: str, now: dt.datetime) -> _Step:
+    """Lock the request, check that the actor may take this action and that the request's
+    status allows it; every action starts here, in the caller's transaction."""
     _aware(now)
-    if action not in TRANSITIONS:
-        raise ValidationFailed(fields={"action": [_("Choose one of the allowed values.")]})
     request = (
         Request.objects.select_for_update()
         .select_related("from_agency", "to_agency", "region")
@@ -163,81 +182,161 @@ def request_act(
         ensure_can(actor, "request.requester", request)
         acting = request.from_agency
     target_status = _transition(request, action)
-    before = snapshot(request)
-    changed = ["status", "updated_at"]
-    target_agency: Agency | None = None
-    event_kind = {
-        "acknowledge": EventKind.ACKNOWLEDGED,
-        "start": EventKind.STARTED,
-        "answer": EventKind.ANSWERED,
-        "decline": EventKind.DECLINED,
-        "forward": EventKind.FORWARDED,
-        "extend": EventKind.EXTENDED,
-        "close": EventKind.CLOSED,
-        "reopen": EventKind.REOPENED,
-        "clarify": EventKind.CLARIFICATION_ASKED,
-        "respond": EventKind.CLARIFIED,
-    }[action]
-    if action == "acknowledge":
-        body = _text(body, "body", required=False)
-        request.acknowledged_at = request.acknowledged_at or now
-        changed.append("acknowledged_at")
-    elif action == "start":
-        body = _text(body, "body", required=False)
-    elif action == "answer":
-        body = _text(body, "body")
-        request.answered_at = now
-        changed += ["answered_at", "next_step_at"]
-        request.next_step_at = None
-    elif action == "decline":
-        body = _text(body, "reason")
-        request.decline_reason = body
-        request.paused_at = None
-        request.paused_status = ""
-        changed += ["decline_reason", "next_step_at", "paused_at", "paused_status"]
-        request.next_step_at = None
-    elif action == "clarify":
-        body = _text(body, "body")
-        request.paused_at = now
-        request.paused_status = request.status
-        request.acknowledged_at = request.acknowledged_at or now
-        request.next_step_at = None  # no escalation while the clock stands still
-        changed += ["paused_at", "paused_status", "acknowledged_at", "next_step_at"]
-    elif action == "respond":
-        body = _text(body, "body")
-        target_status = request.paused_status or S.ACKNOWLEDGED
-        request.paused_status = ""
-        days = _resume_clock(request, now)
-        body = (
-            body
-            + "\n\n"
-            + _("The due date moves by %(n)d working days to %(date)s.")
-            % {"n": days, "date": request.due_date.isoformat()}
+    return _Step(
+        request=request,
+        action=action,
+        actor=actor,
+        now=now,
+        acting=acting,
+        target_status=target_status,
+        before=snapshot(request),
+    )
+
+
+def _finish(
+    step: _Step, *, body: str, changed: Iterable[str] = (), target: Agency | None = None
+) -> Request:
+    """Save the action's changes, write its event, audit entry, webhook event and
+    notifications."""
+    request, action, now = step.request, step.action, step.now
+    event_kind = EVENT_KINDS[action]
+    request.status = step.target_status
+    request.updated_at = now
+    request.save(update_fields=sorted({*step.changed, *changed}))
+    _event(
+        request,
+        kind=event_kind,
+        actor=step.actor,
+        now=now,
+        agency=step.acting,
+        target=target,
+        body=body,
+    )
+    audit_record(
+        actor=step.actor, action=f"request.{action}", obj=request, before=step.before, now=now
+    )
+    _emit(f"request.{event_kind}", request, now)
+    _notify_transition(request, action, acting=step.acting, now=now, body=body)
+    return request
+
+
+@transaction.atomic
+def request_acknowledge(
+    *, actor: Any, request: Request, now: dt.datetime, body: str = ""
+) -> Request:
+    """The handling agency confirms it received the request (optional note)."""
+    step = _begin(actor=actor, request=request, action="acknowledge", now=now)
+    body = _text(body, "body", required=False)
+    step.request.acknowledged_at = step.request.acknowledged_at or now
+    return _finish(step, body=body, changed=["acknowledged_at"])
+
+
+@transaction.atomic
+def request_start(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The handling agency starts work on the request (optional note)."""
+    step = _begin(actor=actor, request=request, action="start", now=now)
+    body = _text(body, "body", required=False)
+    return _finish(step, body=body)
+
+
+@transaction.atomic
+def request_answer(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The handling agency answers (body required); the clock stops."""
+    step = _begin(actor=actor, request=request, action="answer", now=now)
+    body = _text(body, "body")
+    step.request.answered_at = now
+    step.request.next_step_at = None
+    return _finish(step, body=body, changed=["answered_at", "next_step_at"])
+
+
+@transaction.atomic
+def request_decline(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The handling agency declines the request (reason required)."""
+    step = _begin(actor=actor, request=request, action="decline", now=now)
+    r = step.request
+    body = _text(body, "reason")
+    r.decline_reason = body
+    r.paused_at = None
+    r.paused_status = ""
+    r.next_step_at = None
+    return _finish(
+        step, body=body, changed=["decline_reason", "next_step_at", "paused_at", "paused_status"]
+    )
+
+
+@transaction.atomic
+def request_clarify(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The handling agency asks the requester a question (required); the clock stands
+    still until the requester responds."""
+    step = _begin(actor=actor, request=request, action="clarify", now=now)
+    r = step.request
+    body = _text(body, "body")
+    r.paused_at = now
+    r.paused_status = r.status
+    r.acknowledged_at = r.acknowledged_at or now
+    r.next_step_at = None  # no escalation while the clock stands still
+    return _finish(
+        step,
+        body=body,
+        changed=["paused_at", "paused_status", "acknowledged_at", "next_step_at"],
+    )
+
+
+@transaction.atomic
+def request_respond(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The requester clarifies (required): the request goes back to the status before the
+    pause and the due date moves by the working days paused."""
+    step = _begin(actor=actor, request=request, action="respond", now=now)
+    r = step.request
+    body = _text(body, "body")
+    step.target_status = r.paused_status or S.ACKNOWLEDGED
+    r.paused_status = ""
+    days = _resume_clock(r, now)
+    body = (
+        body
+        + "\n\n"
+        + _("The due date moves by %(n)d working days to %(date)s.")
+        % {"n": days, "date": r.due_date.isoformat()}
+    )
+    return _finish(
+        step,
+        body=body,
+        changed=["paused_at", "paused_status", "paused_days", "due_date", "due_at", "next_step_at"],
+    )
+
+
+@transaction.atomic
+def request_forward(
+    *,
+    actor: Any,
+    request: Request,
+    now: dt.datetime,
+    body: str = "",
+    to_agency: Agency | str | None = None,
+) -> Request:
+    """The handling agency forwards the request to the competent agency (reason
+    required), where it arrives afresh with a new clock."""
+    step = _begin(actor=actor, request=request, action="forward", now=now)
+    r = step.request
+    body = _text(body, "reason")
+    if not to_agency:
+        raise ValidationFailed(fields={"to_agency": [_("Name the agency that is competent.")]})
+    target_agency = _agency(to_agency, "to_agency")
+    if target_agency.pk in (r.to_agency_id, r.from_agency_id):
+        raise ValidationFailed(
+            fields={"to_agency": [_("Forward to an agency other than the two concerned.")]}
         )
-        changed += [
-            "paused_at",
-            "paused_status",
-            "paused_days",
-            "due_date",
-            "due_at",
-            "next_step_at",
-        ]
-    elif action == "forward":
-        body = _text(body, "reason")
-        if not to_agency:
-            raise ValidationFailed(fields={"to_agency": [_("Name the agency that is competent.")]})
-        target_agency = _agency(to_agency, "to_agency")
-        if target_agency.pk in (request.to_agency_id, request.from_agency_id):
-            raise ValidationFailed(
-                fields={"to_agency": [_("Forward to an agency other than the two concerned.")]}
-            )
-        request.previous_handlers.add(request.to_agency)
-        request.to_agency = target_agency
-        request.acknowledged_at = None
-        request.clock_cycle += 1
-        request.paused_days = 0
-        _start_clock(request, now)
-        changed += [
+    r.previous_handlers.add(r.to_agency)
+    r.to_agency = target_agency
+    r.acknowledged_at = None
+    r.clock_cycle += 1
+    r.paused_days = 0
+    _start_clock(r, now)
+    return _finish(
+        step,
+        body=body,
+        target=target_agency,
+        changed=[
             "paused_days",
             "to_agency",
             "region",
@@ -249,24 +348,33 @@ def request_act(
             "escalation_level",
             "next_step_at",
             "sla_days",
-        ]
-    elif action == "extend":
-        body = _text(body, "reason")
-        if request.kind != RequestKind.INFORMATION:
-            raise ValidationFailed(
-                fields={"kind": [_("Only information requests may be extended.")]}
-            )
-        if request.extended:
-            raise ValidationFailed(fields={"reason": [_("The deadline was already extended.")]})
-        target_status = request.status
-        request.extended = True
-        request.extension_reason = body
-        request.sla_days += sla.INFORMATION_EXTENSION_DAYS
-        request.clock_cycle += 1
-        level = request.escalation_level
-        _start_clock(request, request.clock_started_at)
-        request.escalation_level = level if request.due_at <= now else 0
-        changed += [
+        ],
+    )
+
+
+@transaction.atomic
+def request_extend(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The handling agency extends the deadline of an information request once (reason
+    required); the status stays as it is."""
+    step = _begin(actor=actor, request=request, action="extend", now=now)
+    r = step.request
+    body = _text(body, "reason")
+    if r.kind != RequestKind.INFORMATION:
+        raise ValidationFailed(fields={"kind": [_("Only information requests may be extended.")]})
+    if r.extended:
+        raise ValidationFailed(fields={"reason": [_("The deadline was already extended.")]})
+    step.target_status = r.status
+    r.extended = True
+    r.extension_reason = body
+    r.sla_days += sla.INFORMATION_EXTENSION_DAYS
+    r.clock_cycle += 1
+    level = r.escalation_level
+    _start_clock(r, r.clock_started_at)
+    r.escalation_level = level if r.due_at <= now else 0
+    return _finish(
+        step,
+        body=body,
+        changed=[
             "extended",
             "extension_reason",
             "sla_days",
@@ -275,23 +383,42 @@ def request_act(
             "due_at",
             "escalation_level",
             "next_step_at",
-        ]
-    elif action == "close":
-        body = _text(body, "body", required=False)
-        request.closed_at = now
-        request.next_step_at = None
-        request.paused_at = None
-        request.paused_status = ""
-        changed += ["closed_at", "next_step_at", "paused_at", "paused_status"]
-    elif action == "reopen":
-        body = _text(body, "reason")
-        request.answered_at = None
-        request.closed_at = None
-        request.decline_reason = ""
-        request.clock_cycle += 1
-        request.paused_days = 0
-        _start_clock(request, now)
-        changed += [
+        ],
+    )
+
+
+@transaction.atomic
+def request_close(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The requester closes the request (optional note)."""
+    step = _begin(actor=actor, request=request, action="close", now=now)
+    r = step.request
+    body = _text(body, "body", required=False)
+    r.closed_at = now
+    r.next_step_at = None
+    r.paused_at = None
+    r.paused_status = ""
+    return _finish(
+        step, body=body, changed=["closed_at", "next_step_at", "paused_at", "paused_status"]
+    )
+
+
+@transaction.atomic
+def request_reopen(*, actor: Any, request: Request, now: dt.datetime, body: str = "") -> Request:
+    """The requester reopens an answered, declined or closed request (reason required);
+    a new clock starts."""
+    step = _begin(actor=actor, request=request, action="reopen", now=now)
+    r = step.request
+    body = _text(body, "reason")
+    r.answered_at = None
+    r.closed_at = None
+    r.decline_reason = ""
+    r.clock_cycle += 1
+    r.paused_days = 0
+    _start_clock(r, now)
+    return _finish(
+        step,
+        body=body,
+        changed=[
             "paused_days",
             "answered_at",
             "closed_at",
@@ -303,23 +430,33 @@ def request_act(
             "escalation_level",
             "next_step_at",
             "region",
-        ]
-    request.status = target_status
-    request.updated_at = now
-    request.save(update_fields=sorted(set(changed)))
-    _event(
-        request,
-        kind=event_kind,
-        actor=actor,
-        now=now,
-        agency=acting,
-        target=target_agency,
-        body=body,
+        ],
     )
-    audit_record(actor=actor, action=f"request.{action}", obj=request, before=before, now=now)
-    _emit(f"request.{event_kind}", request, now)
-    _notify_transition(request, action, acting=acting, now=now, body=body)
-    return request
+
+
+class RequestAction(Protocol):
+    """The shape every request action shares (``request_forward`` also takes
+    ``to_agency``)."""
+
+    def __call__(
+        self, *, actor: Any, request: Request, now: dt.datetime, body: str = ""
+    ) -> Request: ...
+
+
+#: Each action's service, for callers that receive the action as data: the request page
+#: posts to one URL per action, the demo replays a script. Same keys as TRANSITIONS.
+REQUEST_ACTIONS: dict[str, RequestAction] = {
+    "acknowledge": request_acknowledge,
+    "start": request_start,
+    "answer": request_answer,
+    "decline": request_decline,
+    "forward": request_forward,
+    "extend": request_extend,
+    "clarify": request_clarify,
+    "respond": request_respond,
+    "close": request_close,
+    "reopen": request_reopen,
+}
 
 
 def _notify_transition(
