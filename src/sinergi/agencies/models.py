@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import TimestampedModel, VisibleQuerySet
+from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
 
 from .choices import AffairCategory, AgencyKind, MembershipRole
 
@@ -20,6 +20,8 @@ class Sector(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=120)
     name_en = models.CharField(_("name in English"), max_length=120, blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -37,6 +39,8 @@ class Affair(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=40, choices=AffairCategory.choices)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
+from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import Role
 
 from .choices import GOVERNMENT_KINDS
@@ -123,3 +125,22 @@ def agency_members(*, user: Any, agency: Agency) -> QuerySet[Membership]:
         .select_related("user")
         .order_by(rank, "user__username")
     )
+
+
+def agency_from_slug(
+    value: Agency | str, field: str, *, among: QuerySet[Agency] | None = None
+) -> Agency:
+    """The active agency an input names by its slug (an Agency passes through), for every
+    service and API that takes an agency: an unknown slug (or one outside ``among``) and an
+    inactive agency are refused on ``field`` in the user's language."""
+    if isinstance(value, Agency):
+        agency = value
+    else:
+        rows = among if among is not None else Agency.objects.all()
+        found = rows.select_related("region").filter(slug=str(value)[:100]).first()
+        if found is None:
+            raise ValidationFailed(fields={field: [_("Unknown agency.")]})
+        agency = found
+    if not agency.is_active:
+        raise ValidationFailed(fields={field: [_("This agency is not active.")]})
+    return agency

@@ -13,6 +13,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.api import MAX_ID, READ_ERRORS, ApiRequest, ErrorOut, Pagination, responses
 from sinergi.core.clock import now
 from sinergi.core.exceptions import NotFound, ValidationFailed
@@ -84,15 +85,6 @@ def _product(code: str, field: str = "product") -> Product:
     if product is None:
         raise ValidationFailed(fields={field: ["Unknown product."]})
     return product
-
-
-def _agency(slug: str | None, field: str) -> Agency | None:
-    if slug is None:
-        return None
-    agency = Agency.objects.filter(slug=slug[:100], is_active=True).first()
-    if agency is None:
-        raise ValidationFailed(fields={field: ["Unknown agency."]})
-    return agency
 
 
 @router.get(
@@ -197,7 +189,11 @@ def movement_create(request: ApiRequest, slug: str, data: BloodMovementIn) -> An
         kind=data.kind,
         quantity=data.quantity,
         reason=data.reason,
-        counterpart=_agency(data.counterpart, "counterpart"),
+        counterpart=(
+            agency_from_slug(data.counterpart, "counterpart")
+            if data.counterpart is not None
+            else None
+        ),
         occurred_at=data.occurred_at,
         now=now(),
         source="api",
@@ -245,8 +241,8 @@ def request_list(request: ApiRequest, filters: Query[BloodRequestFilters]) -> An
 @router.post("/requests", response=responses(BloodRequestOut, 201), summary="Request blood")
 def request_create(request: ApiRequest, data: BloodRequestIn) -> Any:
     """A hospital asks a unit for bags under its case number."""
-    hospital = _agency(data.hospital, "hospital")
-    unit = _agency(data.unit, "unit")
+    hospital = agency_from_slug(data.hospital, "hospital")
+    unit = agency_from_slug(data.unit, "unit")
     assert hospital is not None and unit is not None  # noqa: S101 - str slugs resolve or raise
     req = services.request_create(
         actor=request.auth,
@@ -352,7 +348,7 @@ def request_decline(request: ApiRequest, data: BloodReasonIn, pk: int = Id) -> A
 def request_dropping(request: ApiRequest, data: BloodDroppingIn, pk: int = Id) -> Any:
     """Ask a neighbouring unit to send bags for this request."""
     req = _request(request, pk)
-    to_unit = _agency(data.to_unit, "to_unit")
+    to_unit = agency_from_slug(data.to_unit, "to_unit")
     assert to_unit is not None  # noqa: S101 - a str slug always resolves or raises
     dropping = services.dropping_create(
         actor=request.auth,

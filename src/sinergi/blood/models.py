@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import VisibleQuerySet
+from sinergi.core.models import ReferenceQuerySet, VisibleQuerySet
 
 from .choices import (
     Abo,
@@ -47,6 +47,8 @@ class Product(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -97,6 +99,8 @@ class UnitProfile(models.Model):
     version = models.BigIntegerField(default=0)
     last_change_at = models.DateTimeField(_("last stock change"), null=True, blank=True)
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("blood unit profile")
         verbose_name_plural = _("blood unit profiles")
@@ -121,6 +125,8 @@ class TravelTime(models.Model):
     )
     minutes = models.PositiveIntegerField(_("travel time (minutes)"))
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["from_unit", "to_unit"], name="blood_travel_unique")
@@ -140,6 +146,8 @@ class Stock(models.Model):
     rh = models.CharField(_("RhD"), max_length=3, choices=Rh.choices)
     quantity = models.IntegerField(_("quantity (bags)"), default=0)
     updated_at = models.DateTimeField(_("updated at"))
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stock balance")
@@ -310,6 +318,14 @@ class BloodRequest(models.Model):
         return max(self.quantity - self.quantity_allocated, 0)
 
 
+class AllocationQuerySet(VisibleQuerySet):
+    """Allocations are seen by whoever sees their blood request."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Allocations of the requests the user sees."""
+        return self.filter(request__in=BloodRequest.objects.visible_to(user).values("pk"))
+
+
 class Allocation(models.Model):
     """Bags a unit issued against a request, possibly of a compatible substitute group."""
 
@@ -320,6 +336,8 @@ class Allocation(models.Model):
     is_substitute = models.BooleanField(_("substitute"), default=False)
     movement = models.OneToOneField(Movement, on_delete=models.PROTECT, related_name="allocation")
     created_at = models.DateTimeField(_("allocated at"))
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -392,6 +410,22 @@ class Dropping(models.Model):
         return self.region_code
 
 
+class DonorCallQuerySet(VisibleQuerySet):
+    """Published and closed donor calls are public; drafts stay with the unit."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Every call that is not a draft; drafts for the people of the unit (or above it)
+        and platform admins."""
+        from .selectors import acting_agency_ids
+
+        shown = ~Q(status=DonorCallStatus.DRAFT)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.filter(shown)
+        if user.is_superuser:
+            return self.all()
+        return self.filter(shown | Q(unit_id__in=acting_agency_ids(user)))
+
+
 class DonorCall(models.Model):
     """A unit's public call for donors of a group, shown on its public page."""
 
@@ -412,6 +446,8 @@ class DonorCall(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = DonorCallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at"]

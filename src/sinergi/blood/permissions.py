@@ -22,6 +22,13 @@ def can_record(user: Any, unit: Any) -> bool:
     return unit is not None and unit.kind == AgencyKind.BLOOD_UNIT and _staff_of(user, unit)
 
 
+@rule("blood.health_office")
+def works_in_health_office(user: Any, office: Any) -> bool:
+    """Staff (or more) of a health office oversee blood coordination in its region (the
+    selectors decide which agencies are health offices)."""
+    return office is not None and _staff_of(user, office)
+
+
 @rule("blood.configure")
 def can_configure(user: Any, unit: Any) -> bool:
     """A manager or head of the unit sets its safe levels and stale limit."""

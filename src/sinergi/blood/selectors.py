@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from sinergi.agencies.choices import GOVERNMENT_KINDS, AgencyKind
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import leader_region_codes, user_memberships
-from sinergi.core.permissions import Role, can
+from sinergi.core.permissions import can, is_platform_admin
 
 from .choices import Component, DonorCallStatus, MovementKind, StockStatus
 from .models import DonorCall, Movement, Product, Stock, TravelTime, UnitProfile
@@ -51,17 +51,13 @@ def health_office_region_codes(user: Any) -> list[str]:
     cached = getattr(user, _HEALTH_ATTR, None)
     if cached is not None:
         return list(cached)
-    agency_ids = [m.agency_id for m in user_memberships(user) if Role.of(m.role) >= Role.STAFF]
-    codes = sorted(
-        set(
-            Agency.objects.filter(
-                pk__in=agency_ids,
-                kind=AgencyKind.OPD,
-                affairs__code=HEALTH_AFFAIR,
-                parent__kind__in=list(GOVERNMENT_KINDS),
-            ).values_list("region__code", flat=True)
-        )
-    )
+    offices = Agency.objects.filter(
+        pk__in=[m.agency_id for m in user_memberships(user)],
+        kind=AgencyKind.OPD,
+        affairs__code=HEALTH_AFFAIR,
+        parent__kind__in=list(GOVERNMENT_KINDS),
+    ).select_related("region")
+    codes = sorted({a.region.code for a in offices if can(user, "blood.health_office", a)})
     setattr(user, _HEALTH_ATTR, tuple(codes))
     return codes
 
@@ -89,10 +85,8 @@ def blood_units() -> QuerySet[Agency]:
 
 def hospitals_of(user: Any) -> list[Agency]:
     """Hospitals the user may request blood for."""
-    if user.is_superuser:
-        return list(Agency.objects.filter(kind=AgencyKind.HOSPITAL, is_active=True))
-    ids = [m.agency_id for m in user_memberships(user) if Role.of(m.role) >= Role.STAFF]
-    return list(Agency.objects.filter(pk__in=ids, kind=AgencyKind.HOSPITAL, is_active=True))
+    hospitals = Agency.objects.filter(kind=AgencyKind.HOSPITAL, is_active=True)
+    return [h for h in hospitals if can(user, "blood.request", h)]
 
 
 def units_of(user: Any) -> list[Agency]:
@@ -345,7 +339,7 @@ def dashboard_figures(user: Any, *, now: dt.datetime, days: int = 30) -> dict[st
         )
     codes = oversight_region_codes(user)
     units = blood_units()
-    if not user.is_superuser:
+    if not is_platform_admin(user):
         cond = Q(pk__in=[])
         for code in codes:
             cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")

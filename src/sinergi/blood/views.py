@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sinergi.agencies.models import Agency
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, Forbidden, ValidationFailed
+from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
@@ -72,14 +73,6 @@ from .ticker import ticker_data, ticker_name
 
 PUBLIC_CACHE = "public, max-age=5"
 CHART_COLOURS = {"A": "#c0392b", "B": "#2471a3", "O": "#1e8449", "AB": "#7d3c98"}
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 def _conditional(request: HttpRequest, etag: str, make: Any) -> HttpResponse:
@@ -374,7 +367,7 @@ def movement_new(request: AuthedRequest, slug: str) -> HttpResponse:
                 now=now(),
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Movement recorded."))
             return redirect("blood:unit", slug=unit.slug)
@@ -468,7 +461,7 @@ def donor_call(request: AuthedRequest, slug: str) -> HttpResponse:
                 now=now(),
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Donor call published."))
             return redirect("blood:unit", slug=unit.slug)
@@ -525,7 +518,7 @@ def request_new(request: AuthedRequest) -> HttpResponse:
                 now=now(),
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Request sent to %(u)s.") % {"u": req.unit})
             return redirect("blood:request", pk=req.pk)
@@ -600,7 +593,7 @@ def _request_action(
         if form is None:
             messages.error(request, exc.message)
         else:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("blood:request", pk=req.pk)
@@ -887,7 +880,7 @@ def bag_tracking(request: AuthedRequest, slug: str) -> HttpResponse:
                         actor=request.user, unit=unit, product=product, now=now()
                     )
                 except ValidationFailed as exc:
-                    _apply_errors(untrack_form, exc)
+                    apply_errors(untrack_form, exc)
                 else:
                     messages.success(
                         request,
@@ -999,7 +992,7 @@ def bag_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                     now=now(),
                 )
             except ValidationFailed as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             except Conflict as exc:
                 messages.error(request, exc.message)
                 return redirect("blood:bag", pk=bag.pk)

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.api import (
     ERRORS,
     MAX_ID,
@@ -147,9 +148,9 @@ def dataset_list(request: HttpRequest, filters: Query[DatasetFilters]) -> Any:
 @router.post("", response=responses(DatasetOut, 201), summary="Create a draft dataset")
 def dataset_create(request: ApiRequest, data: DatasetIn) -> Any:
     """Start a draft dataset for an agency the caller works for."""
-    publisher = Agency.objects.visible_to(request.auth).filter(slug=data.publisher).first()
-    if publisher is None:
-        raise ValidationFailed(fields={"publisher": [_("Unknown agency.")]})
+    publisher = agency_from_slug(
+        data.publisher, "publisher", among=Agency.objects.visible_to(request.auth)
+    )
     dataset = services.dataset_create(
         actor=request.auth,
         publisher=publisher,
@@ -401,14 +402,6 @@ def data_request_out(r: DataRequest) -> dict[str, Any]:
     }
 
 
-def _agency(slug: str, field: str, qs: Any = None) -> Agency:
-    found = (qs if qs is not None else Agency.objects.filter(is_active=True)).filter(slug=slug)
-    agency = found.first()
-    if agency is None:
-        raise ValidationFailed(fields={field: [_("Unknown agency.")]})
-    return agency
-
-
 @requests_router.get(
     "", response=responses(list[DataRequestOut], errors=READ_ERRORS), summary="List data requests"
 )
@@ -423,11 +416,13 @@ def data_request_list(request: ApiRequest, filters: Query[DataRequestFilters]) -
 def data_request_create(request: ApiRequest, data: DataRequestIn) -> Any:
     """Send a data request: it becomes a coordination request of kind "data" to the
     producing agency."""
-    requester = _agency(data.requester, "requester", Agency.objects.visible_to(request.auth))
+    requester = agency_from_slug(
+        data.requester, "requester", among=Agency.objects.visible_to(request.auth)
+    )
     created = services.data_request_create(
         actor=request.auth,
         requester=requester,
-        producer=_agency(data.producer, "producer"),
+        producer=agency_from_slug(data.producer, "producer"),
         title=data.title,
         description=data.description,
         due_date=data.due_date,

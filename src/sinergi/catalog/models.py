@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import TimestampedModel, VisibleQuerySet
+from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
 
 from .choices import (
     FREQUENCY_DAYS,
@@ -29,6 +29,8 @@ class Tag(models.Model):
     """A free keyword that groups datasets (``kesehatan``, ``stunting``)."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from sinergi.coordination.selectors import suggest_for
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
+from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
@@ -46,14 +47,6 @@ from .selectors import (
 )
 
 PREVIEW_ROWS = 20
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
-    if not exc.fields:
-        form.add_error(None, exc.message)
 
 
 def _dataset(request: HttpRequest, slug: str) -> Dataset:
@@ -134,7 +127,7 @@ def create(request: AuthedRequest) -> HttpResponse:
                 **{k: v for k, v in form.metadata().items() if k != "title"},
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Draft saved. Upload the data next."))
             return redirect("catalog:detail", slug=dataset.slug)
@@ -173,7 +166,7 @@ def edit(request: AuthedRequest, slug: str) -> HttpResponse:
                 actor=request.user, dataset=dataset, now=now(), **form.metadata()
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         except Conflict as exc:
             form.add_error(None, exc.message)
         else:
@@ -577,7 +570,7 @@ def request_create(request: AuthedRequest) -> HttpResponse:
                     now=now(),
                 )
             except ValidationFailed as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import TimestampedModel, VisibleQuerySet
+from sinergi.core.models import HiddenQuerySet, ReferenceQuerySet, TimestampedModel, VisibleQuerySet
 
 from .choices import (
     OPEN_STATUSES,
@@ -51,6 +51,8 @@ class LocalHoliday(models.Model):
     )
     date = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=200)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["date"]
@@ -97,6 +99,8 @@ class EscalationPolicy(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["region__code", "kind"]
@@ -183,6 +187,14 @@ class Meeting(TimestampedModel):
         return self.region.code
 
 
+class MeetingPartQuerySet(VisibleQuerySet):
+    """Attendance and decisions are seen by whoever sees their meeting."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Rows of the meetings the user sees."""
+        return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk"))
+
+
 class Attendance(models.Model):
     """Who attended a meeting for which agency."""
 
@@ -190,6 +202,8 @@ class Attendance(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=150)
     position = models.CharField(_("position"), max_length=150, blank=True)
+
+    objects = MeetingPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["agency__name", "name"]
@@ -207,6 +221,8 @@ class Decision(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("decision"))
     created_at = models.DateTimeField(_("created at"))
+
+    objects = MeetingPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting", "number"]
@@ -384,6 +400,14 @@ class Request(TimestampedModel):
         return self.answered_at > self.due_at
 
 
+class RequestPartQuerySet(VisibleQuerySet):
+    """A request's conversation and attachments are seen by whoever sees the request."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Rows of the requests the user sees."""
+        return self.filter(request__in=Request.objects.visible_to(user).values("pk"))
+
+
 class RequestEvent(models.Model):
     """One entry in a request's timeline: a transition, a message or an escalation step."""
 
@@ -419,6 +443,8 @@ class RequestEvent(models.Model):
     step = models.CharField(_("escalation step"), max_length=10, blank=True)
     clock_cycle = models.PositiveSmallIntegerField(_("clock cycle"), default=1)
 
+    objects = RequestPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("request event")
@@ -453,6 +479,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     stored_name = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"))
+
+    objects = RequestPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -559,6 +587,14 @@ class Webhook(models.Model):
         return self.agency.region.code
 
 
+class DeliveryQuerySet(VisibleQuerySet):
+    """A webhook's delivery log is seen by whoever sees the webhook."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Deliveries of the webhooks the user sees."""
+        return self.filter(webhook__in=Webhook.objects.visible_to(user).values("pk"))
+
+
 class WebhookDelivery(models.Model):
     """One event for one webhook: written with the change that caused it, sent by the tick,
     retried with backoff; the delivery log."""
@@ -573,6 +609,8 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -620,6 +658,16 @@ class CalendarFeed(models.Model):
         return f"{self.user} {self.agency or ''}".strip()
 
 
+class OwnQuerySet(VisibleQuerySet):
+    """Rows about one user (their email preferences, their digests): only that user."""
+
+    def visible_to(self, user: Any) -> Self:
+        """The user's own rows."""
+        if user is None or not user.is_authenticated or getattr(user, "pk", None) is None:
+            return self.none()
+        return self.filter(user_id=user.pk)
+
+
 class EmailPreference(models.Model):
     """Which coordination emails a user receives (the in-app inbox always gets every
     notification). A user without a row gets every email and the daily digest."""
@@ -635,6 +683,8 @@ class EmailPreference(models.Model):
     meetings = models.BooleanField(_("meeting invitations and minutes"), default=True)
     daily_digest = models.BooleanField(_("daily digest"), default=True)
     updated_at = models.DateTimeField(_("updated at"))
+
+    objects = OwnQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("email preference")
@@ -654,6 +704,8 @@ class DigestSent(models.Model):
     date = models.DateField(_("date"))
     items = models.PositiveIntegerField(_("items"), default=0)
     created_at = models.DateTimeField(_("created at"))
+
+    objects = OwnQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "pk"]
@@ -681,6 +733,8 @@ class OutgoingEmail(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = HiddenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -18,6 +18,24 @@ class VisibleQuerySet(models.QuerySet[Any]):
         return self.none()
 
 
+class HiddenQuerySet(VisibleQuerySet):
+    """Rows no page or API shows to anyone (internal bookkeeping read only by services and
+    the worker). Declaring it says so deliberately; the model-walk test accepts it."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Nobody sees these rows through ``visible_to``."""
+        return self.none()
+
+
+class ReferenceQuerySet(VisibleQuerySet):
+    """Reference data and public figures anyone may read (code lists, products, published
+    stock): declaring it says so deliberately."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Every row, for everyone."""
+        return self.all()
+
+
 class TimestampedModel(models.Model):
     """Adds creation and last-change times (UTC) to a model."""
 
@@ -90,6 +108,8 @@ class AuditHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
+    objects = HiddenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("audit chain head")
 
@@ -105,6 +125,8 @@ class TickRun(models.Model):
     period = models.CharField(max_length=50)
     ran_at = models.DateTimeField()
     result = models.JSONField(default=dict, blank=True)
+
+    objects = HiddenQuerySet.as_manager()
 
     class Meta:
         constraints = [

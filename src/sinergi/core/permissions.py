@@ -69,13 +69,14 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 
 
 def is_visible(user: Any, obj: Any) -> bool:
-    """Whether the object is among the rows its model shows to the user."""
+    """Whether the object is among the rows its model shows to the user. Fails closed: a
+    model whose manager has no ``visible_to`` hides every row."""
     if not isinstance(obj, models.Model):
         return True
     manager = type(obj)._default_manager
     visible_to = getattr(manager, "visible_to", None)
     if visible_to is None:
-        return True
+        return False
     return bool(visible_to(user).filter(pk=obj.pk).exists())
 
 

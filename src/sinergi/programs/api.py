@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from sinergi.accounts.models import User
-from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.api import (
     ERRORS,
     MAX_ID,
@@ -105,13 +105,6 @@ def _program(request: ApiRequest, code: str) -> Program:
     return get_visible_or_404(request.auth, Program, code=code)
 
 
-def _agency(slug: str, field: str) -> Agency:
-    agency = Agency.objects.filter(slug=slug, is_active=True).first()
-    if agency is None:
-        raise ValidationFailed(fields={field: [f"Agency {slug} does not exist."]})
-    return agency
-
-
 def _item(program: Program, wbs: str, field: str) -> WorkItem:
     item = WorkItem.objects.filter(program=program, wbs=wbs).first()
     if item is None:
@@ -135,7 +128,7 @@ def program_list(request: ApiRequest, filters: Query[ProgramFilters]) -> Any:
 def program_create(request: ApiRequest, data: ProgramIn) -> Any:
     """Set up a program coordinated by an agency the caller manages."""
     payload = data.model_dump()
-    coordinator = _agency(payload.pop("coordinator"), "coordinator")
+    coordinator = agency_from_slug(payload.pop("coordinator"), "coordinator")
     program = services.program_create(
         actor=request.auth, coordinator=coordinator, now=now(), **payload
     )
@@ -237,7 +230,7 @@ def partner_add(request: ApiRequest, data: PartnerIn, code: str = CODE) -> Any:
     partner = services.program_add_partner(
         actor=request.auth,
         program=program,
-        agency=_agency(data.agency, "agency"),
+        agency=agency_from_slug(data.agency, "agency"),
         mode=data.mode,
         role=data.role,
         now=now(),
@@ -380,7 +373,7 @@ def workitem_create(request: ApiRequest, data: WorkItemIn, code: str = CODE) -> 
     """Add a work item owned by the coordinator or a partner (coordinator's managers)."""
     program = _program(request, code)
     payload = data.model_dump()
-    owner = _agency(payload.pop("owner"), "owner")
+    owner = agency_from_slug(payload.pop("owner"), "owner")
     username = payload.pop("assignee")
     assignee = User.objects.filter(username=username).first() if username else None
     if username and assignee is None:
@@ -418,7 +411,7 @@ def workitem_update(
     item = _workitem(request, code, item_id)
     payload = data.model_dump(exclude_unset=True)
     owner_slug = payload.pop("owner", None)
-    owner = _agency(owner_slug, "owner") if owner_slug else None
+    owner = agency_from_slug(owner_slug, "owner") if owner_slug else None
     fields = {
         k: v for k, v in payload.items() if v is not None or k in ("earliest_start", "deadline")
     }
@@ -755,7 +748,7 @@ def proposal_create(request: ApiRequest, data: ProposalIn, code: str = CODE) -> 
     proposal = services.proposal_create(
         actor=request.auth,
         program=program,
-        agency=_agency(slug, "agency") if slug else None,
+        agency=agency_from_slug(slug, "agency") if slug else None,
         dependency=dependency,
         now=now(),
         **payload,

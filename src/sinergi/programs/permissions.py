@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sinergi.agencies.selectors import role_in
+from sinergi.agencies.selectors import role_in, user_memberships
 from sinergi.core.permissions import Role, rule
 
 
@@ -30,6 +30,18 @@ def is_party(program: Any, agency_id: int) -> bool:
 def can_create_program(user: Any, coordinator: Any) -> bool:
     """A manager or above of the coordinating agency sets up a program."""
     return coordinator is not None and _at_least(user, coordinator, Role.MANAGER)
+
+
+@rule("program.start")
+def can_start_program(user: Any, _obj: Any) -> bool:
+    """Whoever may set up a program for at least one of their agencies (a manager or
+    above) is offered the form."""
+    return bool(coordinator_choices(user))
+
+
+def coordinator_choices(user: Any) -> list[Any]:
+    """The user's agencies that may coordinate a new program (rule ``program.create``)."""
+    return [m.agency for m in user_memberships(user) if can_create_program(user, m.agency)]
 
 
 @rule("program.change")

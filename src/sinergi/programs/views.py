@@ -17,7 +17,8 @@ from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, ValidationFailed
-from sinergi.core.permissions import Role, can, get_visible_or_404
+from sinergi.core.forms import apply_errors
+from sinergi.core.permissions import can, get_visible_or_404, is_platform_admin
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
 from . import exchange, services, xlsx
@@ -50,7 +51,7 @@ from .models import (
     ScheduleImport,
     WorkItem,
 )
-from .permissions import proposer_agencies
+from .permissions import coordinator_choices, proposer_agencies
 from .scheduling import local_today, program_schedule
 from .selectors import (
     filter_items,
@@ -81,14 +82,6 @@ def _forbidden(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for field, msgs in exc.fields.items():
-        for msg in msgs:
-            form.add_error(field if field in form.fields else None, msg)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 def _flash_errors(request: AuthedRequest, form: Any) -> None:
     for field, errs in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
@@ -101,21 +94,13 @@ def _party_agencies(program: Program) -> Any:
     return Agency.objects.filter(pk__in=ids).order_by("name")
 
 
-def _coordinator_choices(user: Any) -> list[Agency]:
-    return [
-        m.agency
-        for m in user_memberships(user)
-        if Role.of(m.role) >= Role.MANAGER and can(user, "program.create", m.agency)
-    ]
-
-
 @login_required
 @require_GET
 def index(request: AuthedRequest) -> HttpResponse:
     """Programs the user sees."""
     qs = programs_search(user=request.user, q=request.GET.get("q", "")[:100])
     context = {
-        "can_create": request.user.is_superuser or bool(_coordinator_choices(request.user)),
+        "can_create": can(request.user, "program.start"),
         "q": request.GET.get("q", "")[:100],
         **paginate_request(request, qs, per_page=30),
     }
@@ -127,15 +112,14 @@ def index(request: AuthedRequest) -> HttpResponse:
 @friendly_errors
 def create(request: AuthedRequest) -> HttpResponse:
     """Set up a program coordinated by an agency the user manages."""
-    choices = _coordinator_choices(request.user)
-    if not (choices or request.user.is_superuser):
+    if not can(request.user, "program.start"):
         return _forbidden(request)
     form = ProgramForm(
         request.POST or None, initial={"status": "planning", "visibility": "internal"}
     )
-    if not request.user.is_superuser:
+    if not is_platform_admin(request.user):
         form.fields["coordinator"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[a.pk for a in choices]
+            pk__in=[a.pk for a in coordinator_choices(request.user)]
         )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -144,7 +128,7 @@ def create(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, coordinator=data.pop("coordinator"), now=now(), **data
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The program was created."))
             return redirect("programs:detail", code=program.code)
@@ -186,7 +170,7 @@ def edit(request: AuthedRequest, code: str) -> HttpResponse:
         try:
             services.program_update(actor=request.user, program=program, now=now(), **data)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The program was saved."))
             return redirect("programs:detail", code=program.code)
@@ -434,7 +418,7 @@ def progress(request: AuthedRequest, code: str, item_id: int) -> HttpResponse:
         try:
             services.progress_record(actor=request.user, item=item, now=now(), **form.cleaned_data)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Progress recorded."))
             return redirect("programs:detail", code=program.code)
@@ -523,7 +507,7 @@ def baselines(request: AuthedRequest, code: str) -> HttpResponse:
                     actor=request.user, program=program, name=form.cleaned_data["name"], now=now()
                 )
             except ValidationFailed as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Baseline taken."))
                 return redirect("programs:baselines", code=program.code)
@@ -678,7 +662,7 @@ def proposal_new(request: AuthedRequest, code: str) -> HttpResponse:
         try:
             services.proposal_create(actor=request.user, program=program, now=now(), **data)
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Your proposal was sent to the coordinator."))
             return redirect("programs:detail", code=program.code)

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.regions.models import Region
 
@@ -53,21 +54,6 @@ def _text(value: str, field: str, *, required: bool = True, max_length: int = BO
     if len(value) > max_length:
         raise ValidationFailed(fields={field: [_("At most %(n)d characters.") % {"n": max_length}]})
     return value
-
-
-def _agency(value: Agency | str, field: str) -> Agency:
-    if isinstance(value, Agency):
-        agency = value
-    else:
-        agency_or_none = (
-            Agency.objects.select_related("region").filter(slug=str(value)[:100]).first()
-        )
-        if agency_or_none is None:
-            raise ValidationFailed(fields={field: [_("Unknown agency.")]})
-        agency = agency_or_none
-    if not agency.is_active:
-        raise ValidationFailed(fields={field: [_("This agency is not active.")]})
-    return agency
 
 
 def _acting_agency(actor: Any, request: Request) -> Agency | None:
@@ -120,6 +106,6 @@ def _region(value: Region | str) -> Region:
 def _agencies(values: Iterable[Agency | str], field: str) -> list[Agency]:
     out: dict[int, Agency] = {}
     for v in values:
-        a = _agency(v, field)
+        a = agency_from_slug(v, field)
         out[a.pk] = a
     return list(out.values())

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from sinergi.agencies.choices import GOVERNMENT_KINDS
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import Role, ensure_can
@@ -19,7 +20,7 @@ from ..choices import OPEN_STATUSES, STEP_LEVEL, EscalationStep, EventKind, Requ
 from ..models import EscalationPolicy, Request
 from ..notify import agency_users, notify
 from .clock import policy_offsets, request_step_moments, working_days_left
-from .common import _actor_name, _agency, _aware, _event, _region
+from .common import _actor_name, _aware, _event, _region
 from .webhooks import _emit
 
 
@@ -187,8 +188,10 @@ def policy_set(
         policy = EscalationPolicy(region=reg, kind=kind)
     for field, value in values.items():
         setattr(policy, field, value)
-    policy.sekda_agency = _agency(sekda_agency, "sekda_agency") if sekda_agency else None
-    policy.bupati_agency = _agency(bupati_agency, "bupati_agency") if bupati_agency else None
+    policy.sekda_agency = agency_from_slug(sekda_agency, "sekda_agency") if sekda_agency else None
+    policy.bupati_agency = (
+        agency_from_slug(bupati_agency, "bupati_agency") if bupati_agency else None
+    )
     policy.save()
     audit_record(actor=actor, action="escalation_policy.set", obj=policy, before=before, now=now)
     return policy

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 
 from ..models import CalendarFeed
-from .common import _agency
 
 
 def feed_token_hash(token: str) -> str:
@@ -35,7 +35,7 @@ def feed_create(
 
     if getattr(actor, "pk", None) is None:
         raise ValidationFailed(fields={"user": [_("A calendar feed belongs to a person.")]})
-    target = _agency(agency, "agency") if agency else None
+    target = agency_from_slug(agency, "agency") if agency else None
     if target is not None and role_in(actor, target, inherited=False) is None:
         raise ValidationFailed(fields={"agency": [_("You are not a member of this agency.")]})
     token = secrets.token_urlsafe(32)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import NotFound, ValidationFailed
 from sinergi.core.permissions import ensure_can
@@ -18,7 +19,7 @@ from ..calendars import region_tz
 from ..choices import MeetingStatus, RequestKind
 from ..models import Attendance, Decision, Meeting, Request
 from ..notify import agency_users, notify
-from .common import _actor_user, _agencies, _agency, _aware, _text
+from .common import _actor_user, _agencies, _aware, _text
 from .requests import request_submit
 
 
@@ -81,7 +82,7 @@ def meeting_create(
 ) -> Meeting:
     """Convene a coordination meeting and invite agencies (each is notified)."""
     _aware(now)
-    convener = _agency(convening_agency, "convening_agency")
+    convener = agency_from_slug(convening_agency, "convening_agency")
     ensure_can(actor, "meeting.convene", convener)
     guests = [a for a in _agencies(invited, "invited") if a.pk != convener.pk]
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -239,7 +240,7 @@ def attendance_add(
 ) -> Attendance:
     """Record that a person attended for an agency."""
     ensure_can(actor, "meeting.change", meeting)
-    who = _agency(agency, "agency")
+    who = agency_from_slug(agency, "agency")
     if who.pk != meeting.convening_agency_id and not meeting.invited.filter(pk=who.pk).exists():
         raise ValidationFailed(fields={"agency": [_("This agency was not invited.")]})
     row = Attendance.objects.create(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
@@ -20,7 +21,7 @@ from ..choices import OPEN_STATUSES, EventKind, RequestKind, RequestPriority
 from ..models import Decision, Meeting, Request, RequestEvent
 from ..notify import agency_users, notify
 from .clock import _resume_clock, _start_clock
-from .common import SUBJECT_MAX, S, _acting_agency, _actor_user, _agency, _aware, _event, _text
+from .common import SUBJECT_MAX, S, _acting_agency, _actor_user, _aware, _event, _text
 from .webhooks import _emit
 
 #: Allowed transitions: action -> (statuses it may start from, status it leads to).
@@ -83,9 +84,9 @@ def request_submit(
 ) -> Request:
     """Send a request from the actor's agency to another; its SLA clock starts now."""
     _aware(now)
-    source = _agency(from_agency, "from_agency")
+    source = agency_from_slug(from_agency, "from_agency")
     ensure_can(actor, "request.submit", source)
-    target = _agency(to_agency, "to_agency")
+    target = agency_from_slug(to_agency, "to_agency")
     errors: dict[str, list[str]] = {}
     if target.pk == source.pk:
         errors["to_agency"] = [_("A request goes to another agency.")]
@@ -321,7 +322,7 @@ def request_forward(
     body = _text(body, "reason")
     if not to_agency:
         raise ValidationFailed(fields={"to_agency": [_("Name the agency that is competent.")]})
-    target_agency = _agency(to_agency, "to_agency")
+    target_agency = agency_from_slug(to_agency, "to_agency")
     if target_agency.pk in (r.to_agency_id, r.from_agency_id):
         raise ValidationFailed(
             fields={"to_agency": [_("Forward to an agency other than the two concerned.")]}

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 
 from ..models import Request, Webhook, WebhookDelivery
-from .common import _agency
 
 
 def request_payload(request: Request) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def webhook_create(*, actor: Any, agency: Agency | str, url: str, now: dt.dateti
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
-    target = _agency(agency, "agency")
+    target = agency_from_slug(agency, "agency")
     ensure_can(actor, "webhook.manage", target)
     url = (url or "").strip()
     try:
