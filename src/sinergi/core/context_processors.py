@@ -17,7 +17,7 @@ NAV = [
     ("requests", _("Requests"), "coordination:inbox"),
     ("data", _("Data"), "catalog:index"),
     ("blood", _("Blood"), "blood:index"),
-    ("dashboard", _("Dashboard"), "core:dashboard"),
+    ("dashboard", _("Dashboard"), "insights:dashboard"),
     ("agencies", _("Agencies"), "agencies:list"),
 ]
 

@@ -1,0 +1,1 @@
+"""Summary tables of the insights app (facts per request, aggregates per month)."""
