@@ -12,6 +12,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        from . import jobs
+        from . import jobs, permissions
 
-        del jobs
+        del jobs, permissions
