@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix import PUBLIC, SIGNED_IN, Case
+from tests.matrix import API_READ, PUBLIC, SIGNED_IN, Case
 
 UI_CASES = [
     Case("insights:dashboard", "get", "/dasbor/", SIGNED_IN),
@@ -12,4 +12,10 @@ UI_CASES = [
     Case("insights_public:scoreboard", "get", "/publik/skor/", PUBLIC),
 ]
 
-API_CASES: list[Case] = []
+API_CASES = [
+    Case("get /api/v1/insights/agencies", "get", "/api/v1/insights/agencies", API_READ),
+    Case("get /api/v1/insights/pairs", "get", "/api/v1/insights/pairs", API_READ),
+    Case("get /api/v1/insights/programs", "get", "/api/v1/insights/programs", API_READ),
+    Case("get /api/v1/insights/summary", "get", "/api/v1/insights/summary", API_READ),
+    Case("get /api/v1/public/scoreboard", "get", "/api/v1/public/scoreboard", PUBLIC),
+]

@@ -286,11 +286,12 @@ def _scope(user: Any, region: str | None, agency: str | None) -> _Scope:
                 fields={"agency": [_("No agency has the code %(slug)s.") % {"slug": agency[:100]}]},
             )
         focus = found
-    own = {m.agency_id for m in user_memberships(user)}
     visible: set[int] | None
+    own: set[int] = set()
     if user.is_superuser:
         visible = None
     else:
+        own = {m.agency_id for m in user_memberships(user)}
         visible = set(own)
         codes = leader_region_codes(user)
         if codes:
@@ -664,3 +665,16 @@ def _summary(*, user: Any, window: Window, region: str | None, now: dt.datetime)
         programs_green=sum(1 for p in progs if p.rag == "green"),
         updated_at=metrics.updated_at(),
     )
+
+
+def public_scoreboard(
+    *, window: Window, region: str | None = None, now: dt.datetime
+) -> list[AgencyMetrics]:
+    """Every agency that received requests in the window, for the anonymous scoreboard
+    (aggregates only; callers show received, on-time rate, median response, open overdue)."""
+    from sinergi.core.permissions import SYSTEM
+
+    rows, _hist_total = _agency_rows(
+        user=SYSTEM, window=window, region=region, agency=None, now=now
+    )
+    return [r for r in rows if r.received]
