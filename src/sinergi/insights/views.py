@@ -84,6 +84,19 @@ def _window(request: AuthedRequest, form: WindowForm, at: dt.datetime) -> select
         return None
 
 
+def _show_window(form: WindowForm, window: selectors.Window) -> None:
+    """Fill empty date inputs with the period shown, so the reader sees and can shift it."""
+    shown = {"from": window.date_from.isoformat(), "to": window.date_to.isoformat()}
+    if not form.is_bound:
+        form.initial = shown
+        return
+    data = form.data.copy()
+    for key, value in shown.items():
+        if not data.get(key):
+            data[key] = value
+    form.data = data
+
+
 def _refused(request: AuthedRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """The page with only its form and the reasons the input was refused (400)."""
     return render(request, template, {**context, "refused": True}, status=400)
@@ -264,10 +277,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     at = now()
     scope = _scope(request)
     form = WindowForm(request.GET or None)
-    base = {"form": form, "scope": scope, "updated_at": _updated()}
+    base = {"form": form, "scope": scope}
     window = _window(request, form, at)
     if window is None:
-        return _refused(request, "insights/dasbor.html", base)
+        return _refused(request, "insights/dasbor.html", {**base, "updated_at": _updated()})
     user = request.user
     metrics = selectors.agency_metrics(user=user, window=window, now=at)
     pairs = selectors.pair_metrics(user=user, window=window, now=at)
@@ -283,8 +296,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     overdue_by_agency = sorted(
         (m for m in metrics if m.open_overdue), key=lambda m: (-m.open_overdue, m.name)
     )
+    _show_window(form, window)
     context = {
         **base,
+        "updated_at": _updated(),
         "window": window,
         "window_text": _window_text(window),
         "window_query": urlencode({"from": window.date_from, "to": window.date_to}),
@@ -326,10 +341,12 @@ def agency(request: AuthedRequest, slug: str) -> HttpResponse:
     if not scope.covers(obj):
         raise Forbidden()
     form = WindowForm(request.GET or None)
-    base = {"form": form, "agency": obj, "updated_at": _updated()}
+    base = {"form": form, "agency": obj}
     window = _window(request, form, at)
     if window is None:
-        return _refused(request, "insights/dasbor_instansi.html", base)
+        return _refused(
+            request, "insights/dasbor_instansi.html", {**base, "updated_at": _updated()}
+        )
     user = request.user
     found = selectors.agency_metrics(user=user, window=window, agency=obj.slug, now=at)
     metrics = found[0] if found else None
@@ -337,8 +354,10 @@ def agency(request: AuthedRequest, slug: str) -> HttpResponse:
     pairs = selectors.pair_metrics(user=user, window=window, agency=obj.slug, now=at)
     handoffs = reads.late_critical_handoffs(user, scope, now=at, agency=obj, critical_only=False)
     league = _league_rows([metrics], window)[0] if metrics else None
+    _show_window(form, window)
     context = {
         **base,
+        "updated_at": _updated(),
         "window": window,
         "window_text": _window_text(window),
         "m": metrics,
@@ -393,7 +412,7 @@ def pairs(request: AuthedRequest) -> HttpResponse:
     scope = _scope(request)
     choices = [(a.slug, str(a)) for a in scope.agencies()]
     form = WindowForm(request.GET or None, agencies=choices)
-    base = {"form": form, "updated_at": _updated()}
+    base: dict[str, Any] = {"form": form}
     window = _window(request, form, at)
     chosen = request.GET.get("agency", "")[:100]
     if chosen and chosen not in {slug for slug, _name in choices}:
@@ -401,10 +420,14 @@ def pairs(request: AuthedRequest) -> HttpResponse:
         form.add_error("agency", _("Unknown agency, or not one of yours."))
         window = None
     if window is None:
-        return _refused(request, "insights/dasbor_pasangan.html", base)
+        return _refused(
+            request, "insights/dasbor_pasangan.html", {**base, "updated_at": _updated()}
+        )
     found = selectors.pair_metrics(user=request.user, window=window, agency=chosen or None, now=at)
+    _show_window(form, window)
     context = {
         **base,
+        "updated_at": _updated(),
         "window": window,
         "window_text": _window_text(window),
         "chosen": chosen,
