@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from tests.matrix import API_READ, PUBLIC, SIGNED_IN, Case
+from tests.matrix import API_READ, PUBLIC, Case, managers
+
+DASHBOARD = managers(200, 403, 302)
 
 UI_CASES = [
-    Case("insights:dashboard", "get", "/dasbor/", SIGNED_IN),
-    Case("insights:agency", "get", "/dasbor/instansi/dinkes-sanggau/", SIGNED_IN),
-    Case("insights:pairs", "get", "/dasbor/pasangan/", SIGNED_IN),
-    Case("insights:report", "get", "/dasbor/laporan/", SIGNED_IN),
+    # Leader dashboard: leaders, the owning agency's head and admins; others 403.
+    Case("insights:dashboard", "get", "/dasbor/", DASHBOARD),
+    Case("insights:agency", "get", "/dasbor/instansi/dinkes-sanggau/", DASHBOARD),
+    Case("insights:pairs", "get", "/dasbor/pasangan/", DASHBOARD),
+    Case("insights:report", "get", "/dasbor/laporan/", DASHBOARD),
     Case("insights_public:scoreboard", "get", "/publik/skor/", PUBLIC),
 ]
 

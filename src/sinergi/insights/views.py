@@ -90,7 +90,7 @@ def _show_window(form: WindowForm, window: selectors.Window) -> None:
     if not form.is_bound:
         form.initial = shown
         return
-    data = form.data.copy()
+    data = dict(form.data.items())
     for key, value in shown.items():
         if not data.get(key):
             data[key] = value
