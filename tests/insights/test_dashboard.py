@@ -265,3 +265,13 @@ def test_sparkline_leaves_gaps_for_months_without_a_value() -> None:
     assert svg.count("<polyline") == 2
     assert svg.count("<circle") == 3
     assert "Apr: 4" in svg
+
+
+@pytest.mark.parametrize("role", ["leader", "head"])
+def test_overdue_total_links_to_as_many_requests(client_as: Any, role: str) -> None:
+    client = client_as(role)
+    page = client.get("/dasbor/").content.decode()
+    card = page.split('id="card-overdue"')[1].split("</li>")[0]
+    match = re.search(r'<a class="insights-big" href="([^"]+)">(\d+)</a>', card)
+    assert match
+    assert _list_count(client, html.unescape(match.group(1))) == int(match.group(2))

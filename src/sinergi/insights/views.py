@@ -221,7 +221,8 @@ def _league_rows(
                 "url_received": requests_url(**base),
                 "url_answered": requests_url(**base, answered="yes"),
                 "url_on_time": requests_url(**base, answered="on_time"),
-                "url_overdue": requests_url(to_agency=m.agency, overdue=True),
+                # Open overdue counts requests of the window still open past due now.
+                "url_overdue": requests_url(**base, overdue=True),
                 "url_forwarded": requests_url(**base),
                 "url_escalations": requests_url(**base, escalated=True),
             }
@@ -318,11 +319,25 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             rag: sum(1 for p in programs if p.rag == rag) for rag in ("red", "amber", "green")
         },
         "overdue_by_agency": [
-            {"m": m, "url": requests_url(to_agency=m.agency, overdue=True)}
+            {
+                "m": m,
+                "url": requests_url(
+                    to_agency=m.agency,
+                    overdue=True,
+                    submitted_from=window.date_from,
+                    submitted_to=window.date_to,
+                ),
+            }
             for m in overdue_by_agency
         ],
         "overdue_total": sum(m.open_overdue for m in metrics),
-        "overdue_all_url": requests_url(overdue=True),
+        "overdue_all_url": requests_url(
+            # An agency head's figures are his agency's incoming requests only.
+            box="" if scope.is_leader else "incoming",
+            overdue=True,
+            submitted_from=window.date_from,
+            submitted_to=window.date_to,
+        ),
         "blood": reads.blood_critical(scope, now=at),
     }
     return render(request, "insights/dasbor.html", context)
