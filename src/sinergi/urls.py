@@ -14,6 +14,8 @@ urlpatterns = [
     path("program/", include("sinergi.programs.urls")),
     path("publik/program/", include("sinergi.programs.public_urls")),
     path("darah/", include("sinergi.blood.urls")),
+    path("dasbor/", include("sinergi.insights.urls")),
+    path("publik/skor/", include("sinergi.insights.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

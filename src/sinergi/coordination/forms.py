@@ -73,6 +73,21 @@ class FilterForm(forms.Form):
     escalated = forms.BooleanField(label=_("Escalated"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     program_code = forms.CharField(label=_("Program code"), required=False, max_length=60)
+    from_agency = forms.SlugField(label=_("From agency"), required=False, max_length=100)
+    to_agency = forms.SlugField(label=_("To agency"), required=False, max_length=100)
+    submitted_from = forms.DateField(label=_("Submitted from"), required=False, widget=DateInput())
+    submitted_to = forms.DateField(label=_("Submitted until"), required=False, widget=DateInput())
+    answered = forms.ChoiceField(
+        label=_("Answer"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("yes", _("Answered")),
+            ("no", _("Not answered")),
+            ("on_time", _("Answered on time")),
+            ("late", _("Answered late")),
+        ],
+    )
 
 
 class ActionForm(forms.Form):

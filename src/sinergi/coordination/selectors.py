@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
@@ -38,6 +38,12 @@ class Filters:
     escalated: bool = False
     q: str = ""
     program_code: str = ""
+    # Narrowing used by the leader dashboard's links ("the rows behind a number").
+    from_agency: str = ""  # slug of the requesting agency
+    to_agency: str = ""  # slug of the agency currently handling it
+    submitted_from: dt.date | None = None  # local calendar days, both ends included
+    submitted_to: dt.date | None = None
+    answered: str = ""  # "yes", "no", "on_time" or "late"
 
 
 def requests_search(*, user: Any, filters: Filters, now: dt.datetime) -> QuerySet[Request]:
@@ -67,6 +73,22 @@ def requests_search(*, user: Any, filters: Filters, now: dt.datetime) -> QuerySe
         qs = qs.filter(Q(subject__icontains=filters.q) | Q(body__icontains=filters.q))
     if filters.program_code:
         qs = qs.filter(program_code=filters.program_code)
+    if filters.from_agency:
+        qs = qs.filter(from_agency__slug=filters.from_agency)
+    if filters.to_agency:
+        qs = qs.filter(to_agency__slug=filters.to_agency)
+    if filters.submitted_from:
+        qs = qs.filter(submitted_at__date__gte=filters.submitted_from)
+    if filters.submitted_to:
+        qs = qs.filter(submitted_at__date__lte=filters.submitted_to)
+    if filters.answered == "yes":
+        qs = qs.filter(answered_at__isnull=False)
+    elif filters.answered == "no":
+        qs = qs.filter(answered_at__isnull=True)
+    elif filters.answered == "on_time":
+        qs = qs.filter(answered_at__isnull=False, answered_at__lte=F("due_at"))
+    elif filters.answered == "late":
+        qs = qs.filter(answered_at__gt=F("due_at"))
     return qs.order_by("due_at", "pk")
 
 

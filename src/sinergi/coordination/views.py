@@ -111,6 +111,11 @@ def request_list(request: AuthedRequest) -> HttpResponse:
             escalated=bool(data.get("escalated")),
             q=data.get("q", ""),
             program_code=data.get("program_code", ""),
+            from_agency=data.get("from_agency", ""),
+            to_agency=data.get("to_agency", ""),
+            submitted_from=data.get("submitted_from"),
+            submitted_to=data.get("submitted_to"),
+            answered=data.get("answered", ""),
         ),
         now=at,
     )

@@ -17,7 +17,7 @@ NAV = [
     ("requests", _("Requests"), "coordination:inbox"),
     ("data", _("Data"), "catalog:index"),
     ("blood", _("Blood"), "blood:index"),
-    ("dashboard", _("Dashboard"), "core:dashboard"),
+    ("dashboard", _("Dashboard"), "insights:dashboard"),
     ("agencies", _("Agencies"), "agencies:list"),
 ]
 
@@ -25,8 +25,14 @@ NAV = [
 def shell(request: HttpRequest) -> dict[str, Any]:
     """Navigation items with the current one marked, and the language choices."""
     path = request.path
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    # Only leaders and agency heads may open the dashboard: nobody else is shown a 403.
+    dashboard = signed_in and can(user, "insights.dashboard", None)
     items = []
     for key, label, name in NAV:
+        if key == "dashboard" and not dashboard:
+            continue
         url = reverse(name)
         current = path == url if url == "/" else path.startswith(url)
         items.append({"key": key, "label": label, "url": url, "current": current})
@@ -41,4 +47,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "languages": settings.LANGUAGES,
         "sinergi_mode": settings.MODE,
         "may_view_audit": may_view_audit,
+        "may_view_dashboard": dashboard,
     }

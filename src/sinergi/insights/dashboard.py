@@ -1,0 +1,387 @@
+"""Reads of the leader dashboard that the metrics do not hold: who may see it and for
+which scope, escalations waiting for the reader, late hand-offs on critical paths, blood
+units in kritis, the longest-overdue requests, and meeting decisions and action items.
+
+The metrics themselves (league table, pairs, trend, programme health) come from
+``insights.selectors``; this module only reads rows a leader clicks through to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from sinergi.agencies.models import Agency
+from sinergi.agencies.selectors import leader_region_codes, user_memberships
+from sinergi.core.permissions import Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the government a reader of the dashboard looks at.
+
+    A platform admin sees everything (``everything``); a leader the regions they lead
+    (``regions``, Kemendagri codes, each covering the regions below it); an agency head
+    the agencies they head (``agency_ids``). A reader may be both a leader and a head."""
+
+    everything: bool = False
+    regions: tuple[str, ...] = ()
+    agency_ids: tuple[int, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the reader may open the dashboard at all."""
+        return self.everything or bool(self.regions) or bool(self.agency_ids)
+
+    @property
+    def is_leader(self) -> bool:
+        """Leaders and admins see whole regions, heads only their agencies."""
+        return self.everything or bool(self.regions)
+
+    def region_q(self, field_name: str) -> Q:
+        """A filter for rows whose region (``field_name`` points at a Region) is led."""
+        cond = Q(pk__in=[])
+        for code in self.regions:
+            cond |= Q(**{f"{field_name}__code": code}) | Q(
+                **{f"{field_name}__code__startswith": code + "."}
+            )
+        return cond
+
+    def covers(self, agency: Agency) -> bool:
+        """Whether the agency's figures belong to this reader."""
+        if self.everything or agency.pk in self.agency_ids:
+            return True
+        code = agency.region.code
+        return any(code == c or code.startswith(c + ".") for c in self.regions)
+
+    def agencies(self) -> QuerySet[Agency]:
+        """Active agencies inside the scope, by name."""
+        qs = Agency.objects.filter(is_active=True).select_related("region")
+        if not self.everything:
+            qs = qs.filter(self.region_q("region") | Q(pk__in=self.agency_ids))
+        return qs.order_by("name")
+
+
+def scope_of(user: Any) -> Scope:
+    """The dashboard scope of a user: admins everything, leaders their regions, heads their
+    agencies; nobody else may open it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True)
+    heads = {m.agency_id for m in user_memberships(user) if Role.of(m.role) >= Role.HEAD}
+    return Scope(regions=tuple(leader_region_codes(user)), agency_ids=tuple(sorted(heads)))
+
+
+# --- escalations --------------------------------------------------------------------
+
+
+def escalations_for(user: Any, scope: Scope, *, now: dt.datetime) -> list[Any]:
+    """Open requests escalated up to the reader: the step the request reached notifies
+    them (the agency head at level 1, the Sekda at 2, the regional head at 3), the same
+    people the escalation itself told. Longest overdue first."""
+    from sinergi.coordination.choices import STEP_LEVEL
+    from sinergi.coordination.models import Request
+    from sinergi.coordination.services import step_recipients
+
+    qs = (
+        Request.objects.visible_to(user)
+        .open()
+        .filter(escalation_level__gt=0)
+        .select_related("from_agency", "to_agency", "region")
+        .order_by("due_at", "pk")
+    )
+    if not scope.everything:
+        qs = qs.filter(scope.region_q("to_agency__region") | Q(to_agency_id__in=scope.agency_ids))
+    by_level = {level: step for step, level in STEP_LEVEL.items() if level}
+    seen: dict[tuple[int, str, int, str], bool] = {}
+    out = []
+    for req in qs[:500]:
+        step = by_level[min(req.escalation_level, max(by_level))]
+        key = (req.region_id, req.kind, req.to_agency_id, step)
+        if key not in seen:
+            seen[key] = user.is_superuser or user in step_recipients(req, step)
+        if seen[key]:
+            req.overdue = req.is_overdue(now)
+            req.days_late = max((now - req.due_at).days, 0)
+            out.append(req)
+    return out
+
+
+# --- hand-offs on critical paths ------------------------------------------------------
+
+
+@dataclass
+class LateHandoff:
+    """A hand-off between two agencies on a programme's critical path whose predecessor
+    is late: not finished and behind its baseline finish, or past its forecast finish."""
+
+    program_code: str
+    program_title: str
+    from_slug: str  # the agency that owes the hand-off (owner of the predecessor)
+    from_name: str
+    to_slug: str  # the agency that waits for it
+    to_name: str
+    pred_wbs: str
+    pred_title: str
+    succ_wbs: str
+    succ_title: str
+    planned_finish: dt.date | None
+    forecast_finish: dt.date
+    days_late: int  # working days behind the baseline (or calendar days past the forecast)
+    critical: bool = True
+
+
+def late_critical_handoffs(
+    user: Any,
+    scope: Scope,
+    *,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    critical_only: bool = True,
+) -> list[LateHandoff]:
+    """Late hand-offs on critical paths of the programmes in scope (or owed by or to one
+    agency; with ``critical_only`` false also those off the critical path), latest first."""
+    from sinergi.programs.choices import ProgramStatus
+    from sinergi.programs.models import Program
+    from sinergi.programs.scheduling import local_today, program_schedule
+
+    programs = (
+        Program.objects.visible_to(user)
+        .filter(status__in=[ProgramStatus.ACTIVE, ProgramStatus.PLANNING, ProgramStatus.ON_HOLD])
+        .select_related("region")
+        .order_by("code")
+    )
+    if not scope.everything:
+        ids = list(scope.agency_ids)
+        programs = programs.filter(
+            scope.region_q("region") | Q(coordinator_id__in=ids) | Q(work_items__owner_id__in=ids)
+        ).distinct()
+    out: list[LateHandoff] = []
+    for program in programs:
+        ps = program_schedule(program, now=now)
+        if ps.error:
+            continue
+        today = local_today(program, now)
+        by_id = {i.id: i for i in ps.items}
+        for ln in ps.links:
+            if not ln.handoff:
+                continue
+            pred, succ = by_id[ln.pred], by_id[ln.succ]
+            if pred.actual_finish or (critical_only and not (pred.critical and succ.critical)):
+                continue
+            slip = pred.finish_slip or 0
+            past = (today - pred.finish).days if pred.finish < today else 0
+            if slip <= 0 and past <= 0:
+                continue
+            if agency is not None and agency.pk not in (pred.owner_id, succ.owner_id):
+                continue
+            if (
+                agency is None
+                and not scope.is_leader
+                and not ({pred.owner_id, succ.owner_id} & set(scope.agency_ids))
+            ):
+                continue
+            out.append(
+                LateHandoff(
+                    program_code=program.code,
+                    program_title=program.title,
+                    from_slug=pred.owner_slug,
+                    from_name=pred.owner_name,
+                    to_slug=succ.owner_slug,
+                    to_name=succ.owner_name,
+                    pred_wbs=pred.wbs,
+                    pred_title=pred.title,
+                    succ_wbs=succ.wbs,
+                    succ_title=succ.title,
+                    planned_finish=pred.baseline_finish,
+                    forecast_finish=pred.finish,
+                    days_late=max(slip, past),
+                    critical=pred.critical and succ.critical,
+                )
+            )
+    out.sort(key=lambda h: (-h.days_late, h.program_code, h.pred_wbs))
+    return out
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+def overdue_requests(
+    user: Any,
+    scope: Scope,
+    *,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    limit: int = 10,
+) -> list[Any]:
+    """The longest-overdue open requests in scope (or addressed to one agency)."""
+    from sinergi.coordination.models import Request
+
+    qs = (
+        Request.objects.visible_to(user)
+        .overdue(now)
+        .select_related("from_agency", "to_agency", "region")
+        .order_by("due_at", "pk")
+    )
+    if agency is not None:
+        qs = qs.filter(to_agency=agency)
+    elif not scope.everything:
+        qs = qs.filter(scope.region_q("to_agency__region") | Q(to_agency_id__in=scope.agency_ids))
+    rows = list(qs[:limit])
+    for r in rows:
+        r.days_late = max((now - r.due_at).days, 0)
+    return rows
+
+
+@dataclass
+class Blocker:
+    """One line of the rakor's "top blockers": an overdue request or a late critical
+    hand-off, with who waits for whom and how long."""
+
+    kind: str  # "request" or "handoff"
+    title: str
+    waiting: str
+    waited_on: str
+    days_late: int
+    url: str
+    detail: str = ""
+
+
+def top_blockers(
+    requests: list[Any], handoffs: list[LateHandoff], *, limit: int = 10
+) -> list[Blocker]:
+    """Overdue requests and late critical hand-offs merged, longest late first."""
+    from django.urls import reverse
+
+    rows = [
+        Blocker(
+            kind="request",
+            title=f"#{r.pk} {r.subject}",
+            waiting=str(r.from_agency),
+            waited_on=str(r.to_agency),
+            days_late=r.days_late,
+            url=reverse("coordination:detail", args=[r.pk]),
+            detail=r.due_date.isoformat(),
+        )
+        for r in requests
+    ] + [
+        Blocker(
+            kind="handoff",
+            title=f"{h.program_code} {h.pred_wbs} → {h.succ_wbs}: {h.pred_title}",
+            waiting=h.to_name,
+            waited_on=h.from_name,
+            days_late=h.days_late,
+            url=reverse("programs:detail", args=[h.program_code]),
+            detail=h.forecast_finish.isoformat(),
+        )
+        for h in handoffs
+    ]
+    rows.sort(key=lambda b: -b.days_late)
+    return rows[:limit]
+
+
+# --- blood --------------------------------------------------------------------------
+
+
+@dataclass
+class CriticalBlood:
+    """A blood unit with the ABO groups whose red-cell stock is kritis."""
+
+    slug: str
+    name: str
+    groups: list[str] = field(default_factory=list)
+    stale: bool = False
+
+
+def blood_critical(scope: Scope, *, now: dt.datetime) -> list[CriticalBlood]:
+    """Blood units in the reader's regions with groups in kritis (leaders only: an agency
+    head's dashboard is about the agency)."""
+    from sinergi.blood.choices import StockStatus
+    from sinergi.blood.selectors import blood_units, is_stale, profile_of, unit_summary
+
+    if not scope.is_leader:
+        return []
+    units = blood_units()
+    if not scope.everything:
+        units = units.filter(scope.region_q("region"))
+    out = []
+    for unit in units:
+        groups = [g.abo for g in unit_summary(unit, now=now) if g.status == StockStatus.CRITICAL]
+        if groups:
+            out.append(
+                CriticalBlood(
+                    slug=unit.slug,
+                    name=str(unit),
+                    groups=groups,
+                    stale=is_stale(profile_of(unit), now=now),
+                )
+            )
+    return out
+
+
+# --- meetings -----------------------------------------------------------------------
+
+
+@dataclass
+class MeetingDecisions:
+    """A meeting of the week with its decisions."""
+
+    pk: int
+    title: str
+    starts_at: dt.datetime
+    convening: str
+    decisions: list[tuple[int, str]]
+
+
+def meetings_of_week(
+    user: Any, scope: Scope, *, start: dt.datetime, end: dt.datetime
+) -> list[MeetingDecisions]:
+    """Meetings in scope between ``start`` and ``end`` with their decisions."""
+    from sinergi.coordination.models import Meeting
+
+    qs = (
+        Meeting.objects.visible_to(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("convening_agency")
+        .prefetch_related("decisions")
+        .order_by("starts_at")
+    )
+    if not scope.everything:
+        qs = qs.filter(scope.region_q("region") | Q(convening_agency_id__in=scope.agency_ids))
+    return [
+        MeetingDecisions(
+            pk=m.pk,
+            title=m.title,
+            starts_at=m.starts_at,
+            convening=str(m.convening_agency),
+            decisions=[(d.number, d.text) for d in m.decisions.all()],
+        )
+        for m in qs
+    ]
+
+
+def action_items_due(user: Any, scope: Scope, *, end: dt.datetime, now: dt.datetime) -> list[Any]:
+    """Open action items of meetings (requests tied to a meeting) due before ``end``,
+    overdue ones included, soonest first."""
+    from sinergi.coordination.models import Request
+
+    qs = (
+        Request.objects.visible_to(user)
+        .open()
+        .filter(meeting__isnull=False, due_at__lt=end)
+        .select_related("from_agency", "to_agency", "meeting", "decision")
+        .order_by("due_at", "pk")
+    )
+    if not scope.everything:
+        qs = qs.filter(
+            scope.region_q("to_agency__region")
+            | Q(to_agency_id__in=scope.agency_ids)
+            | Q(from_agency_id__in=scope.agency_ids)
+        )
+    rows = list(qs[:100])
+    for r in rows:
+        r.overdue = r.is_overdue(now)
+    return rows

@@ -1,0 +1,144 @@
+"""Programme figures of insights: hand-offs between agencies, delay attributed to
+agencies, and each programme's red/amber/green health.
+
+Definitions (also in docs/modules/insights.md):
+
+- a **hand-off** is a dependency between work items owned by different agencies; the
+  predecessor's agency owes it to the successor's agency on the predecessor's baseline
+  finish (its deadline, else its forecast finish, when the programme has no baseline);
+  it is **due** in a window when that day is in the window, **on time** when the
+  predecessor finished on or before it, **late** when it finished after it or is still
+  unfinished after it (as of today);
+- **delay days attributed** are the working days of forecast-finish movement the engine's
+  windows analysis (``schedule.attribution``) lays on an agency, counted in the status
+  period whose closing data date falls in the window;
+- a programme is **red** when its forecast finish slips more than ``RED_SLIP_DAYS``
+  working days behind the baseline or a critical hand-off is late, **amber** when it slips
+  at all or any hand-off is late, **green** otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from .models import DelayFact, HandoffFact, ProgramFact
+
+logger = logging.getLogger(__name__)
+
+RED_SLIP_DAYS = 10
+LIVE_STATUSES = ("planning", "active", "on_hold")
+
+
+def handoff_late(due: dt.date, done: dt.date | None, today: dt.date) -> bool:
+    """Finished after the day it was owed, or still unfinished after it."""
+    return done > due if done is not None else today > due
+
+
+def rag(slip_days: int | None, late_critical: int, late_any: int) -> str:
+    """The programme's health from its slip and its late hand-offs."""
+    slip = slip_days or 0
+    if slip > RED_SLIP_DAYS or late_critical:
+        return "red"
+    if slip > 0 or late_any:
+        return "amber"
+    return "green"
+
+
+def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
+    """Recompute the programmes whose plan, baseline or local day changed."""
+    from sinergi.programs.models import Program
+    from sinergi.programs.scheduling import local_today
+
+    done = 0
+    stored = dict(ProgramFact.objects.values_list("program_id", "key"))
+    live = Program.objects.filter(status__in=LIVE_STATUSES).select_related("region")
+    seen: set[int] = set()
+    for program in live:
+        seen.add(program.pk)
+        today = local_today(program, now)
+        key = f"{program.plan_stamp}:{program.baseline_id}:{today.isoformat()}"[:120]
+        if stored.get(program.pk) == key:
+            continue
+        try:
+            _refresh_one(program, key=key, today=today, now=now)
+        except Exception:  # one broken plan must not stop the others
+            logger.exception("insights: programme %s not computed", program.pk)
+            continue
+        done += 1
+    gone = set(stored) - seen
+    if gone:
+        ProgramFact.objects.filter(program_id__in=gone).delete()
+        HandoffFact.objects.filter(program_id__in=gone).delete()
+        DelayFact.objects.filter(program_id__in=gone).delete()
+    return {"programs": done}
+
+
+def _refresh_one(program: Any, *, key: str, today: dt.date, now: dt.datetime) -> None:
+    from sinergi.programs.scheduling import program_attribution, program_schedule
+
+    ps = program_schedule(program, now=now)
+    code = program.region.code
+    by_id = {i.id: i for i in ps.items}
+    handoffs = []
+    late_critical = 0
+    late_any = 0
+    holding: set[str] = set()
+    for ln in ps.links:
+        if not ln.handoff or ln.pred not in by_id or ln.succ not in by_id:
+            continue
+        p, s = by_id[ln.pred], by_id[ln.succ]
+        due = p.baseline_finish or p.deadline or p.finish
+        critical = p.critical and s.critical
+        handoffs.append(
+            HandoffFact(
+                program_id=program.pk,
+                region_code=code,
+                from_agency_id=p.owner_id,
+                to_agency_id=s.owner_id,
+                due_day=due,
+                done_day=p.actual_finish,
+                forecast_day=p.finish,
+                critical=critical,
+            )
+        )
+        if handoff_late(due, p.actual_finish, today) and not s.actual_finish:
+            late_any += 1
+            if critical:
+                late_critical += 1
+                holding.add(p.owner_slug)
+    delays = []
+    att = program_attribution(program)
+    if att.analysis is not None:
+        for w in att.analysis.windows:
+            for slug, days in w.by_agency.items():
+                if days:
+                    delays.append(
+                        DelayFact(
+                            program_id=program.pk,
+                            region_code=code,
+                            agency_slug=slug,
+                            day=w.data_date_to,
+                            days=days,
+                        )
+                    )
+    slip = ps.project_slip
+    with transaction.atomic():
+        HandoffFact.objects.filter(program_id=program.pk).delete()
+        HandoffFact.objects.bulk_create(handoffs)
+        DelayFact.objects.filter(program_id=program.pk).delete()
+        DelayFact.objects.bulk_create(delays)
+        ProgramFact.objects.update_or_create(
+            program_id=program.pk,
+            defaults={
+                "region_code": code,
+                "key": key,
+                "rag": rag(slip, late_critical, late_any),
+                "slip_days": slip,
+                "late_critical_handoffs": late_critical,
+                "holding_agencies": sorted(holding),
+            },
+        )

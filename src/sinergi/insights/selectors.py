@@ -1,0 +1,680 @@
+"""Read side of insights: the figures the dashboard, the report and the API show.
+
+Every function takes the viewing ``user`` and answers only what that user may see: platform
+admins everything, leaders their region, agency staff their own agency (and, for pairs, the
+pairs that involve it). Figures come from the summary tables kept by the tick job
+(``metrics.refresh_facts``); they are at most a minute behind, see ``metrics_updated_at``.
+The meaning of every figure is defined once in ``metrics.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from sinergi.core.exceptions import NotFound, ValidationFailed
+
+from . import metrics
+from .models import (
+    RESPONSE_BUCKETS,
+    AgencyPeriod,
+    DelayFact,
+    HandoffFact,
+    PairPeriod,
+    ProgramFact,
+    RequestFact,
+)
+
+DEFAULT_WINDOW_DAYS = 90
+MAX_WINDOW_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class Window:
+    """A closed range of calendar days [date_from, date_to] in the region's time zone."""
+
+    date_from: dt.date
+    date_to: dt.date
+
+
+def window_from_params(
+    from_: dt.date | str | None, to: dt.date | str | None, *, now: dt.datetime
+) -> Window:
+    """The window asked for by ``from``/``to`` (dates or ISO strings), default the last 90
+    days ending today. Raises ``ValidationFailed`` (Indonesian/English message per field)
+    for a bad date, ``from`` after ``to`` or a span longer than three years."""
+    return _window(from_, to, now=now)
+
+
+@dataclass(frozen=True)
+class AgencyMetrics:
+    """The figures of one agency over a window (meanings in ``metrics.py``)."""
+
+    agency: str  # slug
+    name: str
+    short_name: str
+    region: str  # Kemendagri code of the agency's region
+    kind: str
+    received: int
+    answered: int
+    answered_on_time: int
+    open_overdue: int
+    median_response_days: float | None
+    p90_response_days: float | None
+    forwarded: int
+    days_to_forward: float | None  # median working days from receipt to forwarding
+    escalations: int
+    escalations_by_level: dict[int, int]
+    handoffs_due: int
+    handoffs_on_time: int
+    handoffs_late: int
+    delay_days_attributed: int
+    data_requests_received: int
+    data_requests_fulfilled: int
+    datasets_published: int
+    datasets_stale: int
+    # Blood units (PMI) and hospitals only, else None.
+    blood_fill_rate: float | None = None
+    blood_hours_to_fulfil: float | None = None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the answered requests answered on time (None when none answered)."""
+        return self.answered_on_time / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class PairMetrics:
+    """Requests from one agency to another over a window ("who waits for whom")."""
+
+    from_agency: str  # slug
+    from_name: str
+    to_agency: str  # slug
+    to_name: str
+    requests: int
+    answered: int
+    answered_on_time: int
+    median_response_days: float | None
+    open_overdue: int
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One calendar month of an agency's (or the region's) trend."""
+
+    month: dt.date  # first day of the month
+    received: int
+    answered: int
+    answered_on_time: int
+    median_response_days: float | None
+    open_overdue_at_month_end: int
+
+
+@dataclass(frozen=True)
+class ProgramHealth:
+    """Whether a programme is on track: red/amber/green and why."""
+
+    program: str  # code
+    title: str
+    coordinator: str  # agency slug
+    coordinator_name: str
+    region: str
+    rag: str  # "red" | "amber" | "green"
+    slip_days: int | None  # forecast finish minus baseline finish, working days
+    late_critical_handoffs: int
+    holding_agencies: list[str] = field(default_factory=list)  # slugs holding them
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals over a window for what the user may see."""
+
+    window: Window
+    region: str | None
+    agencies: int
+    received: int
+    answered: int
+    answered_on_time: int
+    open_overdue: int
+    median_response_days: float | None
+    forwarded: int
+    escalations: int
+    handoffs_late: int
+    programs_red: int
+    programs_amber: int
+    programs_green: int
+    updated_at: dt.datetime | None
+
+
+def agency_metrics(
+    *,
+    user: Any,
+    window: Window,
+    region: str | None = None,
+    agency: str | None = None,
+    now: dt.datetime,
+) -> list[AgencyMetrics]:
+    """One row per visible agency with requests, hand-offs, data or blood activity, worst
+    open-overdue first. ``region`` (Kemendagri code, includes sub-regions) and ``agency``
+    (slug) narrow it; an unknown or invisible one raises ``NotFound``."""
+    return _agency_rows(user=user, window=window, region=region, agency=agency, now=now)[0]
+
+
+def pair_metrics(
+    *,
+    user: Any,
+    window: Window,
+    region: str | None = None,
+    agency: str | None = None,
+    now: dt.datetime,
+) -> list[PairMetrics]:
+    """One row per (from, to) pair with requests in the window; with ``agency`` only the
+    pairs where it is either side."""
+    return _pair_rows(user=user, window=window, region=region, agency=agency, now=now)
+
+
+def monthly_trend(
+    *,
+    user: Any,
+    agency: str | None = None,
+    region: str | None = None,
+    months: int = 12,
+    now: dt.datetime,
+) -> list[MonthPoint]:
+    """The last ``months`` calendar months, oldest first, including the current one."""
+    return _trend(user=user, agency=agency, region=region, months=months, now=now)
+
+
+def program_health(
+    *, user: Any, region: str | None = None, now: dt.datetime
+) -> list[ProgramHealth]:
+    """Every visible active programme, red first."""
+    return _programs(user=user, region=region, now=now)
+
+
+def summary(*, user: Any, window: Window, region: str | None = None, now: dt.datetime) -> Summary:
+    """Totals of ``agency_metrics`` and ``program_health`` for the user."""
+    return _summary(user=user, window=window, region=region, now=now)
+
+
+def metrics_updated_at() -> dt.datetime | None:
+    """When the summary tables were last brought up to date (None: never)."""
+    return metrics.updated_at()
+
+
+# --- implementation -------------------------------------------------------------------
+
+LOCAL_TZ = ZoneInfo("Asia/Jakarta")
+
+
+def _parse_day(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            fields={name: [_("Enter a date as YYYY-MM-DD.")]},
+        ) from None
+
+
+def _window(from_: dt.date | str | None, to: dt.date | str | None, *, now: dt.datetime) -> Window:
+    date_from = _parse_day(from_, "from")
+    date_to = _parse_day(to, "to")
+    today = now.astimezone(LOCAL_TZ).date()
+    if date_to is None:
+        date_to = (
+            today
+            if date_from is None
+            else min(today, date_from + dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1))
+        )
+        date_to = max(date_to, date_from or date_to)
+    if date_from is None:
+        date_from = date_to - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if date_from > date_to:
+        raise ValidationFailed(
+            _("The start of the period is after its end."),
+            fields={"from": [_("The start of the period must not be after its end.")]},
+        )
+    if (date_to - date_from).days > MAX_WINDOW_DAYS:
+        raise ValidationFailed(
+            _("The period is too long."),
+            fields={"to": [_("Choose a period of at most three years.")]},
+        )
+    return Window(date_from, date_to)
+
+
+@dataclass
+class _Scope:
+    """Which agencies the user sees figures of (None: all) and whose pairs."""
+
+    agencies: set[int] | None
+    own: set[int]
+    focus: int | None  # the agency asked for with ``agency=``
+
+
+def _region_q(field_name: str, code: str) -> Q:
+    return Q(**{field_name: code}) | Q(**{f"{field_name}__startswith": code + "."})
+
+
+def _scope(user: Any, region: str | None, agency: str | None) -> _Scope:
+    from sinergi.agencies.models import Agency
+    from sinergi.agencies.selectors import leader_region_codes, user_memberships
+    from sinergi.regions.models import Region
+
+    if region and not Region.objects.filter(code=region).exists():
+        raise ValidationFailed(
+            _("Unknown region."),
+            fields={"region": [_("No region has the code %(code)s.") % {"code": region[:20]}]},
+        )
+    focus = None
+    if agency:
+        found = Agency.objects.filter(slug=agency).values_list("pk", flat=True).first()
+        if found is None:
+            raise ValidationFailed(
+                _("Unknown agency."),
+                fields={"agency": [_("No agency has the code %(slug)s.") % {"slug": agency[:100]}]},
+            )
+        focus = found
+    visible: set[int] | None
+    own: set[int] = set()
+    if user.is_superuser:
+        visible = None
+    else:
+        own = {m.agency_id for m in user_memberships(user)}
+        visible = set(own)
+        codes = leader_region_codes(user)
+        if codes:
+            cond = Q(pk__in=[])
+            for code in codes:
+                cond |= _region_q("region__code", code)
+            visible |= set(Agency.objects.filter(cond).values_list("pk", flat=True))
+    if region:
+        in_region = set(
+            Agency.objects.filter(_region_q("region__code", region)).values_list("pk", flat=True)
+        )
+        visible = in_region if visible is None else visible & in_region
+    if focus is not None:
+        if visible is not None and focus not in visible:
+            raise NotFound(_("Agency not found."))
+        visible = {focus}
+    return _Scope(visible, own, focus)
+
+
+def _periods_q(window: Window) -> Q:
+    """Month rows for the months wholly inside the window, day rows for the rest."""
+    first_full = metrics._month(window.date_from)
+    if first_full < window.date_from:
+        first_full = metrics._next_month(first_full)
+    months = []
+    m = first_full
+    while metrics._next_month(m) - dt.timedelta(days=1) <= window.date_to:
+        months.append(m)
+        m = metrics._next_month(m)
+    if not months:
+        return Q(monthly=False, period__gte=window.date_from, period__lte=window.date_to)
+    end_full = metrics._next_month(months[-1])
+    return (
+        Q(monthly=True, period__in=months)
+        | Q(monthly=False, period__gte=window.date_from, period__lt=months[0])
+        | Q(monthly=False, period__gte=end_full, period__lte=window.date_to)
+    )
+
+
+_SUM_FIELDS = [
+    "received",
+    "answered",
+    "answered_on_time",
+    "forwarded",
+    "forward_days_sum",
+    "forward_days_n",
+    "esc_head",
+    "esc_sekda",
+    "esc_bupati",
+] + [f"r{i}" for i in range(RESPONSE_BUCKETS)]
+
+
+def _sums(qs: Any, keys: list[str]) -> dict[Any, dict[str, int]]:
+    out: dict[Any, dict[str, int]] = {}
+    rows = qs.values(*keys).annotate(**{f"s_{f}": Sum(f) for f in _SUM_FIELDS}).order_by()
+    for row in rows:
+        key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
+        out[key] = {f: int(row[f"s_{f}"] or 0) for f in _SUM_FIELDS}
+    return out
+
+
+def _hist(s: dict[str, int]) -> list[int]:
+    return [s.get(f"r{i}", 0) for i in range(RESPONSE_BUCKETS)]
+
+
+def _window_facts(window: Window) -> Q:
+    return Q(submitted_day__gte=window.date_from, submitted_day__lte=window.date_to)
+
+
+def _agency_rows(
+    *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
+) -> tuple[list[AgencyMetrics], list[int]]:
+    from sinergi.agencies.models import Agency
+
+    metrics.ensure_built(now=now)
+    scope = _scope(user, region, agency)
+    ids = scope.agencies
+    periods = AgencyPeriod.objects.filter(_periods_q(window))
+    overdue = RequestFact.objects.filter(_window_facts(window), is_open=True, due_at__lt=now)
+    if ids is not None:
+        periods = periods.filter(agency_id__in=ids)
+        overdue = overdue.filter(to_agency_id__in=ids)
+    sums = _sums(periods, ["agency_id"])
+    overdue_by = dict(overdue.values_list("to_agency_id").annotate(n=Count("pk")).order_by())
+    today = now.astimezone(LOCAL_TZ).date()
+    handoffs: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    hq = HandoffFact.objects.filter(due_day__gte=window.date_from, due_day__lte=window.date_to)
+    if ids is not None:
+        hq = hq.filter(from_agency_id__in=ids)
+    from .program_facts import handoff_late
+
+    for owner, due, done in hq.values_list("from_agency_id", "due_day", "done_day"):
+        h = handoffs[owner]
+        h[0] += 1
+        if done is not None and done <= due:
+            h[1] += 1
+        if handoff_late(due, done, today):
+            h[2] += 1
+    delays = dict(
+        DelayFact.objects.filter(day__gte=window.date_from, day__lte=window.date_to)
+        .values_list("agency_slug")
+        .annotate(d=Sum("days"))
+        .order_by()
+    )
+    extra = _catalog_and_blood(ids, window, now)
+    wanted = set(sums) | set(overdue_by) | set(handoffs) | set(extra)
+    slugs_with_delay = set(delays)
+    info_qs = Agency.objects.all()
+    if ids is not None:
+        info_qs = info_qs.filter(pk__in=ids)
+    if slugs_with_delay:
+        info_qs = info_qs.filter(Q(pk__in=wanted) | Q(slug__in=slugs_with_delay))
+    else:
+        info_qs = info_qs.filter(pk__in=wanted)
+    info = info_qs.values_list("pk", "slug", "name", "short_name", "kind", "region__code")
+    rows = []
+    total_hist = [0] * RESPONSE_BUCKETS
+    for pk, slug, name, short, kind, code in info:
+        s = sums.get(pk, {})
+        hist = _hist(s)
+        total_hist = [a + b for a, b in zip(total_hist, hist, strict=True)]
+        h = handoffs.get(pk, [0, 0, 0])
+        x = extra.get(pk, {})
+        fwd_n = s.get("forward_days_n", 0)
+        rows.append(
+            AgencyMetrics(
+                agency=slug,
+                name=name,
+                short_name=short or name,
+                region=code,
+                kind=kind,
+                received=s.get("received", 0),
+                answered=s.get("answered", 0),
+                answered_on_time=s.get("answered_on_time", 0),
+                open_overdue=overdue_by.get(pk, 0),
+                median_response_days=metrics.hist_median(hist),
+                p90_response_days=metrics.hist_p90(hist),
+                forwarded=s.get("forwarded", 0),
+                days_to_forward=(round(s.get("forward_days_sum", 0) / fwd_n, 1) if fwd_n else None),
+                escalations=s.get("esc_head", 0) + s.get("esc_sekda", 0) + s.get("esc_bupati", 0),
+                escalations_by_level={
+                    1: s.get("esc_head", 0),
+                    2: s.get("esc_sekda", 0),
+                    3: s.get("esc_bupati", 0),
+                },
+                handoffs_due=h[0],
+                handoffs_on_time=h[1],
+                handoffs_late=h[2],
+                delay_days_attributed=int(delays.get(slug, 0) or 0),
+                data_requests_received=x.get("dr_received", 0),
+                data_requests_fulfilled=x.get("dr_fulfilled", 0),
+                datasets_published=x.get("ds_published", 0),
+                datasets_stale=x.get("ds_stale", 0),
+                blood_fill_rate=x.get("fill_rate"),
+                blood_hours_to_fulfil=x.get("hours"),
+            )
+        )
+    rows.sort(key=lambda r: (-r.open_overdue, -r.received, r.name))
+    return rows, total_hist
+
+
+def _catalog_and_blood(
+    ids: set[int] | None, window: Window, now: dt.datetime
+) -> dict[int, dict[str, Any]]:
+    """Data requests, datasets and blood figures per agency (small tables, read live)."""
+    from sinergi.blood.models import BloodRequest
+    from sinergi.catalog.choices import FREQUENCY_DAYS, Frequency
+    from sinergi.catalog.models import DataRequest, Dataset
+
+    out: dict[int, dict[str, Any]] = defaultdict(dict)
+    start = dt.datetime.combine(window.date_from, dt.time(0), tzinfo=LOCAL_TZ)
+    end = dt.datetime.combine(window.date_to + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
+    drs = DataRequest.objects.filter(
+        request__submitted_at__gte=start, request__submitted_at__lt=end
+    )
+    datasets = Dataset.objects.filter(status="published")
+    blood = BloodRequest.objects.filter(created_at__gte=start, created_at__lt=end)
+    if ids is not None:
+        drs = drs.filter(producer_id__in=ids)
+        datasets = datasets.filter(publisher_id__in=ids)
+        blood = blood.filter(Q(unit_id__in=ids) | Q(hospital_id__in=ids))
+    for producer, fulfilled in drs.values_list("producer_id", "fulfilled_at"):
+        o = out[producer]
+        o["dr_received"] = o.get("dr_received", 0) + 1
+        if fulfilled is not None:
+            o["dr_fulfilled"] = o.get("dr_fulfilled", 0) + 1
+    for publisher, freq, latest in datasets.annotate(
+        latest=Max("versions__created_at")
+    ).values_list("publisher_id", "frequency", "latest"):
+        o = out[publisher]
+        o["ds_published"] = o.get("ds_published", 0) + 1
+        days = FREQUENCY_DAYS.get(Frequency(freq)) if freq in Frequency.values else None
+        if days is not None and latest is not None and now - latest > dt.timedelta(days=days):
+            o["ds_stale"] = o.get("ds_stale", 0) + 1
+    per: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    for unit, hospital, qty, alloc, status, created, closed in blood.values_list(
+        "unit_id",
+        "hospital_id",
+        "quantity",
+        "quantity_allocated",
+        "status",
+        "created_at",
+        "closed_at",
+    ):
+        for who in (unit, hospital):
+            p = per[who]
+            p[0] += qty
+            p[1] += alloc
+            if status == "fulfilled" and closed is not None:
+                p[2] += (closed - created).total_seconds() / 3600
+                p[3] += 1
+    for who, (asked, given, hours, n) in per.items():
+        if ids is not None and who not in ids:
+            continue
+        out[who]["fill_rate"] = round(100 * given / asked, 1) if asked else None
+        out[who]["hours"] = round(hours / n, 1) if n else None
+    return dict(out)
+
+
+def _pair_rows(
+    *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
+) -> list[PairMetrics]:
+    from sinergi.agencies.models import Agency
+
+    metrics.ensure_built(now=now)
+    scope = _scope(user, region, agency)
+    ids = scope.agencies
+    periods = PairPeriod.objects.filter(_periods_q(window))
+    overdue = RequestFact.objects.filter(_window_facts(window), is_open=True, due_at__lt=now)
+    if ids is not None:
+        cond = Q(from_agency_id__in=ids) | Q(to_agency_id__in=ids)
+        periods = periods.filter(cond)
+        overdue = overdue.filter(cond)
+    sums = _sums(periods, ["from_agency_id", "to_agency_id"])
+    overdue_by = {
+        (f, t): n
+        for f, t, n in overdue.values_list("from_agency_id", "to_agency_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    keys = set(sums) | set(overdue_by)
+    agency_ids = {k for pair in keys for k in pair}
+    names = {
+        pk: (slug, short or name)
+        for pk, slug, name, short in Agency.objects.filter(pk__in=agency_ids).values_list(
+            "pk", "slug", "name", "short_name"
+        )
+    }
+    rows = []
+    for f, t in keys:
+        s = sums.get((f, t), {})
+        rows.append(
+            PairMetrics(
+                from_agency=names[f][0],
+                from_name=names[f][1],
+                to_agency=names[t][0],
+                to_name=names[t][1],
+                requests=s.get("received", 0),
+                answered=s.get("answered", 0),
+                answered_on_time=s.get("answered_on_time", 0),
+                median_response_days=metrics.hist_median(_hist(s)),
+                open_overdue=overdue_by.get((f, t), 0),
+            )
+        )
+    rows.sort(key=lambda r: (-r.open_overdue, -r.requests, r.from_agency, r.to_agency))
+    return rows
+
+
+def _trend(
+    *, user: Any, agency: str | None, region: str | None, months: int, now: dt.datetime
+) -> list[MonthPoint]:
+    metrics.ensure_built(now=now)
+    scope = _scope(user, region, agency)
+    months = max(1, min(months, 36))
+    current = metrics._month(now.astimezone(LOCAL_TZ).date())
+    starts = [current]
+    while len(starts) < months:
+        starts.insert(0, metrics._month(starts[0] - dt.timedelta(days=1)))
+    qs = AgencyPeriod.objects.filter(monthly=True, period__in=starts)
+    overdue = RequestFact.objects.filter(is_open=True, due_at__lt=now, submitted_day__gte=starts[0])
+    if scope.agencies is not None:
+        qs = qs.filter(agency_id__in=scope.agencies)
+        overdue = overdue.filter(to_agency_id__in=scope.agencies)
+    sums = _sums(qs, ["period"])
+    late = {
+        metrics._as_date(m): n
+        for m, n in overdue.annotate(m=TruncMonth("submitted_day"))
+        .values_list("m")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    out = []
+    for m in starts:
+        s = sums.get(m, {})
+        out.append(
+            MonthPoint(
+                month=m,
+                received=s.get("received", 0),
+                answered=s.get("answered", 0),
+                answered_on_time=s.get("answered_on_time", 0),
+                median_response_days=metrics.hist_median(_hist(s)),
+                open_overdue_at_month_end=late.get(m, 0),
+            )
+        )
+    return out
+
+
+def _programs(*, user: Any, region: str | None, now: dt.datetime) -> list[ProgramHealth]:
+    from sinergi.programs.models import Program
+    from sinergi.regions.models import Region
+
+    metrics.ensure_built(now=now)
+    if region and not Region.objects.filter(code=region).exists():
+        raise ValidationFailed(
+            _("Unknown region."),
+            fields={"region": [_("No region has the code %(code)s.") % {"code": region[:20]}]},
+        )
+    programs = Program.objects.visible_to(user).filter(status__in=["planning", "active", "on_hold"])
+    if not user.is_superuser:
+        # Public programmes of other regions are not this user's business here.
+        from sinergi.agencies.selectors import leader_region_codes, user_memberships
+
+        own = [m.agency_id for m in user_memberships(user)]
+        cond = Q(coordinator_id__in=own) | Q(work_items__owner_id__in=own)
+        for code in leader_region_codes(user):
+            cond |= _region_q("region__code", code)
+        programs = programs.filter(pk__in=Program.objects.filter(cond).values("pk"))
+    if region:
+        programs = programs.filter(_region_q("region__code", region))
+    facts = {
+        f.program_id: f for f in ProgramFact.objects.filter(program_id__in=programs.values("pk"))
+    }
+    out = []
+    for p in programs.select_related("coordinator", "region").order_by("code"):
+        f = facts.get(p.pk)
+        out.append(
+            ProgramHealth(
+                program=p.code,
+                title=p.title,
+                coordinator=p.coordinator.slug,
+                coordinator_name=p.coordinator.short_name or p.coordinator.name,
+                region=p.region.code,
+                rag=f.rag if f else "green",
+                slip_days=f.slip_days if f else None,
+                late_critical_handoffs=f.late_critical_handoffs if f else 0,
+                holding_agencies=list(f.holding_agencies) if f else [],
+            )
+        )
+    order = {"red": 0, "amber": 1, "green": 2}
+    out.sort(key=lambda h: (order.get(h.rag, 3), -(h.slip_days or 0), h.program))
+    return out
+
+
+def _summary(*, user: Any, window: Window, region: str | None, now: dt.datetime) -> Summary:
+    rows, hist = _agency_rows(user=user, window=window, region=region, agency=None, now=now)
+    progs = _programs(user=user, region=region, now=now)
+    return Summary(
+        window=window,
+        region=region,
+        agencies=sum(1 for r in rows if r.received),
+        received=sum(r.received for r in rows),
+        answered=sum(r.answered for r in rows),
+        answered_on_time=sum(r.answered_on_time for r in rows),
+        open_overdue=sum(r.open_overdue for r in rows),
+        median_response_days=metrics.hist_median(hist),
+        forwarded=sum(r.forwarded for r in rows),
+        escalations=sum(r.escalations for r in rows),
+        handoffs_late=sum(r.handoffs_late for r in rows),
+        programs_red=sum(1 for p in progs if p.rag == "red"),
+        programs_amber=sum(1 for p in progs if p.rag == "amber"),
+        programs_green=sum(1 for p in progs if p.rag == "green"),
+        updated_at=metrics.updated_at(),
+    )
+
+
+def public_scoreboard(
+    *, window: Window, region: str | None = None, now: dt.datetime
+) -> list[AgencyMetrics]:
+    """Every agency that received requests in the window, for the anonymous scoreboard
+    (aggregates only; callers show received, on-time rate, median response, open overdue)."""
+    from sinergi.core.permissions import SYSTEM
+
+    rows, _hist_total = _agency_rows(
+        user=SYSTEM, window=window, region=region, agency=None, now=now
+    )
+    return [r for r in rows if r.received]
