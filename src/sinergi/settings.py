@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sinergi.blood",
     "sinergi.programs",
     "sinergi.coordination",
+    "sinergi.portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -9,7 +9,6 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dasbor/", views.module_pending, {"module": "dashboard"}, name="dashboard"),
-    path("publik/", views.public, name="public"),
     path("audit/", views.audit, name="audit"),
     path("healthz", views.healthz, name="healthz"),
 ]
