@@ -19,7 +19,6 @@ from tests.matrix import API_READ, PUBLIC, ROLES, SIGNED_IN, Case, expect, manag
 
 UI = [
     Case("core:home", "get", "/", SIGNED_IN),
-    Case("core:public", "get", "/publik/", expect(200)),
     Case("core:healthz", "get", "/healthz", expect(200)),
     Case("core:audit", "get", "/audit/", expect(403, anonymous=302, admin=200, leader=200)),
     Case("accounts:login", "get", "/masuk/", expect(302, anonymous=200)),

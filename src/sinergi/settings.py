@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "sinergi.programs",
     "sinergi.coordination",
     "sinergi.insights",
+    "sinergi.portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sinergi.coordination.urls")),
     path("program/", include("sinergi.programs.urls")),
     path("publik/program/", include("sinergi.programs.public_urls")),
+    path("publik/", include("sinergi.portal.urls")),
     path("darah/", include("sinergi.blood.urls")),
     path("dasbor/", include("sinergi.insights.urls")),
     path("publik/skor/", include("sinergi.insights.public_urls")),

@@ -40,14 +40,12 @@ def submit(to: str = "dpupr-sanggau", *, when: dt.datetime, frm: str = "dinkes-s
 
 
 def act(request: Any, action: str, when: dt.datetime, **kw: Any) -> Any:
-    from sinergi.coordination.services import request_act
+    from sinergi.coordination.services import REQUEST_ACTIONS
     from sinergi.core.permissions import SYSTEM
 
     if action == "answer" and request.status == "submitted":
-        request_act(actor=SYSTEM, request=request, action="acknowledge", now=when)
-    return request_act(
-        actor=SYSTEM, request=request, action=action, now=when, body="Catatan.", **kw
-    )
+        REQUEST_ACTIONS["acknowledge"](actor=SYSTEM, request=request, now=when)
+    return REQUEST_ACTIONS[action](actor=SYSTEM, request=request, now=when, body="Catatan.", **kw)
 
 
 def figures(slug: str, window: sel.Window = NOV, now: dt.datetime | None = None) -> Any:

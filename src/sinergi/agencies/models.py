@@ -54,6 +54,11 @@ class Affair(models.Model):
 class AgencyQuerySet(VisibleQuerySet):
     """Who sees which agency."""
 
+    def public(self) -> Self:
+        """Agencies everyone sees on the public portal, signed in or not: the active ones.
+        Name, kind, mandate and office contact are public information; people are not."""
+        return self.filter(is_active=True)
+
     def visible_to(self, user: Any) -> Self:
         """Signed-in users see every active agency; inactive ones only admins, the agency's
         own members and the leaders of its region."""

@@ -89,9 +89,14 @@ def agencies_search(
     region: str = "",
     parent: str = "",
     include_inactive: bool = False,
+    public_only: bool = False,
 ) -> QuerySet[Agency]:
-    """The agency directory filtered by text, kind, sector, affair, region and parent."""
-    qs = Agency.objects.visible_to(user).select_related("region", "parent")
+    """The agency directory filtered by text, kind, sector, affair, region and parent;
+    ``public_only`` gives the public portal's directory (active agencies, whoever asks)."""
+    if public_only:
+        qs = Agency.objects.public().select_related("region", "parent")
+    else:
+        qs = Agency.objects.visible_to(user).select_related("region", "parent")
     if not include_inactive:
         qs = qs.filter(is_active=True)
     if q:

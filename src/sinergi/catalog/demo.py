@@ -198,6 +198,70 @@ def land(rng: random.Random) -> bytes:
     return _csv([*header, "target_ptsl_2026"], rows)
 
 
+def uninhabitable_houses(rng: random.Random) -> bytes:
+    """Rumah tidak layak huni per kecamatan."""
+    rows = []
+    for code, name in _kecamatan():
+        houses = rng.randint(150, 1_400)
+        rows.append([code, name, houses, int(houses * rng.uniform(0.05, 0.3))])
+    return _csv(["kode_wilayah", "kecamatan", "rumah_tidak_layak_huni", "direhab_2025"], rows)
+
+
+def social_assistance(rng: random.Random) -> bytes:
+    """Keluarga penerima bantuan sosial per kecamatan (agregat, tanpa nama)."""
+    rows = []
+    for code, name in _kecamatan():
+        pkh = rng.randint(600, 3_800)
+        rows.append([code, name, pkh, int(pkh * rng.uniform(1.1, 1.6)), rng.randint(20, 240)])
+    header = ["kode_wilayah", "kecamatan", "keluarga_pkh", "keluarga_sembako"]
+    return _csv([*header, "penyandang_disabilitas_dibantu"], rows)
+
+
+def _months_2025() -> list[str]:
+    return [f"2025-{m:02d}-01" for m in range(1, 13)]
+
+
+def tourism(rng: random.Random) -> bytes:
+    """Kunjungan wisatawan per bulan."""
+    rows = [
+        [month, rng.randint(9_000, 21_000), rng.randint(300, 2_400)] for month in _months_2025()
+    ]
+    return _csv(["bulan", "wisatawan_nusantara", "wisatawan_mancanegara"], rows)
+
+
+def permits(rng: random.Random) -> bytes:
+    """Perizinan berusaha yang terbit per bulan dan jenis."""
+    rows = []
+    for month in _months_2025():
+        for kind, low, high in (("NIB usaha mikro", 120, 420), ("PBG", 8, 40), ("SLF", 2, 15)):
+            rows.append([month, kind, rng.randint(low, high)])
+    return _csv(["bulan", "jenis_izin", "jumlah_terbit"], rows)
+
+
+def revenue(rng: random.Random) -> bytes:
+    """Realisasi pajak daerah per bulan (juta rupiah)."""
+    rows = []
+    for month in _months_2025():
+        for tax, base in (("PBB-P2", 900), ("BPHTB", 1_400), ("Pajak restoran", 450)):
+            target = base * rng.uniform(0.9, 1.1)
+            rows.append([month, tax, round(target, 1), round(target * rng.uniform(0.7, 1.15), 1)])
+    return _csv(["bulan", "jenis_pajak", "target_juta_rp", "realisasi_juta_rp"], rows)
+
+
+def river_quality(rng: random.Random) -> bytes:
+    """Kualitas air sungai di titik pantau."""
+    rows = []
+    points = [("Kapuas hulu kota", "Kapuas"), ("Kapuas hilir kota", "Kapuas")]
+    points += [("Sekayam Balai Karangan", "Sekayam"), ("Sekayam Entikong", "Sekayam")]
+    for point, river in points:
+        for month in ("2025-03-15", "2025-06-15", "2025-09-15", "2025-12-15"):
+            bod = round(rng.uniform(1.5, 6.5), 1)
+            status = "memenuhi" if bod <= 3 else "cemar ringan"
+            rows.append([month, point, river, bod, round(bod * rng.uniform(2.2, 3.4), 1), status])
+    header = ["tanggal", "titik_pantau", "sungai", "bod_mg_l", "cod_mg_l"]
+    return _csv([*header, "status_mutu"], rows)
+
+
 @dataclass
 class DemoDataset:
     """One demo dataset: metadata, its data makers (one per version) and its end state."""
@@ -342,6 +406,76 @@ DATASETS = [
         [land],
         access=AccessLevel.AGENCIES,
         allowed=["dpupr-sanggau", "bappeda-sanggau", "perkimtan-sanggau"],
+    ),
+    DemoDataset(
+        "rumah-tidak-layak-huni",
+        "Rumah tidak layak huni per kecamatan",
+        "perkimtan-sanggau",
+        "",
+        "Jumlah rumah tidak layak huni dan yang direhabilitasi tahun 2025 per kecamatan. "
+        + FICTIONAL,
+        ["perumahan", "rtlh"],
+        "perumahan_permukiman",
+        Frequency.ANNUAL,
+        [uninhabitable_houses],
+    ),
+    DemoDataset(
+        "penerima-bantuan-sosial",
+        "Keluarga penerima bantuan sosial per kecamatan",
+        "dinsos-p3akb-sanggau",
+        "",
+        "Jumlah keluarga penerima PKH dan sembako per kecamatan; agregat, tanpa nama. " + FICTIONAL,
+        ["sosial", "bansos"],
+        "sosial",
+        Frequency.SEMIANNUAL,
+        [social_assistance],
+    ),
+    DemoDataset(
+        "kunjungan-wisata-bulanan",
+        "Kunjungan wisatawan per bulan",
+        "disporapar-sanggau",
+        "",
+        "Wisatawan nusantara dan mancanegara per bulan, termasuk pelintas batas Entikong. "
+        + FICTIONAL,
+        ["pariwisata"],
+        "ekonomi",
+        Frequency.MONTHLY,
+        [tourism],
+    ),
+    DemoDataset(
+        "perizinan-berusaha-terbit",
+        "Perizinan berusaha yang terbit",
+        "dpmptsp-sanggau",
+        "",
+        "NIB usaha mikro, persetujuan bangunan gedung dan sertifikat laik fungsi yang terbit "
+        "per bulan. " + FICTIONAL,
+        ["perizinan", "investasi"],
+        "ekonomi",
+        Frequency.MONTHLY,
+        [permits],
+    ),
+    DemoDataset(
+        "realisasi-pajak-daerah",
+        "Target dan realisasi pajak daerah",
+        "bapenda-sanggau",
+        "",
+        "Target dan realisasi PBB-P2, BPHTB dan pajak restoran per bulan, dalam juta rupiah. "
+        + FICTIONAL,
+        ["keuangan-daerah", "pajak"],
+        "tata_kelola_pemerintahan",
+        Frequency.MONTHLY,
+        [revenue],
+    ),
+    DemoDataset(
+        "kualitas-air-sungai",
+        "Kualitas air Sungai Kapuas dan Sekayam",
+        "dlh-sanggau",
+        "",
+        "BOD, COD dan status mutu air di empat titik pantau, per triwulan. " + FICTIONAL,
+        ["lingkungan", "air"],
+        "lingkungan_hidup",
+        Frequency.QUARTERLY,
+        [river_quality],
     ),
     DemoDataset(
         "imunisasi-dasar-lengkap",

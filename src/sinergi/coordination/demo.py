@@ -1,9 +1,16 @@
 """Demo coordination data for Kabupaten Sanggau, replayed through the services at past
-moments so that every clock, escalation and timeline is what the rules produce."""
+moments so that every clock, escalation and timeline is what the rules produce.
+
+Two layers: hand-written scripts for the last two months (every status a request can be
+in), and twelve months of generated history (``history_scripts``, seeded) in which some
+agencies answer within days, some are chronically late (the Kantor Pertanahan, Dinas
+PUPR, BPJN, DPMPD), a few pairs are stuck with several overdue requests, and some
+requests are forwarded as "bukan wewenang"."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +144,307 @@ SCRIPTS = [
 ]  # fmt: skip
 
 
+# Who answers for an agency in the demo (its demo user); other agencies act as SYSTEM.
+HANDLERS = {
+    "dpupr-sanggau": "pupr",
+    "kantah-sanggau": "pertanahan",
+    "dinkes-sanggau": "dinkes",
+    "diskominfo-sanggau": "walidata",
+    "bappeda-sanggau": "kabappeda",
+    "udd-pmi-sanggau": "pmi",
+    "rsud-sanggau": "rsud",
+    "setda-sanggau": "sekda",
+}
+
+# How fast an agency answers: (days to acknowledge, days to answer when on time, days to
+# answer when late, share of late answers). Days are calendar days after submission; the
+# SLA is 10 to 15 working days, about 14 to 21 calendar days.
+PROFILES = {
+    "fast": ((0, 1), (2, 7), (16, 18), 0.0),
+    "normal": ((1, 2), (4, 12), (17, 26), 0.12),
+    "late": ((2, 6), (9, 13), (18, 40), 0.65),
+}
+PROFILE_OF = {
+    "diskominfo-sanggau": "fast",
+    "bappeda-sanggau": "fast",
+    "disdukcapil-sanggau": "fast",
+    "bps-sanggau": "fast",
+    "dpmptsp-sanggau": "fast",
+    "bpkad-sanggau": "fast",
+    "kantah-sanggau": "late",
+    "dpupr-sanggau": "late",
+    "bpjn-kalbar": "late",
+    "dpmpd-sanggau": "late",
+}
+
+# (from, to, kind, subject with {periode}); one is drawn several times a month.
+HISTORY_TEMPLATES = [
+    (
+        "bappeda-sanggau",
+        "dpupr-sanggau",
+        "information",
+        "Progres fisik kegiatan infrastruktur {periode}",
+    ),
+    ("bappeda-sanggau", "dinkes-sanggau", "data", "Capaian indikator SPM kesehatan {periode}"),
+    (
+        "bappeda-sanggau",
+        "bps-sanggau",
+        "data",
+        "Angka kemiskinan dan IPM terbaru untuk RKPD ({periode})",
+    ),
+    (
+        "bappeda-sanggau",
+        "bpkad-sanggau",
+        "information",
+        "Realisasi belanja perangkat daerah {periode}",
+    ),
+    (
+        "dpupr-sanggau",
+        "kantah-sanggau",
+        "data",
+        "Status tanah lokasi kegiatan jalan dan jembatan ({periode})",
+    ),
+    (
+        "dpupr-sanggau",
+        "dlh-sanggau",
+        "approval",
+        "Rekomendasi UKL-UPL kegiatan konstruksi ({periode})",
+    ),
+    (
+        "dpupr-sanggau",
+        "dpmptsp-sanggau",
+        "approval",
+        "Persetujuan bangunan gedung kantor ({periode})",
+    ),
+    ("perkimtan-sanggau", "kantah-sanggau", "data", "Data bidang tanah aset perumahan ({periode})"),
+    ("dinkes-sanggau", "disdukcapil-sanggau", "data", "Data NIK balita untuk e-PPGBM ({periode})"),
+    (
+        "dinkes-sanggau",
+        "dinsos-p3akb-sanggau",
+        "data",
+        "Data keluarga berisiko stunting ({periode})",
+    ),
+    (
+        "dinkes-sanggau",
+        "dpupr-sanggau",
+        "information",
+        "Akses air minum di desa lokus stunting ({periode})",
+    ),
+    (
+        "dinsos-p3akb-sanggau",
+        "disdukcapil-sanggau",
+        "data",
+        "Pemadanan NIK penerima bansos {periode}",
+    ),
+    (
+        "dinsos-p3akb-sanggau",
+        "dpmpd-sanggau",
+        "information",
+        "Alokasi dana desa untuk perlindungan sosial ({periode})",
+    ),
+    ("disdikbud-sanggau", "bpkad-sanggau", "support", "Pencairan dana BOS daerah {periode}"),
+    (
+        "disdikbud-sanggau",
+        "dpupr-sanggau",
+        "action",
+        "Perbaikan ruang kelas rusak berat ({periode})",
+    ),
+    (
+        "diskominfo-sanggau",
+        "dlh-sanggau",
+        "data",
+        "Data kualitas air sungai untuk Satu Data ({periode})",
+    ),
+    (
+        "diskominfo-sanggau",
+        "disdikbud-sanggau",
+        "data",
+        "Data sekolah dan guru untuk Satu Data ({periode})",
+    ),
+    (
+        "diskominfo-sanggau",
+        "bapenda-sanggau",
+        "data",
+        "Realisasi pendapatan daerah untuk portal ({periode})",
+    ),
+    (
+        "bpbd-sanggau",
+        "dinsos-p3akb-sanggau",
+        "support",
+        "Logistik bantuan korban banjir ({periode})",
+    ),
+    ("bpbd-sanggau", "dinkes-sanggau", "support", "Tenaga kesehatan di posko bencana ({periode})"),
+    (
+        "bpbd-sanggau",
+        "dpupr-sanggau",
+        "action",
+        "Penanganan darurat jalan putus akibat longsor ({periode})",
+    ),
+    (
+        "dishub-sanggau",
+        "bpjn-kalbar",
+        "approval",
+        "Rekomendasi analisis dampak lalu lintas jalan nasional ({periode})",
+    ),
+    (
+        "dishub-sanggau",
+        "dpupr-sanggau",
+        "information",
+        "Rencana pemeliharaan jalan kabupaten ({periode})",
+    ),
+    (
+        "disperindagkop-um-sanggau",
+        "dpmptsp-sanggau",
+        "data",
+        "Izin usaha mikro yang terbit {periode}",
+    ),
+    (
+        "disperindagkop-um-sanggau",
+        "kecamatan-entikong",
+        "information",
+        "Jumlah pedagang pasar perbatasan ({periode})",
+    ),
+    (
+        "kecamatan-kapuas",
+        "disdukcapil-sanggau",
+        "support",
+        "Layanan perekaman KTP-el di kecamatan ({periode})",
+    ),
+    ("kecamatan-meliau", "dinkes-sanggau", "support", "Dukungan tenaga bidan desa ({periode})"),
+    ("kecamatan-sekayam", "dpupr-sanggau", "action", "Perbaikan jembatan gantung desa ({periode})"),
+    (
+        "kecamatan-entikong",
+        "dpmpd-sanggau",
+        "information",
+        "Pencairan dana desa tahap II ({periode})",
+    ),
+    (
+        "rsud-sanggau",
+        "bpkad-sanggau",
+        "support",
+        "Pembayaran klaim jaminan kesehatan daerah ({periode})",
+    ),
+    ("rsud-sanggau", "dinkes-sanggau", "information", "Data rujukan puskesmas ke RSUD ({periode})"),
+    (
+        "inspektorat-sanggau",
+        "dpupr-sanggau",
+        "information",
+        "Tindak lanjut temuan pemeriksaan ({periode})",
+    ),
+    ("bkpsdm-sanggau", "dinkes-sanggau", "data", "Formasi tenaga kesehatan PPPK ({periode})"),
+    (
+        "perumda-air-minum-sanggau",
+        "dpupr-sanggau",
+        "data",
+        "Data jaringan pipa distribusi ({periode})",
+    ),
+]
+
+# Pairs that are stuck: requests never answered, overdue and escalated. (from, to, kind,
+# subject, days ago).
+STUCK = [
+    (
+        "dishub-sanggau",
+        "bpjn-kalbar",
+        "approval",
+        "Izin pemasangan rambu di jalan nasional Entikong",
+        95,
+    ),
+    (
+        "dishub-sanggau",
+        "bpjn-kalbar",
+        "information",
+        "Jadwal perbaikan jalan nasional Sanggau–Sekadau",
+        70,
+    ),
+    (
+        "dishub-sanggau",
+        "bpjn-kalbar",
+        "approval",
+        "Rekomendasi akses jalan masuk terminal barang",
+        48,
+    ),
+    ("perkimtan-sanggau", "kantah-sanggau", "data", "Peta bidang tanah lokasi rumah susun", 88),
+    ("perkimtan-sanggau", "kantah-sanggau", "data", "Daftar bidang PTSL Kecamatan Meliau", 63),
+    (
+        "perkimtan-sanggau",
+        "kantah-sanggau",
+        "approval",
+        "Pertimbangan teknis pertanahan perumahan MBR",
+        41,
+    ),
+    ("dlh-sanggau", "dpupr-sanggau", "information", "Rencana pengelolaan lumpur IPA", 57),
+    ("dlh-sanggau", "dpupr-sanggau", "data", "Data saluran drainase kota untuk kajian banjir", 44),
+    ("kecamatan-tayan-hilir", "dpmpd-sanggau", "support", "Pendampingan penyusunan APBDes", 66),
+]
+
+# Sent to the wrong agency and forwarded as "bukan wewenang" to the competent one, which
+# then answers. (from, first addressee, competent agency, kind, subject, days ago).
+FORWARDED = [
+    ("kecamatan-meliau", "dinkes-sanggau", "dpmptsp-sanggau", "approval",
+     "Izin praktik bidan di desa", 300, "izin praktik diterbitkan DPMPTSP"),
+    ("perumda-air-minum-sanggau", "dlh-sanggau", "dpmptsp-sanggau", "approval",
+     "Izin pengambilan air baku Sungai Sekayam", 240, "perizinan air baku diproses DPMPTSP"),
+    ("kecamatan-sekayam", "dpupr-sanggau", "dpmpd-sanggau", "support",
+     "Bantuan perbaikan jalan desa", 200, "jalan desa dibiayai dana desa melalui DPMPD"),
+    ("disdikbud-sanggau", "bapenda-sanggau", "bpkad-sanggau", "support",
+     "Pengadaan laptop sekolah", 150, "pengelolaan aset dan belanja ada di BPKAD"),
+    ("dinsos-p3akb-sanggau", "dinkes-sanggau", "disdukcapil-sanggau", "data",
+     "Data penduduk lanjut usia per desa", 110, "data kependudukan ada di Disdukcapil"),
+    ("bpbd-sanggau", "diskominfo-sanggau", "setda-sanggau", "action",
+     "Pemasangan sirene peringatan dini", 90, "pengadaan sirene dikoordinasikan Setda"),
+]  # fmt: skip
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")  # fmt: skip
+
+
+def history_scripts(now: dt.datetime, per_month: int = 5) -> list[Script]:
+    """Twelve months of requests before the hand-written ones, drawn with a fixed seed so
+    every load (and every test session) gets the same history."""
+    rng = random.Random("sinergi-coordination-history")  # noqa: S311 - demo data
+    scripts: list[Script] = []
+    for month in range(12, 1, -1):  # 12 months ago up to two months ago
+        for _ in range(per_month):
+            frm, to, kind, subject = rng.choice(HISTORY_TEMPLATES)
+            days_ago = month * 30 - rng.randint(0, 29)
+            moment = now - dt.timedelta(days=days_ago)
+            periode = f"{MONTHS_ID[moment.month - 1]} {moment.year}"
+            ack_r, ok_r, late_r, late_share = PROFILES[PROFILE_OF.get(to, "normal")]
+            ack = rng.randint(*ack_r)
+            answer = rng.randint(*(late_r if rng.random() < late_share else ok_r))
+            answer = max(answer, ack + 1)
+            close = answer + rng.randint(1, 3) if rng.random() < 0.4 else None
+            steps = [
+                (ack, "acknowledge", HANDLERS.get(to, ""), {}),
+                (
+                    answer,
+                    "answer",
+                    HANDLERS.get(to, ""),
+                    {"body": "Data dan penjelasan terlampir."},
+                ),
+            ]
+            if close is not None:
+                steps.append((close, "close", HANDLERS.get(frm, ""), {"body": "Terima kasih."}))
+            scripts.append(
+                Script(days_ago, HANDLERS.get(frm, ""), frm, to, kind,
+                       subject.format(periode=periode), steps)
+            )  # fmt: skip
+    for frm, to, kind, subject, days_ago in STUCK:
+        steps = [(3, "acknowledge", HANDLERS.get(to, ""), {})] if days_ago % 2 else []
+        scripts.append(Script(days_ago, HANDLERS.get(frm, ""), frm, to, kind, subject, steps))
+    for frm, wrong, right, kind, subject, days_ago, why in FORWARDED:
+        steps = [
+            (2, "forward", HANDLERS.get(wrong, ""),
+             {"to_agency": right, "body": f"Bukan wewenang: {why}."}),
+            (4, "acknowledge", HANDLERS.get(right, ""), {}),
+            (rng.randint(8, 16), "answer", HANDLERS.get(right, ""),
+             {"body": "Sudah kami tindak lanjuti."}),
+        ]  # fmt: skip
+        scripts.append(Script(days_ago, HANDLERS.get(frm, ""), frm, wrong, kind, subject, steps))
+    return scripts
+
+
 def _local(now: dt.datetime, days_ago: float, hour: int) -> dt.datetime:
     day = (now - dt.timedelta(days=days_ago)).astimezone(services.region_tz_default())
     return day.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
@@ -161,7 +469,7 @@ def load_demo(*, now: dt.datetime) -> dict[str, int]:
             now=now,
         )
     plan: list[tuple[dt.datetime, int, Any]] = []
-    for i, s in enumerate(SCRIPTS):
+    for i, s in enumerate(history_scripts(now) + SCRIPTS):
         start = _local(now, s.days_ago, 9) + dt.timedelta(minutes=i)
         plan.append((start, i, ("submit", s)))
         for day, action, who, kw in s.steps:
@@ -182,7 +490,7 @@ def load_demo(*, now: dt.datetime) -> dict[str, int]:
         elif op[0] == "submit":
             s = op[1]
             made[i] = services.request_submit(
-                actor=users[s.by],
+                actor=users[s.by] if s.by else SYSTEM,
                 from_agency=s.frm,
                 to_agency=s.to,
                 kind=s.kind,
@@ -193,7 +501,8 @@ def load_demo(*, now: dt.datetime) -> dict[str, int]:
         else:
             _, action, who, kw = op
             kw = dict(kw)
-            services.REQUEST_ACTIONS[action](actor=users[who], request=made[i], now=when, **kw)
+            actor = users[who] if who else SYSTEM
+            services.REQUEST_ACTIONS[action](actor=actor, request=made[i], now=when, **kw)
     meetings = _meetings(now, users)
     steps += services.escalate_due(now=now)["steps"]
     return {"requests": len(made), "meetings": meetings, "escalation_steps": steps}

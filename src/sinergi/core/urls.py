@@ -8,7 +8,6 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("publik/", views.public, name="public"),
     path("audit/", views.audit, name="audit"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,4 +1,4 @@
-"""Views of the UI shell: home, module places, public landing, audit log, health."""
+"""Views of the UI shell: home, module places, audit log, health."""
 
 from __future__ import annotations
 
@@ -85,16 +85,6 @@ def module_pending(request: AuthedRequest, module: str) -> HttpResponse:
     return render(
         request, "core/pending.html", {"module_title": title, "module_description": description}
     )
-
-
-@require_GET
-def public(request: HttpRequest) -> HttpResponse:
-    """Public landing page (no sign-in)."""
-    from django.apps import apps
-
-    agency_model = apps.get_model("agencies", "Agency")
-    count = agency_model.objects.filter(is_active=True).count()
-    return render(request, "core/public.html", {"agency_count": count})
 
 
 class AuditFilterForm(forms.Form):

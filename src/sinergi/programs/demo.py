@@ -1,10 +1,14 @@
 """Demo programs for Kabupaten Sanggau: the SPAM (water supply) extension coordinated by
-Dinas PUPR, in which land acquisition slips, and a stunting-reduction program coordinated
-by Bappeda. Dates are relative to ``now`` so that the progress reports lie in the past."""
+Dinas PUPR, in which land acquisition slips, a stunting-reduction program coordinated by
+Bappeda, and six smaller cross-sector programs (land certificates, land for a road, flood
+preparedness, civil registration at the border, house rehabilitation, the Entikong border
+area) whose late hand-offs mostly wait for the same few agencies. Dates are relative to
+``now`` so that the progress reports lie in the past."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -390,6 +394,274 @@ def _stunting(now: dt.datetime) -> dict[str, int]:
     return {"work_items": len(made)}
 
 
+@dataclass(frozen=True)
+class SmallProgram:
+    """A compact demo program: plan, partners and what was reported at one status date.
+
+    ``reports`` maps a WBS code to (actual start, actual finish, percent, blocker) in
+    working days after the start; ``status_day`` is the working day of the report."""
+
+    code: str
+    title: str
+    goal: str
+    coordinator: str
+    sectors: tuple[str, ...]
+    visibility: str
+    days_back: int
+    budget: str
+    partners: tuple[tuple[str, str, str], ...]
+    items: list[tuple[str, str, str, int, list[tuple[str, str, int]]]]
+    status_day: int
+    reports: dict[str, tuple[int | None, int | None, int, str]] = field(default_factory=dict)
+
+
+SMALL_PROGRAMS = [
+    SmallProgram(
+        "PTSL-SANGGAU-2026",
+        "Percepatan sertipikasi tanah warga dan aset desa (PTSL)",
+        "Menerbitkan 3.000 sertipikat tanah warga dan aset desa di Kecamatan Kapuas dan "
+        "Meliau, dengan data yuridis dari kecamatan dan pengukuran oleh Kantor Pertanahan.",
+        "perkimtan-sanggau",
+        ("pertanahan", "perumahan_permukiman"),
+        "public",
+        130,
+        "2400000000",
+        (
+            ("kantah-sanggau", "multi_sectoral", "Pengukuran, pemetaan dan penerbitan sertipikat"),
+            ("kecamatan-kapuas", "multi_sectoral", "Data yuridis dan pengumuman"),
+            ("kecamatan-meliau", "multi_sectoral", "Data yuridis dan pengumuman"),
+            ("bpkad-sanggau", "inter_sectoral", "Daftar aset desa dan pemda"),
+        ),
+        [
+            ("1", "Inventarisasi bidang tanah Kecamatan Kapuas", "kecamatan-kapuas", 15, []),
+            ("2", "Inventarisasi bidang tanah Kecamatan Meliau", "kecamatan-meliau", 15, []),
+            ("3", "Pengumpulan data yuridis dan penyuluhan", "perkimtan-sanggau", 10,
+             [("1", "FS", 0), ("2", "FS", 0)]),
+            ("4", "Pengukuran dan pemetaan bidang", "kantah-sanggau", 30, [("3", "FS", 0)]),
+            ("5", "Pengumuman data fisik dan yuridis", "kecamatan-kapuas", 14, [("4", "FS", 0)]),
+            ("6", "Penerbitan sertipikat", "kantah-sanggau", 20, [("5", "FS", 0)]),
+            ("7", "Penyerahan sertipikat kepada warga", "perkimtan-sanggau", 0, [("6", "FS", 0)]),
+        ],
+        60,
+        {
+            "1": (0, 14, 100, ""),
+            "2": (0, 24, 100, ""),
+            "3": (25, 36, 100, ""),
+            "4": (37, None, 35, "Juru ukur Kantor Pertanahan hanya dua tim untuk dua kecamatan"),
+        },
+    ),
+    SmallProgram(
+        "JALAN-SEKAYAM-2026",
+        "Pengadaan tanah jalan poros Sekayam–Entikong",
+        "Membebaskan lahan 14 km jalan poros Sekayam–Entikong agar konstruksi pelebaran jalan "
+        "kabupaten dapat dimulai tahun ini.",
+        "dpupr-sanggau",
+        ("infrastruktur", "pertanahan"),
+        "public",
+        150,
+        "17500000000",
+        (
+            ("kantah-sanggau", "multi_sectoral", "Pelaksana pengadaan tanah"),
+            ("setda-sanggau", "inter_sectoral", "Penetapan lokasi"),
+            ("kecamatan-sekayam", "multi_sectoral", "Musyawarah dengan warga"),
+            ("bpkad-sanggau", "inter_sectoral", "Pembayaran ganti kerugian"),
+        ),
+        [
+            ("1", "Dokumen perencanaan pengadaan tanah", "dpupr-sanggau", 15, []),
+            ("2", "Penetapan lokasi oleh Bupati", "setda-sanggau", 10, [("1", "FS", 0)]),
+            ("3", "Inventarisasi dan identifikasi bidang", "kantah-sanggau", 25, [("2", "FS", 0)]),
+            ("4", "Penilaian ganti kerugian (appraisal)", "kantah-sanggau", 20, [("3", "FS", 0)]),
+            ("5", "Musyawarah ganti kerugian dengan warga", "kecamatan-sekayam", 15,
+             [("4", "FS", 0)]),
+            ("6", "Pembayaran ganti kerugian", "bpkad-sanggau", 10, [("5", "FS", 0)]),
+            ("7", "Pelepasan hak dan penyerahan lahan", "kantah-sanggau", 10, [("6", "FS", 0)]),
+            ("8", "Konstruksi pelebaran jalan", "dpupr-sanggau", 80, [("7", "FS", 0)]),
+        ],
+        95,
+        {
+            "1": (0, 14, 100, ""),
+            "2": (15, 29, 100, ""),
+            "3": (30, 72, 100, ""),
+            "4": (73, None, 40, "Appraisal menunggu peta bidang final dari Kantor Pertanahan"),
+        },
+    ),
+    SmallProgram(
+        "SIAGA-BANJIR-2026",
+        "Kesiapsiagaan banjir DAS Kapuas",
+        "Menyiapkan peringatan dini, logistik, layanan kesehatan dan jalur evakuasi di desa "
+        "rawan banjir sepanjang Sungai Kapuas sebelum puncak musim hujan.",
+        "bpbd-sanggau",
+        ("kebencanaan",),
+        "public",
+        90,
+        "1850000000",
+        (
+            ("diskominfo-sanggau", "multi_sectoral", "Peringatan dini"),
+            ("dpupr-sanggau", "multi_sectoral", "Drainase"),
+            ("dinsos-p3akb-sanggau", "multi_sectoral", "Logistik"),
+            ("dinkes-sanggau", "multi_sectoral", "Pos kesehatan"),
+            ("kecamatan-kapuas", "multi_sectoral", "Evakuasi warga"),
+        ),
+        [
+            ("1", "Pemetaan desa rawan banjir", "bpbd-sanggau", 10, []),
+            ("2", "Peringatan dini lewat SMS dan radio", "diskominfo-sanggau", 20,
+             [("1", "FS", 0)]),
+            ("3", "Normalisasi drainase kota", "dpupr-sanggau", 40, [("1", "FS", 0)]),
+            ("4", "Lumbung logistik di kecamatan", "dinsos-p3akb-sanggau", 15, [("1", "FS", 0)]),
+            ("5", "Pos kesehatan siaga banjir", "dinkes-sanggau", 10, [("1", "FS", 0)]),
+            ("6", "Simulasi evakuasi", "kecamatan-kapuas", 5,
+             [("2", "FS", 0), ("4", "FS", 0), ("5", "FS", 0)]),
+        ],
+        45,
+        {
+            "1": (0, 9, 100, ""),
+            "2": (10, None, 60, ""),
+            "3": (12, None, 30, "Kontraktor drainase belum mobilisasi"),
+            "4": (10, 24, 100, ""),
+            "5": (10, 19, 100, ""),
+        },
+    ),
+    SmallProgram(
+        "ADMINDUK-PERBATASAN-2026",
+        "Layanan adminduk keliling di kecamatan perbatasan",
+        "Semua warga Entikong dan Sekayam memiliki KTP-el dan akta kelahiran, sehingga dapat "
+        "menerima bantuan sosial dan layanan kesehatan.",
+        "disdukcapil-sanggau",
+        ("kependudukan", "sosial"),
+        "public",
+        75,
+        "650000000",
+        (
+            ("kecamatan-entikong", "multi_sectoral", "Pendataan warga"),
+            ("kecamatan-sekayam", "multi_sectoral", "Pendataan warga"),
+            ("diskominfo-sanggau", "inter_sectoral", "Jaringan internet layanan keliling"),
+            ("dinsos-p3akb-sanggau", "multi_sectoral", "Pemadanan data bansos"),
+        ),
+        [
+            ("1", "Pendataan warga tanpa KTP-el di Entikong", "kecamatan-entikong", 15, []),
+            ("2", "Pendataan warga tanpa KTP-el di Sekayam", "kecamatan-sekayam", 15, []),
+            ("3", "Jaringan internet layanan keliling", "diskominfo-sanggau", 10, []),
+            ("4", "Perekaman KTP-el dan akta keliling", "disdukcapil-sanggau", 20,
+             [("1", "FS", 0), ("2", "FS", 0), ("3", "FS", 0)]),
+            ("5", "Pemadanan data penerima bansos", "dinsos-p3akb-sanggau", 10, [("4", "FS", 0)]),
+        ],
+        30,
+        {
+            "1": (0, 14, 100, ""),
+            "2": (0, None, 70, "Petugas kecamatan merangkap panitia pemilihan kepala desa"),
+            "3": (0, 7, 100, ""),
+        },
+    ),
+    SmallProgram(
+        "RTLH-2026",
+        "Rehabilitasi rumah tidak layak huni 2026",
+        "Merehabilitasi 400 rumah tidak layak huni keluarga miskin, dengan verifikasi "
+        "penerima, status tanah dan dana desa pendamping.",
+        "perkimtan-sanggau",
+        ("perumahan_permukiman", "sosial"),
+        "internal",
+        60,
+        "8000000000",
+        (
+            ("dinsos-p3akb-sanggau", "multi_sectoral", "Verifikasi calon penerima"),
+            ("kantah-sanggau", "multi_sectoral", "Verifikasi status tanah"),
+            ("dpmpd-sanggau", "inter_sectoral", "Dana desa pendamping"),
+            ("bpkad-sanggau", "inter_sectoral", "Pencairan bantuan"),
+        ),
+        [
+            ("1", "Verifikasi calon penerima", "dinsos-p3akb-sanggau", 15, []),
+            ("2", "Verifikasi status tanah calon penerima", "kantah-sanggau", 15, [("1", "FS", 0)]),
+            ("3", "Dana desa pendamping", "dpmpd-sanggau", 10, [("1", "FS", 0)]),
+            ("4", "Pencairan bantuan", "bpkad-sanggau", 10, [("2", "FS", 0), ("3", "FS", 0)]),
+            ("5", "Pembangunan rumah", "perkimtan-sanggau", 45, [("4", "FS", 0)]),
+        ],
+        30,
+        {
+            "1": (0, 14, 100, ""),
+            "2": (15, None, 45, "Sebagian calon penerima belum memiliki alas hak tanah"),
+            "3": (15, 26, 100, ""),
+        },
+    ),
+    SmallProgram(
+        "KAWASAN-ENTIKONG-2026",
+        "Penataan kawasan perbatasan PLBN Entikong",
+        "Menata pasar, lalu lintas angkutan barang dan perizinan usaha di sekitar PLBN "
+        "Entikong agar perdagangan lintas batas tertib dan lingkungan terjaga.",
+        "bappeda-sanggau",
+        ("ekonomi", "perhubungan", "lingkungan_hidup"),
+        "public",
+        100,
+        "5300000000",
+        (
+            ("disperindagkop-um-sanggau", "multi_sectoral", "Relokasi pedagang"),
+            ("dishub-sanggau", "multi_sectoral", "Manajemen lalu lintas"),
+            ("dlh-sanggau", "multi_sectoral", "Kajian lingkungan"),
+            ("dpmptsp-sanggau", "multi_sectoral", "Perizinan usaha"),
+            ("kecamatan-entikong", "multi_sectoral", "Sosialisasi warga"),
+        ),
+        [
+            ("1", "Rencana tata kawasan", "bappeda-sanggau", 20, []),
+            ("2", "Kajian lingkungan hidup strategis", "dlh-sanggau", 25, [("1", "FS", 0)]),
+            ("3", "Relokasi pedagang pasar perbatasan", "disperindagkop-um-sanggau", 30,
+             [("2", "FS", 0)]),
+            ("4", "Manajemen lalu lintas angkutan barang", "dishub-sanggau", 20, [("1", "FS", 0)]),
+            ("5", "Perizinan usaha terpadu", "dpmptsp-sanggau", 15, [("3", "SS", 5)]),
+            ("6", "Sosialisasi kepada warga", "kecamatan-entikong", 10, [("3", "SS", 0)]),
+        ],
+        60,
+        {
+            "1": (0, 19, 100, ""),
+            "2": (20, 57, 100, ""),
+            "3": (58, None, 5, "Lokasi relokasi pasar belum disepakati pedagang"),
+            "4": (20, None, 50, ""),
+        },
+    ),
+]  # fmt: skip
+
+
+def _small(spec: SmallProgram, now: dt.datetime) -> dict[str, int]:
+    coordinator = Agency.objects.get(slug=spec.coordinator)
+    today = local_today(Program(region=coordinator.region), now)
+    start = _start(today, spec.days_back)
+    program = services.program_create(
+        actor=SYSTEM,
+        code=spec.code,
+        title=spec.title,
+        goal=spec.goal,
+        coordinator=coordinator,
+        planned_start=start,
+        status="active",
+        visibility=spec.visibility,
+        budget=Decimal(spec.budget),
+        sectors=list(spec.sectors),
+        now=now,
+    )
+    agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[p[0] for p in spec.partners])}
+    for slug, mode, role in spec.partners:
+        services.program_add_partner(
+            actor=SYSTEM, program=program, agency=agencies[slug], mode=mode, role=role, now=now
+        )
+    made = _plan(program, spec.items, now)
+    program.refresh_from_db()
+    services.baseline_take(
+        actor=SYSTEM, program=program, name="Rencana awal", data_date=start, now=now
+    )
+    day = {n: CALENDAR.date_at(start, n) for n in range(0, spec.status_day + 1)}
+    for wbs, (s, f, pct, blocker) in spec.reports.items():
+        services.progress_record(
+            actor=SYSTEM,
+            item=made[wbs],
+            data_date=min(day[spec.status_day], today),
+            percent_complete=pct,
+            actual_start=day[s] if s is not None else None,
+            actual_finish=day[f] if f is not None else None,
+            blocker=blocker,
+            note="Laporan rapat koordinasi",
+            now=now,
+        )
+    return {"work_items": len(made), "progress_updates": len(spec.reports)}
+
+
 @transaction.atomic
 def load_demo(*, now: dt.datetime) -> dict[str, Any]:
     """Create the demo programs once; running again changes nothing."""
@@ -398,4 +670,8 @@ def load_demo(*, now: dt.datetime) -> dict[str, Any]:
         counts["spam"] = _spam(now)
     if not Program.objects.filter(code=STUNTING).exists():
         counts["stunting"] = _stunting(now)
+    existing = set(Program.objects.values_list("code", flat=True))
+    for spec in SMALL_PROGRAMS:
+        if spec.code not in existing:
+            counts[spec.code] = _small(spec, now)
     return counts
