@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sinergi.blood",
     "sinergi.programs",
     "sinergi.coordination",
+    "sinergi.cases",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
