@@ -14,6 +14,7 @@ from sinergi.core.permissions import SYSTEM
 
 from . import services
 from .models import Case, Service
+from .notify import quiet
 from .services import Standard, Upload
 
 PDF = b"%PDF-1.4\n% dokumen demo Sinergi\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -336,10 +337,11 @@ def load_demo(*, now: dt.datetime) -> dict[str, Any]:
         )
     rng = random.Random(15)  # noqa: S311 - demo data, not security
     count = 0
-    for slug, state, n in PLAN:
-        for _i in range(n):
-            _play(made[slug], state, rng, now, officers)
-            count += 1
+    with quiet():
+        for slug, state, n in PLAN:
+            for _i in range(n):
+                _play(made[slug], state, rng, now, officers)
+                count += 1
     return {"services": len(made), "cases": count}
 
 

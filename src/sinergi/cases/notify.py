@@ -8,7 +8,10 @@ Citizens' messages carry the service, the status and the tracking address; never
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +34,20 @@ AUDIENCES = {
 }
 
 
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("cases_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No case notifications inside the block: the demo replays past months, and nobody
+    should be told today about an application filed and finished weeks ago."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
 def case_notify(
     event: str,
     case: Case,
@@ -41,6 +58,8 @@ def case_notify(
 ) -> int:
     """Tell those concerned that something happened to a case; returns messages written."""
     del actor  # kept for the events_emit signature
+    if _quiet.get():
+        return 0
     who = audience if audience is not None else AUDIENCES.get(event, ())
     service = case.version.name
     status = case.get_status_display()

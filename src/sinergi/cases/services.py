@@ -498,7 +498,13 @@ def _start_step(case: Case, step: CaseStep, now: dt.datetime) -> None:
 
 
 def _current_group(case: Case) -> list[CaseStep]:
-    steps = list(case.steps.select_related("agency__region", "request").order_by("position"))
+    return _group_of(
+        list(case.steps.select_related("agency__region", "request").order_by("position"))
+    )
+
+
+def _group_of(steps: list[CaseStep]) -> list[CaseStep]:
+    """The first group of steps not all done (empty when every step is done)."""
     for group in sorted({s.group for s in steps}):
         members = [s for s in steps if s.group == group]
         if any(s.status != StepStatus.DONE for s in members):
@@ -598,7 +604,10 @@ def case_sync(*, case: Case, now: dt.datetime) -> bool:
     if case.status not in (CaseStatus.IN_PROCESS, CaseStatus.WAITING_CITIZEN):
         return False
     changed = False
-    for step in case.steps.select_related("request__to_agency").filter(request__isnull=False):
+    steps = list(
+        case.steps.select_related("agency__region", "request__to_agency").order_by("position")
+    )
+    for step in steps:
         request = step.request
         if request is None:
             continue
@@ -639,7 +648,6 @@ def case_sync(*, case: Case, now: dt.datetime) -> bool:
                 update_fields=[k.removesuffix("_id") if k == "agency_id" else k for k in fields]
             )
             changed = True
-    steps = list(case.steps.all())
     declined = [s for s in steps if s.status == StepStatus.DECLINED]
     if declined:
         reason = _("%(title)s declined: %(reason)s") % {
@@ -651,7 +659,7 @@ def case_sync(*, case: Case, now: dt.datetime) -> bool:
         _audit_case(SYSTEM, "case.advance", case, now)
         case_notify("cases.case.rejected", case, actor=SYSTEM, now=now)
         return True
-    group = _current_group(case)
+    group = _group_of(steps)
     if group and all(s.status == StepStatus.PENDING for s in group):
         for step in group:
             _start_step(case, step, now)
@@ -663,7 +671,7 @@ def case_sync(*, case: Case, now: dt.datetime) -> bool:
         _audit_case(SYSTEM, "case.advance", case, now)
         case_notify("cases.case.ready_to_issue", case, actor=SYSTEM, now=now)
         return True
-    waiting = any(s.status == StepStatus.WAITING_CITIZEN for s in case.steps.all())
+    waiting = any(s.status == StepStatus.WAITING_CITIZEN for s in steps)
     target = CaseStatus.WAITING_CITIZEN if waiting else CaseStatus.IN_PROCESS
     if case.status != target:
         case.status = target
