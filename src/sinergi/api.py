@@ -9,6 +9,7 @@ from sinergi.accounts.api import router as accounts_router
 from sinergi.agencies.api import reference_router
 from sinergi.agencies.api import router as agencies_router
 from sinergi.blood.api import router as blood_router
+from sinergi.cases.api import router as cases_router
 from sinergi.catalog.api import requests_router as data_requests_router
 from sinergi.catalog.api import router as catalog_router
 from sinergi.coordination.api import meetings_router
@@ -46,3 +47,4 @@ api.add_router("/requests", requests_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/insights", insights_router)
 api.add_router("/public", insights_public_router)
+api.add_router("/cases", cases_router)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "sinergi.coordination",
     "sinergi.insights",
     "sinergi.portal",
+    "sinergi.cases",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

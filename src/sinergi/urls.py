@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("sinergi.accounts.urls")),
     path("instansi/", include("sinergi.agencies.urls")),
     path("", include("sinergi.coordination.urls")),
+    path("", include("sinergi.cases.urls")),
     path("program/", include("sinergi.programs.urls")),
     path("publik/program/", include("sinergi.programs.public_urls")),
     path("publik/", include("sinergi.portal.urls")),

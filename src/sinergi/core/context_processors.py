@@ -15,6 +15,7 @@ NAV = [
     ("home", _("Home"), "core:home"),
     ("programs", _("Programs"), "programs:index"),
     ("requests", _("Requests"), "coordination:inbox"),
+    ("services", _("Citizen services"), "cases:case_list"),
     ("data", _("Data"), "catalog:index"),
     ("blood", _("Blood"), "blood:index"),
     ("dashboard", _("Dashboard"), "insights:dashboard"),

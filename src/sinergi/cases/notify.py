@@ -1,0 +1,94 @@
+"""Every notification of the cases app goes through :func:`case_notify`.
+
+Today it uses what coordination offers (the inbox with its emails for officers, the email
+queue for citizens). When the notifications app arrives, this one function switches to
+``events_emit(event, obj, actor=..., now=..., audience=...)`` with the same arguments.
+Citizens' messages carry the service, the status and the tracking address; never a NIK.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils.translation import gettext as _
+
+from sinergi.coordination.notify import agency_users, notify, queue
+
+from .models import Case
+
+#: Event -> who hears of it: "front" (the front-door agency's staff), "citizen", or both.
+AUDIENCES = {
+    "cases.case.filed": ("front",),
+    "cases.case.verified": ("citizen",),
+    "cases.case.waiting_citizen": ("citizen",),
+    "cases.case.ready_to_issue": ("front",),
+    "cases.case.finished": ("citizen",),
+    "cases.case.rejected": ("citizen",),
+    "cases.case.document_provided": ("front",),
+}
+
+
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("cases_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No case notifications inside the block: the demo replays past months, and nobody
+    should be told today about an application filed and finished weeks ago."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def case_notify(
+    event: str,
+    case: Case,
+    *,
+    actor: Any,
+    now: dt.datetime,
+    audience: tuple[str, ...] | None = None,
+) -> int:
+    """Tell those concerned that something happened to a case; returns messages written."""
+    del actor  # kept for the events_emit signature
+    if _quiet.get():
+        return 0
+    who = audience if audience is not None else AUDIENCES.get(event, ())
+    service = case.version.name
+    status = case.get_status_display()
+    sent = 0
+    if "front" in who:
+        title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
+            "code": case.code,
+            "service": service,
+            "status": status,
+        }
+        sent += notify(
+            users=agency_users(case.service.front_agency),
+            kind="submitted" if event == "cases.case.filed" else "respond",
+            title=title,
+            now=now,
+            url=f"/layanan/kasus/{case.pk}/",
+        )
+    if "citizen" in who and case.email:
+        body = _(
+            "Your application %(code)s for %(service)s: %(status)s.\n"
+            "Track it at /layanan/lacak/ with the code and the last four digits of your "
+            "phone number."
+        ) % {"code": case.code, "service": service, "status": status}
+        message = EmailMessage(
+            subject=f"[Sinergi] {service}: {status}"[:250],
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[case.email],
+        )
+        queue([message], now=now)
+        sent += 1
+    return sent
