@@ -295,3 +295,44 @@ def test_a_start_milestone_is_dated_on_the_program_start_in_both_exports(
     ):
         task = _mpxj_tasks(mpxj_read(data, suffix))[first.id]
         assert (task["start"], task["finish"]) == (FUTURE_START, FUTURE_START)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xer", "mspdi"])
+def test_the_generated_program_comes_back_the_same_through_its_exports(
+    fmt: str, now: dt.datetime
+) -> None:
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.programs.exchange import export_mspdi, export_xer, schedule_import
+    from sinergi.programs.models import Dependency
+    from sinergi.programs.scheduling import program_schedule
+    from sinergi.programs.services import program_create
+
+    program = _generated_program(now)
+    data = (export_xer if fmt == "xer" else export_mspdi)(program, now=now)
+    copy = program_create(
+        actor=SYSTEM,
+        code=f"GEN-{fmt.upper()}",
+        title="Copy",
+        coordinator=program.coordinator,
+        planned_start=program.planned_start,
+        now=now,
+    )
+    counts = schedule_import(actor=SYSTEM, program=copy, data=data, fmt=fmt, now=now)
+    assert counts["work_items"] == 500
+    copy.refresh_from_db()
+
+    def plan(p: Any) -> dict[str, tuple[Any, ...]]:
+        return {
+            i.wbs: (i.duration, i.start, i.finish, i.total_float, i.free_float, i.late_start)
+            for i in program_schedule(p, now=now).items
+        }
+
+    def links(p: Any) -> set[tuple[str, str, str, int]]:
+        return {
+            (d.predecessor.wbs, d.successor.wbs, d.type, d.lag)
+            for d in Dependency.objects.filter(program=p).select_related("predecessor", "successor")
+        }
+
+    assert plan(copy) == plan(program)
+    assert links(copy) == links(program)
