@@ -336,3 +336,29 @@ def test_the_generated_program_comes_back_the_same_through_its_exports(
 
     assert plan(copy) == plan(program)
     assert links(copy) == links(program)
+
+
+@pytest.mark.django_db
+def test_a_program_without_work_items_exports_an_empty_schedule(
+    mpxj_read: Callable[[bytes, str], Any], now: dt.datetime
+) -> None:
+    from sinergi.agencies.models import Agency
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.programs.exchange import export_mspdi, export_xer
+    from sinergi.programs.services import program_create
+
+    program = program_create(
+        actor=SYSTEM,
+        code="KOSONG",
+        title="Kosong",
+        coordinator=Agency.objects.get(slug="bappeda-sanggau"),
+        planned_start=FUTURE_START,
+        now=now,
+    )
+    for data, suffix in (
+        (export_xer(program, now=now), ".xer"),
+        (export_mspdi(program, now=now), ".xml"),
+    ):
+        project = mpxj_read(data, suffix)
+        assert _mpxj_tasks(project) == {}
+        assert _calendar_differences(program, project, now) == []
