@@ -30,7 +30,13 @@ from sinergi.schedule import Link, Network, ScheduleError
 
 from .choices import ImportState, WorkStatus
 from .models import MAX_DAYS, Dependency, Program, ProgressUpdate, ScheduleImport, WorkItem
-from .scheduling import local_today, program_calendar, program_schedule, remember_plan
+from .scheduling import (
+    ProgramSchedule,
+    local_today,
+    program_calendar,
+    program_schedule,
+    remember_plan,
+)
 from .services import bump_plan
 
 logger = logging.getLogger(__name__)
@@ -84,6 +90,12 @@ class ImportRow:
 
 # --- export ----------------------------------------------------------------------------
 
+# A working day is 08:00-12:00 and 13:00-17:00: 8 hours, as P6 and MS Project count it by
+# default (see docs/decisions/schedule-exchange-hours.md). Sinergi counts whole days.
+HOURS_PER_DAY = MINUTES_PER_DAY // 60
+WORK_PERIODS = (("08:00", "12:00"), ("13:00", "17:00"))
+CALENDAR_NAME = "Standar Indonesia (Senin-Jumat, libur nasional)"
+
 
 def _d(value: dt.date | None, hour: int = 8) -> str:
     if value is None:
@@ -91,9 +103,94 @@ def _d(value: dt.date | None, hour: int = 8) -> str:
     return dt.datetime(value.year, value.month, value.day, hour).isoformat()  # noqa: DTZ001
 
 
+@dataclass
+class _Times:
+    """One task's dates with the hour of day readers expect, and its durations in days."""
+
+    start: dt.date
+    start_hour: int
+    finish: dt.date
+    finish_hour: int
+    late_start: dt.date
+    late_start_hour: int
+    late_finish: dt.date
+    late_finish_hour: int
+    resume: dt.date | None  # where the remaining work starts (None once finished)
+    rem_late_start: dt.date | None
+    span: int  # working days from start to finish (the duration at completion)
+
+
+def _times(ps: ProgramSchedule, cal: Any) -> dict[int, _Times]:
+    """Dates and hours of every item: work starts at 08:00 and finishes at 17:00; a
+    milestone is one instant, 17:00 when finishing work reaches it, else 08:00."""
+    sched = ps.schedule
+    out: dict[int, _Times] = {}
+    for it in ps.items:
+        late_s = it.late_start or it.start
+        late_f = it.late_finish or it.finish
+        resume = rem_late = None
+        if it.actual_finish is None and sched is not None:
+            i = sched.network.index[str(it.id)]
+            rs = int(sched.result.rs[i])
+            resume = cal.date_at(ps.data_date, rs) if it.actual_start else it.start
+            rem_late = cal.date_at(ps.data_date, rs + it.total_float) if it.actual_start else late_s
+        if it.duration == 0 and it.actual_start is None:
+            hour = 17 if (it.at_close or it.actual_finish) else 8
+            out[it.id] = _Times(
+                it.start, hour, it.finish, hour, late_s, hour, late_f, hour, resume, rem_late, 0
+            )
+            continue
+        if it.duration == 0 and it.start == it.finish:
+            span = 0
+            hours = (17, 17, 17, 17)
+        else:
+            span = cal.working_days_between(it.start, it.finish + dt.timedelta(days=1))
+            hours = (8, 17, 8, 17)
+        out[it.id] = _Times(
+            it.start,
+            hours[0],
+            it.finish,
+            hours[1],
+            late_s,
+            hours[2],
+            late_f,
+            hours[3],
+            resume,
+            rem_late,
+            span,
+        )
+    return out
+
+
+def _calendar_span(
+    program: Program, ps: ProgramSchedule, times: dict[int, _Times]
+) -> tuple[dt.date, dt.date]:
+    """Whole years around the program, so that a reader moving a date finds the holidays."""
+    days = [program.planned_start, ps.data_date]
+    for t in times.values():
+        days += [t.start, t.finish, t.late_start, t.late_finish]
+    return dt.date(min(days).year, 1, 1), dt.date(max(days).year + 1, 12, 31)
+
+
+def _holidays(program: Program, ps: ProgramSchedule, times: dict[int, _Times]) -> list[dt.date]:
+    """Days off other than the weekly ones (national holidays and cuti bersama)."""
+    cal = program_calendar(program)
+    first, last = _calendar_span(program, ps, times)
+    return [d for d in cal.holidays_between(first, last) if d.weekday() in cal.weekdays]
+
+
+def _duration(days: int) -> str:
+    return f"PT{days * HOURS_PER_DAY}H0M0S"
+
+
 def export_mspdi(program: Program, *, now: dt.datetime) -> bytes:
-    """The program as an MS Project XML document (tasks, durations, links, actuals)."""
+    """The program as an MS Project XML document: tasks with planned, early and late dates,
+    durations (at completion, remaining, actual), total and free slack, links with type and
+    lag, the working-day calendar with the Indonesian holidays as exceptions, actuals and
+    agencies as resources."""
     ps = program_schedule(program, now=now)
+    cal = program_calendar(program)
+    times = _times(ps, cal)
     items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
     preds: dict[int, list[Any]] = {}
     for ln in ps.links:
@@ -110,32 +207,40 @@ def export_mspdi(program: Program, *, now: dt.datetime) -> bytes:
     sub(root, "SaveVersion", 14)
     sub(root, "Name", f"{program.code}.xml")
     sub(root, "Title", program.title)
+    sub(root, "ScheduleFromStart", 1)
     sub(root, "StartDate", _d(program.planned_start))
     if ps.finish_date:
         sub(root, "FinishDate", _d(ps.finish_date, 17))
-    sub(root, "StatusDate", _d(ps.data_date, 17))
+    sub(root, "StatusDate", _d(ps.data_date))
+    sub(root, "CurrentDate", _d(ps.data_date))
     sub(root, "CalendarUID", 1)
+    sub(root, "DefaultStartTime", "08:00:00")
+    sub(root, "DefaultFinishTime", "17:00:00")
     sub(root, "MinutesPerDay", MINUTES_PER_DAY)
-    sub(root, "MinutesPerWeek", MINUTES_PER_DAY * 5)
+    sub(root, "MinutesPerWeek", MINUTES_PER_DAY * len(cal.weekdays))
     sub(root, "DaysPerMonth", 20)
+    sub(root, "DurationFormat", 7)
     cals = sub(root, "Calendars")
     cal_el = sub(cals, "Calendar")
     sub(cal_el, "UID", 1)
-    sub(cal_el, "Name", "Standard (Indonesia)")
+    sub(cal_el, "Name", CALENDAR_NAME)
     sub(cal_el, "IsBaseCalendar", 1)
     week = sub(cal_el, "WeekDays")
-    cal = program_calendar(program)
     for day_type in range(1, 8):  # 1 = Sunday
         wd = sub(week, "WeekDay")
         sub(wd, "DayType", day_type)
-        sub(wd, "DayWorking", int((day_type + 5) % 7 in cal.weekdays))
-    if ps.items:
-        first = min(min(i.start for i in ps.items), program.planned_start)
-        last = max(i.finish for i in ps.items)
+        working = (day_type + 5) % 7 in cal.weekdays
+        sub(wd, "DayWorking", int(working))
+        if working:
+            wts = sub(wd, "WorkingTimes")
+            for start, finish in WORK_PERIODS:
+                wt = sub(wts, "WorkingTime")
+                sub(wt, "FromTime", f"{start}:00")
+                sub(wt, "ToTime", f"{finish}:00")
+    holidays = _holidays(program, ps, times)
+    if holidays:
         exc = sub(cal_el, "Exceptions")
-        for day in cal.holidays_between(first, last):
-            if day.weekday() not in cal.weekdays:
-                continue
+        for day in holidays:
             e = sub(exc, "Exception")
             sub(e, "EnteredByOccurrences", 0)
             tp = sub(e, "TimePeriod")
@@ -147,26 +252,33 @@ def export_mspdi(program: Program, *, now: dt.datetime) -> bytes:
             sub(e, "DayWorking", 0)
     tasks = sub(root, "Tasks")
     owners: dict[int, tuple[int, str, str]] = {}
+    tenths = MINUTES_PER_DAY * 10  # MSPDI slack and lag are in tenths of a minute
     for n, it in enumerate(ps.items, start=1):
         wi = items[it.id]
+        tm = times[it.id]
         t = sub(tasks, "Task")
         sub(t, "UID", it.id)
         sub(t, "ID", n)
         sub(t, "Name", it.title)
         sub(t, "WBS", it.wbs)
         sub(t, "OutlineLevel", 1)
-        sub(t, "Start", _d(it.start))
-        sub(t, "Finish", _d(it.finish, 17))
-        sub(t, "Duration", f"PT{it.duration * 8}H0M0S")
+        sub(t, "Start", _d(tm.start, tm.start_hour))
+        sub(t, "Finish", _d(tm.finish, tm.finish_hour))
+        sub(t, "Duration", _duration(tm.span))
         sub(t, "DurationFormat", 7)
         sub(t, "Milestone", int(it.milestone))
+        sub(t, "EarlyStart", _d(tm.start, tm.start_hour))
+        sub(t, "EarlyFinish", _d(tm.finish, tm.finish_hour))
+        sub(t, "LateStart", _d(tm.late_start, tm.late_start_hour))
+        sub(t, "LateFinish", _d(tm.late_finish, tm.late_finish_hour))
         sub(t, "PercentComplete", it.percent_complete)
         if it.actual_start:
-            sub(t, "ActualStart", _d(it.actual_start))
+            sub(t, "ActualStart", _d(tm.start, tm.start_hour))
         if it.actual_finish:
-            sub(t, "ActualFinish", _d(it.actual_finish, 17))
-        if wi.remaining_duration is not None and not it.actual_finish:
-            sub(t, "RemainingDuration", f"PT{wi.remaining_duration * 8}H0M0S")
+            sub(t, "ActualFinish", _d(tm.finish, tm.finish_hour))
+        sub(t, "RemainingDuration", _duration(it.remaining))
+        if it.actual_start or it.actual_finish:
+            sub(t, "ActualDuration", _duration(max(tm.span - it.remaining, 0)))
         if wi.earliest_start:
             sub(t, "ConstraintType", 4)  # start no earlier than
             sub(t, "ConstraintDate", _d(wi.earliest_start))
@@ -175,12 +287,13 @@ def export_mspdi(program: Program, *, now: dt.datetime) -> bytes:
         if wi.deadline:
             sub(t, "Deadline", _d(wi.deadline, 17))
         sub(t, "Critical", int(it.critical))
-        sub(t, "TotalSlack", it.total_float * MINUTES_PER_DAY * 10)
+        sub(t, "FreeSlack", it.free_float * tenths)
+        sub(t, "TotalSlack", it.total_float * tenths)
         for ln in preds.get(it.id, []):
             pl = sub(t, "PredecessorLink")
             sub(pl, "PredecessorUID", ln.pred)
             sub(pl, "Type", MSP_CODES[ln.type])
-            sub(pl, "LinkLag", ln.lag * MINUTES_PER_DAY * 10)
+            sub(pl, "LinkLag", ln.lag * tenths)
             sub(pl, "LagFormat", 7)
         if it.owner_id not in owners:
             owners[it.owner_id] = (len(owners) + 1, it.owner_slug, it.owner_name)
@@ -467,14 +580,43 @@ def parse_csv(data: bytes) -> list[ImportRow]:
 XER_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 XER_CODES = {v: k for k, v in XER_TYPES.items()}
 XER_TABLES = {
+    "PROJECT": (
+        "proj_id",
+        "proj_short_name",
+        "clndr_id",
+        "plan_start_date",
+        "scd_end_date",
+        "last_recalc_date",
+        "critical_drtn_hr_cnt",
+        "def_duration_type",
+    ),
+    "CALENDAR": (
+        "clndr_id",
+        "default_flag",
+        "clndr_name",
+        "proj_id",
+        "base_clndr_id",
+        "clndr_type",
+        "day_hr_cnt",
+        "week_hr_cnt",
+        "month_hr_cnt",
+        "year_hr_cnt",
+        "clndr_data",
+    ),
     "TASK": (
         "task_id",
         "proj_id",
+        "clndr_id",
         "task_code",
         "task_name",
         "task_type",
+        "status_code",
+        "duration_type",
+        "complete_pct_type",
         "target_drtn_hr_cnt",
         "remain_drtn_hr_cnt",
+        "total_float_hr_cnt",
+        "free_float_hr_cnt",
         "phys_complete_pct",
         "act_start_date",
         "act_end_date",
@@ -484,11 +626,30 @@ XER_TABLES = {
         "cstr_date2",
         "target_start_date",
         "target_end_date",
+        "early_start_date",
+        "early_end_date",
+        "late_start_date",
+        "late_end_date",
+        "restart_date",
+        "reend_date",
+        "rem_late_start_date",
+        "rem_late_end_date",
+        "driving_path_flag",
     ),
-    "TASKPRED": ("task_pred_id", "task_id", "pred_task_id", "proj_id", "pred_type", "lag_hr_cnt"),
+    "TASKPRED": (
+        "task_pred_id",
+        "task_id",
+        "pred_task_id",
+        "proj_id",
+        "pred_proj_id",
+        "pred_type",
+        "lag_hr_cnt",
+    ),
     "RSRC": ("rsrc_id", "rsrc_name", "rsrc_short_name"),
     "TASKRSRC": ("taskrsrc_id", "task_id", "proj_id", "rsrc_id"),
 }
+# P6 counts exception dates in days from this epoch (as spreadsheets do).
+XER_EPOCH = dt.date(1899, 12, 30)
 
 
 def _xd(value: dt.date | None, hour: int = 8) -> str:
@@ -500,11 +661,30 @@ def _xer_cell(value: object) -> str:
     return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
+def _xer_calendar_data(weekdays: tuple[int, ...], holidays: list[dt.date]) -> str:
+    """P6's structured text for a calendar: hours of each weekday (1 = Sunday) and every
+    holiday as a non-working exception."""
+    hours = "".join(f"(0||{n}(s|{a}|f|{b})())" for n, (a, b) in enumerate(WORK_PERIODS))
+    days = "".join(f"(0||{d}()({hours if (d + 5) % 7 in weekdays else ''}))" for d in range(1, 8))
+    exceptions = "".join(
+        f"(0||{n}(d|{(day - XER_EPOCH).days})())" for n, day in enumerate(holidays)
+    )
+    return (
+        f"(0||CalendarData()((0||DaysOfWeek()({days}))"
+        f"(0||VIEW(ShowTotal|Y)())(0||Exceptions()({exceptions}))))"
+    )
+
+
 def export_xer(program: Program, *, now: dt.datetime) -> bytes:
-    """The program as a Primavera P6 XER file (tasks, durations, links with lags, actuals,
-    agencies as resources)."""
+    """The program as a Primavera P6 XER file: the working-day calendar with Indonesian
+    holidays, activities with original and remaining durations in hours, planned, early,
+    late and remaining dates, total and free float, links with type and lag, and agencies
+    as resources. UTF-8 with a byte-order mark, which MPXJ and P6 read as Unicode."""
     ps = program_schedule(program, now=now)
+    cal = program_calendar(program)
+    times = _times(ps, cal)
     items = {wi.pk: wi for wi in WorkItem.objects.filter(program=program)}
+    hpd = HOURS_PER_DAY
     lines = [
         "\t".join(
             [
@@ -520,35 +700,90 @@ def export_xer(program: Program, *, now: dt.datetime) -> bytes:
             ]
         ),
         "%T\tPROJECT",
-        "%F\tproj_id\tproj_short_name\tplan_start_date\tlast_recalc_date",
-        f"%R\t1\t{_xer_cell(program.code)}\t{_xd(program.planned_start)}\t{_xd(ps.data_date)}",
+        "%F\t" + "\t".join(XER_TABLES["PROJECT"]),
+        "%R\t"
+        + "\t".join(
+            _xer_cell(v)
+            for v in (
+                1,
+                program.code,
+                1,
+                _xd(program.planned_start),
+                _xd(ps.finish_date, 17),
+                _xd(ps.data_date),
+                0,
+                "DT_FixedDUR2",
+            )
+        ),
+        "%T\tCALENDAR",
+        "%F\t" + "\t".join(XER_TABLES["CALENDAR"]),
+        "%R\t"
+        + "\t".join(
+            _xer_cell(v)
+            for v in (
+                1,
+                "Y",
+                CALENDAR_NAME,
+                "",
+                "",
+                "CA_Base",
+                hpd,
+                hpd * len(cal.weekdays),
+                hpd * len(cal.weekdays) * 52 // 12,
+                hpd * len(cal.weekdays) * 52,
+                _xer_calendar_data(cal.weekdays, _holidays(program, ps, times)),
+            )
+        ),
         "%T\tTASK",
         "%F\t" + "\t".join(XER_TABLES["TASK"]),
     ]
+    critical = set(ps.critical_path)
     for it in ps.items:
         wi = items[it.id]
+        tm = times[it.id]
+        finished = it.actual_finish is not None
+        started = it.actual_start is not None or finished
+        # A milestone reached when work finishes is a finish milestone; else a start one.
+        mile = "TT_FinMile" if tm.finish_hour == 17 else "TT_Mile"
+        kind = "TT_Task" if it.duration else mile
+        start, finish = _xd(tm.start, tm.start_hour), _xd(tm.finish, tm.finish_hour)
         row = [
             it.id,
             1,
+            1,
             it.wbs,
             it.title,
-            "TT_Mile" if it.milestone else "TT_Task",
-            it.duration * 8,
-            "" if wi.remaining_duration is None else wi.remaining_duration * 8,
+            kind,
+            "TK_Complete" if finished else "TK_Active" if started else "TK_NotStart",
+            "DT_FixedDUR2",
+            "CP_Phys",
+            it.duration * hpd,
+            it.remaining * hpd,
+            it.total_float * hpd,
+            it.free_float * hpd,
             it.percent_complete,
-            _xd(it.actual_start),
-            _xd(it.actual_finish, 17),
+            start if started else "",
+            finish if finished else "",
             "CS_MSOA" if wi.earliest_start else "",
             _xd(wi.earliest_start),
             "CS_MEOB" if wi.deadline else "",
             _xd(wi.deadline, 17),
-            _xd(it.start),
-            _xd(it.finish, 17),
+            start,
+            finish,
+            start,
+            finish,
+            _xd(tm.late_start, tm.late_start_hour),
+            _xd(tm.late_finish, tm.late_finish_hour),
+            _xd(tm.resume, tm.start_hour),
+            "" if finished else finish,
+            _xd(tm.rem_late_start, tm.late_start_hour),
+            "" if finished else _xd(tm.late_finish, tm.late_finish_hour),
+            "Y" if it.wbs in critical else "N",
         ]
         lines.append("%R\t" + "\t".join(_xer_cell(v) for v in row))
     lines += ["%T\tTASKPRED", "%F\t" + "\t".join(XER_TABLES["TASKPRED"])]
     for ln in ps.links:
-        row = [ln.id, ln.succ, ln.pred, 1, XER_CODES[ln.type], ln.lag * 8]
+        row = [ln.id, ln.succ, ln.pred, 1, 1, XER_CODES[ln.type], ln.lag * hpd]
         lines.append("%R\t" + "\t".join(_xer_cell(v) for v in row))
     owners: dict[int, tuple[int, str, str]] = {}
     for it in ps.items:
@@ -560,7 +795,7 @@ def export_xer(program: Program, *, now: dt.datetime) -> bytes:
     for n, it in enumerate(ps.items, start=1):
         lines.append(f"%R\t{n}\t{it.id}\t1\t{owners[it.owner_id][0]}")
     lines.append("%E")
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
 def _xer_tables(text: str) -> dict[str, list[dict[str, str]]]:

@@ -214,6 +214,10 @@ class ItemResult:
     baseline_start: dt.date | None
     baseline_finish: dt.date | None
     finish_slip: int | None
+    late_start: dt.date | None = None
+    late_finish: dt.date | None = None
+    remaining: int = 0  # working days of work left (0 once finished)
+    at_close: bool = False  # a milestone reached at the close of its day (see the engine)
 
     @property
     def late(self) -> bool:
@@ -406,6 +410,10 @@ def compute_schedule(program: Program, data_date: dt.date) -> ProgramSchedule:
                 baseline_start=slip.baseline_start if slip else None,
                 baseline_finish=slip.baseline_finish if slip else None,
                 finish_slip=slip.finish_slip if slip else None,
+                late_start=t.late_start,
+                late_finish=t.late_finish,
+                remaining=t.remaining,
+                at_close=t.at_close,
             )
         )
     crit = {str(i.id) for i in items if i.critical}

@@ -206,7 +206,12 @@ def _remaining(t: Task, elapsed: int) -> int:
 
 @dataclass(frozen=True)
 class TaskResult:
-    """Dates and float of one task: offsets in working days from the data date, and dates."""
+    """Dates and float of one task: offsets in working days from the data date, and dates.
+
+    ``late_start``/``late_finish`` are the late dates (actual dates once reported),
+    ``remaining`` the working days of work left, and ``at_close`` tells that a milestone is
+    reached at the close of its day (after finishing work) rather than at its start.
+    """
 
     id: str
     agency: str
@@ -220,6 +225,10 @@ class TaskResult:
     critical: bool
     start: date
     finish: date
+    late_start: date | None = None
+    late_finish: date | None = None
+    remaining: int = 0
+    at_close: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """Return the JSON form used by the CLI."""
@@ -280,14 +289,58 @@ class Schedule:
         return self.result.finish
 
     @functools.cached_property
+    def at_close(self) -> NDArray[np.bool_]:
+        """Per task: whether a zero-length task (a milestone) sits at the close of the working
+        day before its offset rather than at the start of the day at its offset.
+
+        Offset ``x`` is both the close of working day ``x - 1`` and the start of day ``x``. A
+        milestone reached when work before it finishes (a finish-to link) is the former; one
+        held by its start floor (a start-no-earlier-than date, the program's start or the data
+        date) or by a start-to link is the latter, so that a milestone at the program's start
+        is dated on that day and not on the working day before. On a tie the later instant,
+        the start of the day, wins, as it does in P6 and MS Project.
+        """
+        r = self.result
+        net = self.network
+        n = len(net.tasks)
+        close = np.zeros(n, dtype=bool)
+        zero = (self.durations == 0) & (self.kind != FINISHED)
+        if not zero.any():
+            return close
+        src, typ, lag = net.link_src, net.link_type, net.link_lag
+        for i in net.structure.order.tolist():
+            if not zero[i]:
+                continue
+            es = int(r.es[i])
+            if es <= int(self.floor[i]):
+                continue
+            tied = []
+            for e in net.preds.get(i, []):
+                p = int(src[e])
+                from_start = bool(int(typ[e]) & FROM_START)
+                if (int(r.es[p]) if from_start else int(r.ef[p])) + int(lag[e]) != es:
+                    continue
+                if zero[p]:
+                    tied.append(bool(close[p]))
+                else:
+                    tied.append(not from_start)
+            close[i] = all(tied)
+        return close
+
+    def _day_of(self, offsets: NDArray[np.int64]) -> list[date]:
+        days: list[date] = self.calendar.dates_at(self.data_date, offsets).astype(date).tolist()
+        return days
+
+    @functools.cached_property
     def _dates(self) -> tuple[list[date], list[date]]:
         r = self.result
-        # A finish at offset f is the close of working day f - 1. A milestone is shown on
-        # the day the work before it closes, or on the data date when it is at offset 0.
-        last = np.where(r.ef > r.es, r.ef - 1, np.where(r.es > 0, r.es - 1, r.es))
-        first = np.where(r.ef > r.es, r.es, last)
-        starts = self.calendar.dates_at(self.data_date, first).astype(date).tolist()
-        fin: list[date] = self.calendar.dates_at(self.data_date, last).astype(date).tolist()
+        # A finish at offset f is the close of working day f - 1. A milestone is on the day
+        # the work before it closes, or on the day it starts (see ``at_close``).
+        mile = r.ef <= r.es
+        last = np.where(mile, np.where(self.at_close, r.es - 1, r.es), r.ef - 1)
+        first = np.where(mile, last, r.es)
+        starts = self._day_of(first)
+        fin = self._day_of(last)
         for i, t in enumerate(self.network.tasks):
             if t.actual_start is not None:
                 starts[i] = t.actual_start
@@ -295,6 +348,25 @@ class Schedule:
                 fin[i] = t.actual_finish
                 if t.actual_start is None:
                     starts[i] = min(starts[i], t.actual_finish)
+        return starts, fin
+
+    @functools.cached_property
+    def _late_dates(self) -> tuple[list[date], list[date]]:
+        # Late dates: the early ones moved by the total float; a task in progress keeps its
+        # actual start, a finished one its actual dates.
+        r = self.result
+        mile = r.ef <= r.es
+        ls = r.es + r.total_float
+        last = np.where(mile, np.where(self.at_close, ls - 1, ls), r.lf - 1)
+        first = np.where(mile, last, ls)
+        starts = self._day_of(first)
+        fin = self._day_of(last)
+        early_s, early_f = self._dates
+        for i, t in enumerate(self.network.tasks):
+            if t.actual_start is not None or t.actual_finish is not None:
+                starts[i] = early_s[i]
+            if t.actual_finish is not None:
+                fin[i] = early_f[i]
         return starts, fin
 
     @property
@@ -320,6 +392,7 @@ class Schedule:
     def _task(self, i: int) -> TaskResult:
         r = self.result
         starts, fin = self._dates
+        late_s, late_f = self._late_dates
         t = self.network.tasks[i]
         tf = int(r.total_float[i])
         k = int(self.kind[i])
@@ -336,6 +409,10 @@ class Schedule:
             critical=k != FINISHED and tf <= 0,
             start=starts[i],
             finish=fin[i],
+            late_start=late_s[i],
+            late_finish=late_f[i],
+            remaining=0 if k == FINISHED else int(self.durations[i]),
+            at_close=bool(self.at_close[i]),
         )
 
     @functools.cached_property
