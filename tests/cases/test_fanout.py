@@ -104,12 +104,12 @@ def test_forwarding_moves_the_step_to_the_competent_agency(db: Any, now: dt.date
 
 
 def test_the_tick_advances_a_case_answered_on_the_request_page(db: Any, now: dt.datetime) -> None:
-    from sinergi.coordination.services import request_act
+    from sinergi.coordination.services import request_acknowledge, request_answer
 
     case = _land_case(now)
     req = _steps(case)["kecamatan-kapuas"].request
-    request_act(actor=SYSTEM, request=req, action="acknowledge", now=now)
-    request_act(actor=SYSTEM, request=req, action="answer", body="Ok", now=now)
+    request_acknowledge(actor=SYSTEM, request=req, now=now)
+    request_answer(actor=SYSTEM, request=req, body="Ok", now=now)
     assert _steps(case)["kantah-sanggau"].request is None
     result = run_tick(now + dt.timedelta(minutes=1))
     assert result["cases.advance"]["advanced"] >= 1

@@ -21,7 +21,14 @@ from sinergi.coordination import attachments, sla
 from sinergi.coordination.calendars import calendar_for, calendar_for_region, region_tz
 from sinergi.coordination.choices import RequestStatus
 from sinergi.coordination.models import Request
-from sinergi.coordination.services import request_act, request_submit
+from sinergi.coordination.services import (
+    REQUEST_ACTIONS,
+    request_acknowledge,
+    request_close,
+    request_forward,
+    request_respond,
+    request_submit,
+)
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import SYSTEM, ensure_can
@@ -561,7 +568,7 @@ def _close_open_requests(case: Case, now: dt.datetime, body: str) -> None:
             RequestStatus.ANSWERED,
             RequestStatus.DECLINED,
         ):
-            request_act(actor=SYSTEM, request=request, action="close", body=body, now=now)
+            request_close(actor=SYSTEM, request=request, body=body, now=now)
 
 
 def _finish(case: Case, status: str, now: dt.datetime, *, reason: str = "") -> None:
@@ -711,7 +718,7 @@ def step_act(
 ) -> CaseStep:
     """An agency acts on its step from the case page: answer (its part is done), clarify
     (ask the citizen for a document; the clock pauses), forward (not our competence) or
-    decline. It goes through coordination's ``request_act``, then the case advances."""
+    decline. It goes through coordination's request services, then the case advances."""
     _aware(now)
     if action not in STEP_ACTIONS:
         raise ValidationFailed(fields={"action": [_("Choose one of the allowed values.")]})
@@ -721,10 +728,11 @@ def step_act(
     if request is None or step.status not in (StepStatus.ACTIVE, StepStatus.WAITING_CITIZEN):
         raise InvalidTransition(step.status, action)
     if action == "answer" and request.status in (RequestStatus.SUBMITTED, RequestStatus.REOPENED):
-        request = request_act(actor=actor, request=request, action="acknowledge", now=now)
-    request_act(
-        actor=actor, request=request, action=action, body=body, to_agency=to_agency, now=now
-    )
+        request = request_acknowledge(actor=actor, request=request, now=now)
+    if action == "forward":
+        request_forward(actor=actor, request=request, body=body, to_agency=to_agency, now=now)
+    else:
+        REQUEST_ACTIONS[action](actor=actor, request=request, body=body, now=now)
     case_sync(case=step.case, now=now)
     step.refresh_from_db()
     return step
@@ -753,7 +761,7 @@ def case_provide_document(
             # The requested document is for the step that asked: it joins what it sees.
             step.documents = [*step.documents, upload.requirement]
             step.save(update_fields=["documents"])
-            request_act(actor=SYSTEM, request=step.request, action="respond", body=text, now=now)
+            request_respond(actor=SYSTEM, request=step.request, body=text, now=now)
         audit_record(
             actor=SYSTEM,
             action="case.provide_document",
