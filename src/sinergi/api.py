@@ -14,6 +14,7 @@ from sinergi.catalog.api import router as catalog_router
 from sinergi.coordination.api import meetings_router
 from sinergi.coordination.api import router as requests_router
 from sinergi.core.api import audit_router, install_error_handlers
+from sinergi.notifications.api import router as notifications_router
 from sinergi.programs.api import router as programs_router
 from sinergi.regions.api import router as regions_router
 
@@ -42,3 +43,4 @@ api.add_router("/blood", blood_router)
 api.add_router("/programs", programs_router)
 api.add_router("/requests", requests_router)
 api.add_router("/meetings", meetings_router)
+api.add_router("/notifications", notifications_router)

@@ -12,14 +12,14 @@ from sinergi.agencies.models import Agency
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications import audiences as aud
+from sinergi.notifications.events import events_emit
 
 from .. import sla
 from ..choices import OPEN_STATUSES, EventKind, RequestKind, RequestPriority
 from ..models import Decision, Meeting, Request, RequestEvent
-from ..notify import agency_users, notify
 from .clock import _resume_clock, _start_clock
 from .common import SUBJECT_MAX, S, _acting_agency, _actor_user, _agency, _aware, _event, _text
-from .webhooks import _emit
 
 #: Allowed transitions: action -> (statuses it may start from, status it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -114,14 +114,14 @@ def request_submit(
     request.save()
     _event(request, kind=EventKind.SUBMITTED, actor=actor, now=now, agency=source, target=target)
     audit_record(actor=actor, action="request.submit", obj=request, now=now)
-    _emit("request.submitted", request, now)
-    notify(
-        users=agency_users(target),
-        kind="submitted",
+    events_emit(
+        "coordination.request.submitted",
+        request,
+        actor=actor,
+        now=now,
+        audience=aud.staff_of(target),
         title=_("New request from %(agency)s: %(subject)s")
         % {"agency": source, "subject": request.subject},
-        request=request,
-        now=now,
         body=_("Due %(date)s.") % {"date": request.due_date.isoformat()},
     )
     return request
@@ -317,13 +317,19 @@ def request_act(
         body=body,
     )
     audit_record(actor=actor, action=f"request.{action}", obj=request, before=before, now=now)
-    _emit(f"request.{event_kind}", request, now)
-    _notify_transition(request, action, acting=acting, now=now, body=body)
+    _notify_transition(request, action, event_kind, actor=actor, acting=acting, now=now, body=body)
     return request
 
 
 def _notify_transition(
-    request: Request, action: str, *, acting: Agency, now: dt.datetime, body: str
+    request: Request,
+    action: str,
+    event_kind: str,
+    *,
+    actor: Any,
+    acting: Agency,
+    now: dt.datetime,
+    body: str,
 ) -> None:
     titles = {
         "acknowledge": _("%(agency)s acknowledged your request: %(subject)s"),
@@ -339,12 +345,21 @@ def _notify_transition(
     }
     title = titles[action] % {"agency": acting, "subject": request.subject}
     if action in HANDLER_ACTIONS:
-        users = agency_users(request.from_agency)
+        audience = aud.staff_of(request.from_agency)
         if action == "forward":
-            users += agency_users(request.to_agency)
+            audience += aud.staff_of(request.to_agency)
     else:
-        users = agency_users(request.to_agency)
-    notify(users=users, kind=action, title=title, request=request, now=now, body=body)
+        audience = aud.staff_of(request.to_agency)
+    events_emit(
+        f"coordination.request.{event_kind}",
+        request,
+        actor=actor,
+        now=now,
+        audience=audience,
+        title=title,
+        body=body,
+        kind=action,
+    )
 
 
 @transaction.atomic
@@ -366,12 +381,14 @@ def request_message(*, actor: Any, request: Request, body: str, now: dt.datetime
     )
     # Tell the other side; a leader's or an admin's message goes to both agencies.
     others = [a for a in (request.from_agency, request.to_agency) if a != agency]
-    notify(
-        users=[u for a in others for u in agency_users(a)],
-        kind="message",
-        title=_("New message on %(subject)s") % {"subject": request.subject},
-        request=request,
+    events_emit(
+        "coordination.request.message",
+        request,
+        actor=actor,
         now=now,
+        audience=aud.staff_of(*others),
+        title=_("New message on %(subject)s") % {"subject": request.subject},
         body=text,
+        agencies=[],  # the conversation stays inside Sinergi: no webhook carries it
     )
     return event
