@@ -10,13 +10,17 @@ from django.utils.functional import SimpleLazyObject
 
 def unread_count(user: Any) -> dict[str, int]:
     """Unread and unread urgent notifications of the user, in one COUNT query."""
+    from django.conf import settings
     from django.db.models import Count, Q
 
     from .models import Notification
 
-    return Notification.objects.filter(user=user, read_at__isnull=True).aggregate(
+    counts = Notification.objects.filter(user=user, read_at__isnull=True).aggregate(
         unread=Count("pk"), urgent=Count("pk", filter=Q(urgent=True))
     )
+    # How often the bell asks again (htmx polling): an urgent alert shows on any open page.
+    counts["poll"] = int(getattr(settings, "SINERGI_BELL_POLL_SECONDS", 20))
+    return counts
 
 
 def bell(request: HttpRequest) -> dict[str, Any]:

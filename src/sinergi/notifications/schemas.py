@@ -46,10 +46,11 @@ class MarkedOut(Schema):
 
 
 class UnreadOut(Schema):
-    """What the bell shows."""
+    """What the bell shows (and how often, in seconds, the page asks again)."""
 
     unread: int
     urgent: int
+    poll: int
 
 
 class WebhookIn(Schema):
