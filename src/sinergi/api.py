@@ -17,6 +17,7 @@ from sinergi.coordination.api import router as requests_router
 from sinergi.core.api import audit_router, install_error_handlers
 from sinergi.insights.api import public_router as insights_public_router
 from sinergi.insights.api import router as insights_router
+from sinergi.notifications.api import router as notifications_router
 from sinergi.programs.api import router as programs_router
 from sinergi.regions.api import router as regions_router
 
@@ -48,3 +49,4 @@ api.add_router("/meetings", meetings_router)
 api.add_router("/insights", insights_router)
 api.add_router("/public", insights_public_router)
 api.add_router("/cases", cases_router)
+api.add_router("/notifications", notifications_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "sinergi.regions",
     "sinergi.agencies",
     "sinergi.accounts",
+    "sinergi.notifications",
     "sinergi.catalog",
     "sinergi.blood",
     "sinergi.programs",
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "sinergi.core.context_processors.shell",
                 "sinergi.coordination.context_processors.badge",
+                "sinergi.notifications.context_processors.bell",
             ],
         },
     },
@@ -255,6 +257,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("SINERGI_EMAIL_FROM", "Sinergi <sinergi@loca
 # (local receivers in demo, dev and tests); the daily digest's local hour.
 SINERGI_WEBHOOK_ALLOW_PRIVATE = _env_bool("SINERGI_WEBHOOK_ALLOW_PRIVATE", not PRODUCTION)
 SINERGI_DIGEST_HOUR = int(os.environ.get("SINERGI_DIGEST_HOUR", "7"))
+# Notifications: how often (seconds) every page asks the bell again (htmx polling).
+SINERGI_BELL_POLL_SECONDS = int(os.environ.get("SINERGI_BELL_POLL_SECONDS", "20"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

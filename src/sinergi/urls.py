@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("sinergi.catalog.urls")),
     path("", include("sinergi.accounts.urls")),
     path("instansi/", include("sinergi.agencies.urls")),
+    path("", include("sinergi.notifications.urls")),
     path("", include("sinergi.coordination.urls")),
     path("", include("sinergi.cases.urls")),
     path("program/", include("sinergi.programs.urls")),

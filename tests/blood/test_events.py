@@ -12,9 +12,9 @@ import pytest
 
 from sinergi.blood import services
 from sinergi.blood.models import Bag, BloodRequest, DonorCall, Product
-from sinergi.coordination.models import Notification, Webhook, WebhookDelivery
 from sinergi.core.exceptions import InvalidTransition
 from sinergi.core.permissions import SYSTEM
+from sinergi.notifications.models import Notification, Webhook, WebhookDelivery
 
 
 @pytest.fixture
@@ -43,8 +43,8 @@ def test_stock_change_webhook_per_batch_without_patient_data(
         quantity=3,
         now=now,
     )
-    [payload] = _deliveries("blood.stock_changed")
-    assert payload["event"] == "blood.stock_changed" and payload["unit"] == "udd-pmi-sanggau"
+    [payload] = _deliveries("blood.stock.changed")
+    assert payload["event"] == "blood.stock.changed" and payload["unit"] == "udd-pmi-sanggau"
     [cell] = payload["cells"]
     assert (cell["product"], cell["abo"], cell["rh"], cell["change"]) == ("PRC", "O", "pos", 3)
     assert cell["quantity"] == 6  # 3 O+ in the demo count, plus 3
@@ -56,7 +56,7 @@ def test_stock_change_webhook_per_batch_without_patient_data(
         reason="Stok opname",
         now=now,
     )
-    batch = _deliveries("blood.stock_changed")[-1]
+    batch = _deliveries("blood.stock.changed")[-1]
     assert [(c["abo"], c["rh"], c["quantity"]) for c in batch["cells"]] == [
         ("A", "neg", 5),
         ("B", "neg", 4),
@@ -76,11 +76,12 @@ def test_stock_change_webhook_per_batch_without_patient_data(
         now=now,
     )
     services.request_allocate(actor=SYSTEM, request=req, lines=[("B", "neg", 2)], now=now)
-    last = _deliveries("blood.stock_changed")[-1]
+    last = _deliveries("blood.stock.changed")[-1]
     assert last["cells"][0]["quantity"] == 2 and last["kinds"] == ["issued"]
     text = json.dumps(last)
     assert "RM-HOOK-77" not in text and "rsud" not in text.lower()
-    assert WebhookDelivery.objects.filter(webhook=hook, status="pending").count() == 3
+    stock = WebhookDelivery.objects.filter(webhook=hook, event="blood.stock.changed")
+    assert stock.filter(status="pending").count() == 3
 
 
 def test_donor_call_webhook_on_publish_and_close(hook: Any, sanggau: Any, now: Any) -> None:
@@ -96,10 +97,11 @@ def test_donor_call_webhook_on_publish_and_close(hook: Any, sanggau: Any, now: A
         now=now,
         draft=True,
     )
-    assert _deliveries("blood.donor_call") == []  # a draft is not announced
+    assert _deliveries("blood.donor_call.published") == []  # a draft is not announced
     services.donor_call_publish(actor=SYSTEM, call=draft, now=now)
     services.donor_call_close(actor=SYSTEM, call=draft, now=now + dt.timedelta(hours=2))
-    published, closed = _deliveries("blood.donor_call")
+    [published] = _deliveries("blood.donor_call.published")
+    [closed] = _deliveries("blood.donor_call.closed")
     assert (published["status"], published["abo"], published["rh"]) == ("published", "O", "neg")
     assert published["place"] == "Markas PMI Sanggau" and published["product"] == "PRC"
     assert closed["status"] == "closed"
@@ -364,10 +366,10 @@ def test_a_group_turning_critical_gets_a_draft_call_never_published(
     assert draft.status == "draft" and draft.starts_at > now
     issue(1, "neg")
     assert DonorCall.objects.filter(unit=sanggau, abo="A").count() == 1  # not twice
-    assert _deliveries("blood.donor_call") == []
+    assert _deliveries("blood.donor_call.published") == []
     assert draft.place not in client.get("/darah/stok/udd-pmi-sanggau/").content.decode()
     services.donor_call_publish(actor=SYSTEM, call=draft, now=now)
-    assert [d["abo"] for d in _deliveries("blood.donor_call")] == ["A"]
+    assert [d["abo"] for d in _deliveries("blood.donor_call.published")] == ["A"]
 
 
 def test_drafted_donor_calls_are_shown_only_to_the_units_officers(api_as: Any) -> None:

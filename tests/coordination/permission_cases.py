@@ -122,27 +122,6 @@ def attachment(now: dt.datetime) -> dict[str, str]:
     return {"req": str(r.pk), "att": str(row.pk)}
 
 
-def webhook(now: dt.datetime) -> dict[str, str]:
-    from sinergi.coordination import services
-    from sinergi.core.permissions import SYSTEM
-
-    hook = services.webhook_create(
-        actor=SYSTEM, agency="dinkes-sanggau", url="https://dinkes.example/hook", now=now
-    )
-    return {"hook": str(hook.pk)}
-
-
-def webhook_delivery(now: dt.datetime) -> dict[str, str]:
-    from sinergi.coordination import webhooks
-
-    hook = webhook(now)
-    webhooks.enqueue(event="request.submitted", agencies=[_agency()], payload={}, now=now)
-    from sinergi.coordination.models import WebhookDelivery
-
-    row = WebhookDelivery.objects.get(webhook_id=int(hook["hook"]))
-    return {**hook, "delivery": str(row.pk)}
-
-
 def _agency() -> Any:
     from sinergi.agencies.models import Agency
 
@@ -190,7 +169,6 @@ UI_CASES = [
     Case("coordination:list", "get", f"{P}/daftar/?overdue=on", SIGNED_IN),
     Case("coordination:create", "get", f"{P}/baru/", expect(200, anonymous=302, viewer=403)),
     Case("coordination:suggest", "get", f"{P}/saran/?subject=tanah", SIGNED_IN),
-    Case("coordination:notifications_read", "post", f"{P}/notifikasi/dibaca/", expect(302)),
     Case("coordination:detail", "get", P + "/{req}/", party(200, 302), setup=req),
     Case(
         "coordination:message",
@@ -211,44 +189,8 @@ UI_CASES = [
         party(200, 302),
         setup=attachment,
     ),
-    Case("coordination:preferences", "get", f"{P}/preferensi/", SIGNED_IN),
-    Case("coordination:webhooks", "get", f"{P}/webhook/", SIGNED_IN),
-    Case(
-        "coordination:webhook_detail",
-        "get",
-        P + "/webhook/{hook}/",
-        members(200, 302, staff=200),
-        setup=webhook,
-    ),
-    Case(
-        "coordination:webhook_toggle",
-        "post",
-        P + "/webhook/{hook}/aktif/",
-        members(302, 302, staff=403),
-        data={"active": "0"},
-        setup=webhook,
-    ),
-    Case(
-        "coordination:webhook_rotate",
-        "post",
-        P + "/webhook/{hook}/rahasia/",
-        members(200, 302, staff=403),
-        setup=webhook,
-    ),
-    Case(
-        "coordination:webhook_remove",
-        "post",
-        P + "/webhook/{hook}/hapus/",
-        members(302, 302, staff=403),
-        setup=webhook,
-    ),
-    Case(
-        "coordination:delivery_retry",
-        "post",
-        P + "/webhook/{hook}/kirim/{delivery}/",
-        members(302, 302, staff=403),
-        setup=webhook_delivery,
-    ),
+    Case("coordination:preferences_moved", "get", f"{P}/preferensi/", expect(302)),
+    Case("coordination:webhooks_moved", "get", f"{P}/webhook/", expect(302)),
     Case("coordination:meetings", "get", f"{R}/", SIGNED_IN),
     Case("coordination:feeds", "get", f"{R}/kalender/", SIGNED_IN),
     Case(
@@ -349,60 +291,6 @@ API_CASES = [
         A + "/holidays/{holiday}",
         leaders(204, 401),
         setup=holiday,
-    ),
-    Case(_op("get", f"{A}/webhooks"), "get", f"{A}/webhooks", API_READ),
-    Case(
-        _op("post", f"{A}/webhooks"),
-        "post",
-        f"{A}/webhooks",
-        expect(403, anonymous=401, admin=201, head=201),
-        data={"agency": "dinkes-sanggau", "url": "https://dinkes.example/h"},
-    ),
-    Case(
-        _op("delete", f"{A}/webhooks/{{webhook_id}}"),
-        "delete",
-        A + "/webhooks/{hook}",
-        members(204, 401, staff=403),
-        setup=webhook,
-    ),
-    Case(
-        _op("patch", f"{A}/webhooks/{{webhook_id}}"),
-        "patch",
-        A + "/webhooks/{hook}",
-        members(200, 401, staff=403),
-        data={"is_active": False},
-        setup=webhook,
-    ),
-    Case(
-        _op("post", f"{A}/webhooks/{{webhook_id}}/rotate-secret"),
-        "post",
-        A + "/webhooks/{hook}/rotate-secret",
-        members(200, 401, staff=403),
-        data={},
-        setup=webhook,
-    ),
-    Case(
-        _op("post", f"{A}/webhooks/{{webhook_id}}/deliveries/{{delivery_id}}/retry"),
-        "post",
-        A + "/webhooks/{hook}/deliveries/{delivery}/retry",
-        members(200, 401, staff=403),
-        data={},
-        setup=webhook_delivery,
-    ),
-    Case(
-        _op("get", f"{A}/webhooks/{{webhook_id}}/deliveries"),
-        "get",
-        A + "/webhooks/{hook}/deliveries",
-        members(200, 401, staff=200),
-        setup=webhook,
-    ),
-    Case(_op("get", f"{A}/preferences"), "get", f"{A}/preferences", API_READ),
-    Case(
-        _op("put", f"{A}/preferences"),
-        "put",
-        f"{A}/preferences",
-        API_READ,
-        data={"daily_digest": False},
     ),
     Case(_op("get", f"{A}/policies"), "get", f"{A}/policies", API_READ),
     Case(_op("put", f"{A}/policies"), "put", f"{A}/policies", leaders(200, 401), data=POLICY),

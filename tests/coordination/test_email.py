@@ -11,14 +11,12 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
-from sinergi.coordination import digest, notify, services
-from sinergi.coordination.models import (
-    DigestSent,
-    EmailPreference,
-    Meeting,
-    Notification,
-    OutgoingEmail,
-)
+from sinergi.coordination import digest, services
+from sinergi.coordination.models import Meeting
+from sinergi.notifications import digest as ndigest
+from sinergi.notifications import outbox as notify
+from sinergi.notifications import services as nservices
+from sinergi.notifications.models import DigestSent, EmailPreference, Notification, OutgoingEmail
 
 from .helpers import act, at, submit, user
 
@@ -30,7 +28,7 @@ def _to(name: str) -> list[Any]:
 
 
 def _prefs(name: str, **choices: bool) -> None:
-    services.email_preferences_set(actor=user(name), now=at(2026, 12, 1), **choices)
+    nservices.email_preferences_set(actor=user(name), now=at(2026, 12, 1), **choices)
 
 
 def test_preferences_turn_emails_off_but_keep_the_inbox(
@@ -41,7 +39,7 @@ def test_preferences_turn_emails_off_but_keep_the_inbox(
     with django_capture_on_commit_callbacks(execute=True):
         r = submit(now=at(2026, 12, 7))
     assert _to("pertanahan") == [] and len(_to("kakantah")) == 1
-    assert Notification.objects.filter(request=r, user=user("pertanahan")).exists()
+    assert Notification.objects.filter(url=f"/permintaan/{r.pk}/", user=user("pertanahan")).exists()
     with django_capture_on_commit_callbacks(execute=True):
         act(r, "acknowledge", "pertanahan", at(2026, 12, 8))
     assert len(_to("pupr")) == 1  # status changes are still on for the requester
@@ -64,9 +62,9 @@ def test_daily_digest_once_per_user_and_day(django_capture_on_commit_callbacks: 
     _prefs("pupr", daily_digest=False)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert digest.send_digests(now=at(2026, 12, 17, 6, 59))["sent"] == 0  # before 07:00
+        assert ndigest.send_digests(now=at(2026, 12, 17, 6, 59))["sent"] == 0  # before 07:00
     with django_capture_on_commit_callbacks(execute=True):
-        first = digest.send_digests(now=at(2026, 12, 17, 7, 0))
+        first = ndigest.send_digests(now=at(2026, 12, 17, 7, 0))
     assert first["sent"] >= 1
     mine = _to("pertanahan")
     assert len(mine) == 1
@@ -75,11 +73,11 @@ def test_daily_digest_once_per_user_and_day(django_capture_on_commit_callbacks: 
     assert _to("pupr") == []  # digest switched off
     assert DigestSent.objects.filter(user=user("pertanahan"), date=dt.date(2026, 12, 17)).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        again = digest.send_digests(now=at(2026, 12, 17, 15))
+        again = ndigest.send_digests(now=at(2026, 12, 17, 15))
     assert again == {"sent": 0, "empty": 0}
     assert len(_to("pertanahan")) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        digest.send_digests(now=at(2026, 12, 18, 7, 30))
+        ndigest.send_digests(now=at(2026, 12, 18, 7, 30))
     assert len(_to("pertanahan")) == 2  # the next day
 
 
@@ -133,16 +131,20 @@ def test_invitation_email_carries_the_calendar_request(
 
 def test_preferences_page_and_api(client_as: Any, api_as: Any) -> None:
     staff = client_as("dinkes")
-    assert staff.get("/permintaan/preferensi/").status_code == 200
-    resp = staff.post("/permintaan/preferensi/", {"escalations": "on", "meetings": "on"})
+    assert staff.get("/notifikasi/preferensi/").status_code == 200
+    choices = {"new_requests": "inbox", "status_changes": "inbox", "escalations": "email"}
+    resp = staff.post(
+        "/notifikasi/preferensi/",
+        {f"cat_{k}": v for k, v in {**choices, "meetings": "email"}.items()},
+    )
     assert resp.status_code == 302
     pref = EmailPreference.objects.get(user=user("dinkes"))
     assert (pref.new_requests, pref.escalations, pref.daily_digest) == (False, True, False)
     api = api_as("dinkes")
-    assert api.get("/api/v1/requests/preferences").json()["daily_digest"] is False
+    assert api.get("/api/v1/notifications/preferences").json()["daily_digest"] is False
     put = api.request(
         "put",
-        "/api/v1/requests/preferences",
+        "/api/v1/notifications/preferences",
         {
             "new_requests": True,
             "status_changes": True,

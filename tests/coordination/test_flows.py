@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from sinergi.coordination.calendars import NATIONAL
 from sinergi.coordination.ics import calendar, escape_text, event_lines, fold
-from sinergi.coordination.models import Meeting, Notification, Request
+from sinergi.coordination.models import Meeting, Request
+from sinergi.notifications.models import Notification
 
 from .helpers import at
 
@@ -197,7 +198,7 @@ def test_api_meeting_with_action_items_and_ics(api_as: Any, client_as: Any) -> N
     patched = head.patch(f"/api/v1/meetings/{mid}", {"minutes": "Disepakati.", "status": "held"})
     assert patched.status_code == 200 and patched.json()["action_items"] == [item.json()["id"]]
     assert Notification.objects.filter(
-        meeting_id=mid, kind="minutes", user__username="rsud"
+        url=f"/rapat/{mid}/", kind="minutes", user__username="rsud"
     ).exists()
     assert api_as("pupr").patch(f"/api/v1/meetings/{mid}", {"minutes": "x"}).status_code == 403
     ics = client_as("rsud").get(f"/rapat/{mid}/rapat.ics")

@@ -11,8 +11,9 @@ from django.core import mail
 
 from sinergi.coordination import services
 from sinergi.coordination.ics import event_lines, mailto
-from sinergi.coordination.models import Meeting, Notification
+from sinergi.coordination.models import Meeting
 from sinergi.core.exceptions import ValidationFailed
+from sinergi.notifications.models import Notification
 
 from .helpers import at, user
 
@@ -129,7 +130,12 @@ def test_moving_sends_an_updated_request(django_capture_on_commit_callbacks: Any
     assert props["ORGANIZER"] == "mailto:dinkes@sanggau.go.id"
     # The convener is not sent its own invitation; the inbox holds the change.
     assert not [x for x in mail.outbox if x.to == ["dinkes@demo.sinergi.invalid"]]
-    assert Notification.objects.filter(meeting=m, user=user("pupr"), kind="meeting").count() == 2
+    assert (
+        Notification.objects.filter(
+            url=f"/rapat/{m.pk}/", user=user("pupr"), kind="meeting"
+        ).count()
+        == 2
+    )
 
 
 def test_cancelling_sends_a_cancel(django_capture_on_commit_callbacks: Any) -> None:

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from sinergi.coordination import services
-from sinergi.coordination.models import Notification, Request, RequestEvent
+from sinergi.coordination.models import Request, RequestEvent
 from sinergi.core.audit import audit_verify
 from sinergi.core.exceptions import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from sinergi.core.models import AuditEntry
 from sinergi.core.permissions import SYSTEM
 from sinergi.core.tick import run_tick
+from sinergi.notifications.models import Notification
 
 from .helpers import act, at, submit, user
 
@@ -44,7 +45,9 @@ def test_submit_sets_due_date_on_the_receiving_calendar() -> None:
     assert r.due_date == dt.date(2026, 12, 21)
     assert services.working_days_left(r, T0) == 10
     assert AuditEntry.objects.filter(action="request.submit", object_id=str(r.pk)).exists()
-    assert Notification.objects.filter(request=r, user__username="pertanahan").exists()
+    assert Notification.objects.filter(
+        url=f"/permintaan/{r.pk}/", user__username="pertanahan"
+    ).exists()
 
 
 def test_information_request_submitted_before_christmas() -> None:
@@ -229,13 +232,15 @@ def test_escalation_ladder_over_a_weekend_and_holidays(
     assert r.escalation_level == 2
     assert services.working_days_left(r, at(2026, 12, 29, 8)) == -4
     sekda_users = set(
-        Notification.objects.filter(request=r, kind="sekda").values_list(
+        Notification.objects.filter(url=f"/permintaan/{r.pk}/", kind="sekda").values_list(
             "user__username", flat=True
         )
     )
     assert sekda_users == {"sekda"}  # the head of the Setda named by the demo policy
     head_users = set(
-        Notification.objects.filter(request=r, kind="head").values_list("user__username", flat=True)
+        Notification.objects.filter(url=f"/permintaan/{r.pk}/", kind="head").values_list(
+            "user__username", flat=True
+        )
     )
     assert head_users == {"kakantah"}  # the head of the Kantor Pertanahan is notified
     assert AuditEntry.objects.filter(action="request.escalate", object_id=str(r.pk)).count() == 3
@@ -255,7 +260,9 @@ def test_escalation_reaches_a_head_who_exists() -> None:
     r = submit(by="dinkes", frm="dinkes-sanggau", to="dpupr-sanggau", now=T0)
     run_tick(at(2026, 12, 22, 1))
     assert set(
-        Notification.objects.filter(request=r, kind="head").values_list("user__username", flat=True)
+        Notification.objects.filter(url=f"/permintaan/{r.pk}/", kind="head").values_list(
+            "user__username", flat=True
+        )
     ) == {"kadispupr"}
 
 
@@ -301,7 +308,9 @@ def test_local_holiday_and_policy_apply_to_new_clocks(now: dt.datetime) -> None:
 def test_messages_thread_and_notify_the_other_side() -> None:
     r = submit(now=T0)
     services.request_message(actor=user("pertanahan"), request=r, body="Nomor bidang?", now=T0)
-    assert Notification.objects.filter(request=r, kind="message", user__username="pupr").exists()
+    assert Notification.objects.filter(
+        url=f"/permintaan/{r.pk}/", kind="message", user__username="pupr"
+    ).exists()
     with pytest.raises(NotFound):
         services.request_message(actor=user("dinkes"), request=r, body="hai", now=T0)
 

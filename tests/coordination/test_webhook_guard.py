@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from sinergi.coordination import services, webhooks
-from sinergi.coordination.models import WebhookDelivery
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import SYSTEM
+from sinergi.notifications import services as nservices
+from sinergi.notifications import webhooks
+from sinergi.notifications.models import WebhookDelivery
 
 from .helpers import at, submit
 
@@ -46,7 +47,7 @@ def strict(settings: Any) -> None:
 
 
 def _create(url: str) -> Any:
-    return services.webhook_create(
+    return nservices.webhook_create(
         actor=SYSTEM, agency="kantah-sanggau", url=url, now=at(2026, 12, 1)
     )
 
@@ -165,7 +166,7 @@ def test_local_receiver_refused_in_production(
 
 def test_api_refuses_metadata_url(api_as: Any) -> None:
     made = api_as("kadinkes").post(
-        "/api/v1/requests/webhooks",
+        "/api/v1/notifications/webhooks",
         {"agency": "dinkes-sanggau", "url": "http://169.254.169.254/latest/"},
     )
     assert made.status_code == 422 and "url" in made.json()["fields"]

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from sinergi.coordination import services, webhooks
-from sinergi.coordination.models import WebhookDelivery
+from sinergi.coordination import services
 from sinergi.core.exceptions import Forbidden, ValidationFailed
 from sinergi.core.permissions import SYSTEM
+from sinergi.notifications import services as nservices
+from sinergi.notifications import webhooks
+from sinergi.notifications.models import WebhookDelivery
 
 from .helpers import act, at, submit, user
 
@@ -44,13 +46,13 @@ class Endpoint:
 
 
 def test_events_are_signed_retried_and_logged(monkeypatch: Any) -> None:
-    hook = services.webhook_create(
+    hook = nservices.webhook_create(
         actor=SYSTEM, agency="kantah-sanggau", url="https://bpn.example/hook", now=at(2026, 12, 1)
     )
     t0 = at(2026, 12, 7)
     r = submit(now=t0)  # the endpoint is down: the user's action still succeeds
     row = WebhookDelivery.objects.get(webhook=hook)
-    assert row.event == "request.submitted" and row.status == "pending"
+    assert row.event == "coordination.request.submitted" and row.status == "pending"
     endpoint = Endpoint(hook.secret, [ConnectionRefusedError("down"), 500, 204])
     monkeypatch.setattr(webhooks, "post", endpoint)
     assert webhooks.deliver_due(now=t0)["delivered"] == 0
@@ -70,7 +72,7 @@ def test_events_are_signed_retried_and_logged(monkeypatch: Any) -> None:
 
 
 def test_gives_up_after_the_last_attempt(monkeypatch: Any) -> None:
-    hook = services.webhook_create(
+    hook = nservices.webhook_create(
         actor=SYSTEM, agency="kantah-sanggau", url="http://bpn.example/x", now=at(2026, 12, 1)
     )
     submit(now=at(2026, 12, 7))
@@ -84,7 +86,7 @@ def test_gives_up_after_the_last_attempt(monkeypatch: Any) -> None:
 
 
 def test_escalation_and_transitions_reach_the_webhooks() -> None:
-    hook = services.webhook_create(
+    hook = nservices.webhook_create(
         actor=SYSTEM, agency="dpupr-sanggau", url="https://pupr.example/h", now=at(2026, 12, 1)
     )
     r = submit(now=at(2026, 12, 7))
@@ -94,24 +96,24 @@ def test_escalation_and_transitions_reach_the_webhooks() -> None:
         WebhookDelivery.objects.filter(webhook=hook).order_by("pk").values_list("event", flat=True)
     )
     assert events == [
-        "request.submitted",
-        "request.acknowledged",
-        "request.reminder",
-        "request.escalated",
+        "coordination.request.submitted",
+        "coordination.request.acknowledged",
+        "coordination.request.reminder",
+        "coordination.request.escalated",
     ]
 
 
 def test_who_manages_webhooks(now: dt.datetime) -> None:
     with pytest.raises(Forbidden):
-        services.webhook_create(
+        nservices.webhook_create(
             actor=user("dinkes"), agency="dinkes-sanggau", url="https://x.example", now=now
         )
-    hook = services.webhook_create(
+    hook = nservices.webhook_create(
         actor=user("kadinkes"), agency="dinkes-sanggau", url="https://x.example", now=now
     )
     assert len(hook.secret) == 64
     with pytest.raises(ValidationFailed):
-        services.webhook_create(
+        nservices.webhook_create(
             actor=user("kadinkes"), agency="dinkes-sanggau", url="file:///etc/passwd", now=now
         )
 
@@ -119,12 +121,12 @@ def test_who_manages_webhooks(now: dt.datetime) -> None:
 def test_api_shows_the_secret_once(api_as: Any) -> None:
     head = api_as("kadinkes")
     made = head.post(
-        "/api/v1/requests/webhooks", {"agency": "dinkes-sanggau", "url": "https://x.example/h"}
+        "/api/v1/notifications/webhooks", {"agency": "dinkes-sanggau", "url": "https://x.example/h"}
     )
     assert made.status_code == 201 and len(made.json()["secret"]) == 64
     hid = made.json()["id"]
-    listed = head.get("/api/v1/requests/webhooks").json()["items"]
+    listed = head.get("/api/v1/notifications/webhooks").json()["items"]
     assert hid in [h["id"] for h in listed] and all("secret" not in h for h in listed)
-    assert head.get(f"/api/v1/requests/webhooks/{hid}/deliveries").status_code == 200
-    assert api_as("pertanahan").delete(f"/api/v1/requests/webhooks/{hid}").status_code == 404
-    assert head.delete(f"/api/v1/requests/webhooks/{hid}").status_code == 204
+    assert head.get(f"/api/v1/notifications/webhooks/{hid}/deliveries").status_code == 200
+    assert api_as("pertanahan").delete(f"/api/v1/notifications/webhooks/{hid}").status_code == 404
+    assert head.delete(f"/api/v1/notifications/webhooks/{hid}").status_code == 204

@@ -11,9 +11,10 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.db import models
 
 from sinergi.blood.models import DonorCall
-from sinergi.coordination.models import Attendance, OutgoingEmail, RequestEvent
+from sinergi.coordination.models import Attendance, RequestEvent
 from sinergi.core.models import VisibleQuerySet
 from sinergi.core.permissions import is_visible
+from sinergi.notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -209,7 +209,7 @@ def test_coordinator_and_proposer_are_told(
     from django.core import mail
 
     from sinergi.accounts.models import User
-    from sinergi.coordination.models import EmailPreference, Notification
+    from sinergi.notifications.models import EmailPreference, Notification
     from sinergi.programs.models import Program
     from sinergi.programs.services import proposal_accept, proposal_create, proposal_reject
 

@@ -12,6 +12,6 @@ class BloodConfig(AppConfig):
     verbose_name = _("Blood")
 
     def ready(self) -> None:
-        from . import jobs, permissions
+        from . import events, jobs, permissions
 
-        del jobs, permissions
+        del events, jobs, permissions

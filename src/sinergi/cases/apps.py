@@ -14,6 +14,6 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import jobs, permissions
+        from . import events, jobs, permissions
 
-        del jobs, permissions
+        del events, jobs, permissions

@@ -1,8 +1,7 @@
 """Every notification of the cases app goes through :func:`case_notify`.
 
-Today it uses what coordination offers (the inbox with its emails for officers, the email
-queue for citizens). When the notifications app arrives, this one function switches to
-``events_emit(event, obj, actor=..., now=..., audience=...)`` with the same arguments.
+Officers hear through the one event path (``events_emit``: inbox, email, webhooks of the
+front-door agency); citizens, who have no account, get an email from the outbox.
 Citizens' messages carry the service, the status and the tracking address; never a NIK.
 """
 
@@ -18,7 +17,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
 
-from sinergi.coordination.notify import agency_users, notify, queue
+from sinergi.notifications import audiences as aud
+from sinergi.notifications.events import events_emit
+from sinergi.notifications.outbox import queue
 
 from .models import Case
 
@@ -57,26 +58,25 @@ def case_notify(
     audience: tuple[str, ...] | None = None,
 ) -> int:
     """Tell those concerned that something happened to a case; returns messages written."""
-    del actor  # kept for the events_emit signature
     if _quiet.get():
         return 0
     who = audience if audience is not None else AUDIENCES.get(event, ())
     service = case.version.name
     status = case.get_status_display()
-    sent = 0
-    if "front" in who:
-        title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
-            "code": case.code,
-            "service": service,
-            "status": status,
-        }
-        sent += notify(
-            users=agency_users(case.service.front_agency),
-            kind="submitted" if event == "cases.case.filed" else "respond",
-            title=title,
-            now=now,
-            url=f"/layanan/kasus/{case.pk}/",
-        )
+    title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
+        "code": case.code,
+        "service": service,
+        "status": status,
+    }
+    emitted = events_emit(
+        event,
+        case,
+        actor=actor,
+        now=now,
+        audience=aud.staff_of(case.service.front_agency) if "front" in who else aud.NOBODY,
+        title=title,
+    )
+    sent = len(emitted.notified)
     if "citizen" in who and case.email:
         body = _(
             "Your application %(code)s for %(service)s: %(status)s.\n"

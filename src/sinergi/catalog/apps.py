@@ -13,6 +13,6 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Data catalog")
 
     def ready(self) -> None:
-        from . import jobs, permissions
+        from . import events, jobs, permissions
 
-        del jobs, permissions
+        del events, jobs, permissions

@@ -9,11 +9,8 @@ from .models import (
     EscalationPolicy,
     LocalHoliday,
     Meeting,
-    OutgoingEmail,
     Request,
     RequestEvent,
-    Webhook,
-    WebhookDelivery,
 )
 
 
@@ -29,26 +26,6 @@ admin.site.register(RequestEvent, ReadOnlyAdmin)
 admin.site.register(Meeting, ReadOnlyAdmin)
 admin.site.register(LocalHoliday, ReadOnlyAdmin)
 admin.site.register(EscalationPolicy, ReadOnlyAdmin)
-
-
-@admin.register(Webhook)
-class WebhookAdmin(ReadOnlyAdmin):
-    """Webhooks; the secret is never shown."""
-
-    list_display = ("agency", "url", "is_active", "created_at")
-    exclude = ("secret",)
-
-
-admin.site.register(WebhookDelivery, ReadOnlyAdmin)
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyAdmin):
-    """The email queue: what was sent, what waits for the mail server and why."""
-
-    list_display = ("pk", "subject", "status", "attempts", "next_attempt_at", "last_error")
-    list_filter = ("status",)
-    exclude = ("message",)
 
 
 @admin.register(CalendarFeed)

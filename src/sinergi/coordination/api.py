@@ -30,8 +30,6 @@ from .models import (
     LocalHoliday,
     Meeting,
     Request,
-    Webhook,
-    WebhookDelivery,
 )
 from .schemas import (
     ActionItemIn,
@@ -40,7 +38,6 @@ from .schemas import (
     AttendanceOut,
     DecisionIn,
     DecisionOut,
-    DeliveryOut,
     EventOut,
     ForwardIn,
     HolidayIn,
@@ -52,17 +49,12 @@ from .schemas import (
     MessageIn,
     PolicyIn,
     PolicyOut,
-    PreferencesIO,
     ReasonIn,
     RequestFilters,
     RequestIn,
     RequestOut,
     SuggestionOut,
     TextIn,
-    WebhookCreatedOut,
-    WebhookIn,
-    WebhookOut,
-    WebhookPatch,
 )
 from .selectors import (
     Filters,
@@ -167,93 +159,6 @@ def holiday_remove(request: ApiRequest, holiday_id: int = ID) -> Any:
         raise NotFound()
     services.holiday_remove(actor=request.auth, holiday=holiday, now=now())
     return 204, None
-
-
-@router.get(
-    "/webhooks", response=responses(list[WebhookOut], errors=READ_ERRORS), summary="Webhooks"
-)
-@paginate(Pagination)
-def webhook_list(request: ApiRequest) -> Any:
-    """Webhooks of your agencies."""
-    return Webhook.objects.visible_to(request.auth).select_related("agency")
-
-
-@router.post("/webhooks", response=responses(WebhookCreatedOut, 201), summary="Add a webhook")
-def webhook_create(request: ApiRequest, data: WebhookIn) -> Any:
-    """Register an endpoint for your agency's request and meeting events (agency heads).
-    Deliveries carry ``X-Sinergi-Signature: sha256=HMAC(secret, timestamp + "." + body)``
-    and ``X-Sinergi-Timestamp``; failures are retried with backoff."""
-    hook = services.webhook_create(actor=request.auth, now=now(), **data.model_dump())
-    return 201, hook
-
-
-@router.delete("/webhooks/{webhook_id}", response=responses(None, 204), summary="Remove a webhook")
-def webhook_delete(request: ApiRequest, webhook_id: int = ID) -> Any:
-    """Remove a webhook of your agency."""
-    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
-    services.webhook_delete(actor=request.auth, webhook=hook, now=now())
-    return 204, None
-
-
-@router.patch("/webhooks/{webhook_id}", response=responses(WebhookOut), summary="Enable or disable")
-def webhook_update(request: ApiRequest, data: WebhookPatch, webhook_id: int = ID) -> Any:
-    """Disable a webhook (no events are queued for it) or enable it again (agency heads)."""
-    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
-    return services.webhook_set_active(
-        actor=request.auth, webhook=hook, active=data.is_active, now=now()
-    )
-
-
-@router.post(
-    "/webhooks/{webhook_id}/rotate-secret",
-    response=responses(WebhookCreatedOut),
-    summary="New webhook secret",
-)
-def webhook_rotate_secret(request: ApiRequest, webhook_id: int = ID) -> Any:
-    """Replace the signing secret; the new one is in this answer only."""
-    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
-    return services.webhook_rotate_secret(actor=request.auth, webhook=hook, now=now())
-
-
-@router.post(
-    "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
-    response=responses(DeliveryOut),
-    summary="Send an event again",
-)
-def webhook_redeliver(request: ApiRequest, webhook_id: int = ID, delivery_id: int = ID) -> Any:
-    """Queue a waiting or failed event for the next tick (within a minute)."""
-    hook = get_visible_or_404(request.auth, Webhook, pk=webhook_id)
-    row = WebhookDelivery.objects.filter(webhook=hook, pk=delivery_id).first()
-    if row is None:
-        raise NotFound()
-    return services.delivery_retry(actor=request.auth, delivery=row, now=now())
-
-
-@router.get(
-    "/webhooks/{webhook_id}/deliveries",
-    response=responses(list[DeliveryOut], errors=READ_ERRORS),
-    summary="A webhook's delivery log",
-)
-@paginate(Pagination)
-def webhook_deliveries(request: ApiRequest, webhook_id: int = ID) -> Any:
-    """Events sent (or still being retried) to a webhook, newest first."""
-    return get_visible_or_404(request.auth, Webhook, pk=webhook_id).deliveries.all()
-
-
-@router.get(
-    "/preferences",
-    response=responses(PreferencesIO, errors=READ_ERRORS),
-    summary="Your email preferences",
-)
-def preferences_get(request: ApiRequest) -> Any:
-    """Which coordination emails you receive."""
-    return services.email_preferences(request.auth)
-
-
-@router.put("/preferences", response=responses(PreferencesIO), summary="Set email preferences")
-def preferences_set(request: ApiRequest, data: PreferencesIO) -> Any:
-    """Choose which coordination emails you receive; the inbox keeps every notification."""
-    return services.email_preferences_set(actor=request.auth, now=now(), **data.model_dump())
 
 
 @router.get(

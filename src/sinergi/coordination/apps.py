@@ -13,6 +13,9 @@ class CoordinationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import digest, jobs, permissions, webhooks
+        from sinergi.notifications.digest import register_section
 
-        del digest, jobs, permissions, webhooks
+        from . import digest, events, jobs, permissions
+
+        register_section("coordination", digest.sections)
+        del events, jobs, permissions

@@ -1,10 +1,9 @@
-"""The daily digest email: what waits for my agencies, what is overdue or due within three
-working days, clarifications we owe, and this week's meetings.
+"""Coordination's part of the daily digest: what waits for my agencies, what is overdue
+or due within three working days, clarifications we owe, and this week's meetings.
 
-Sent by the tick once per user and local date, from ``SINERGI_DIGEST_HOUR`` (07:00) in the
-time zone of the user's (first) agency's region. A ``DigestSent`` row (unique per user and
-date) is written before the email goes out, so ticks that run again, or two workers at
-the same moment, never send it twice.
+The digest itself (once per user and local date, the email) is sent by
+``sinergi.notifications.digest``; this module registers its sections there
+(:func:`sections`, see ``CoordinationConfig.ready``).
 """
 
 from __future__ import annotations
@@ -15,18 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from sinergi.core.tick import tick_job
+from sinergi.notifications.digest import Section
 
 from . import sla
 from .calendars import calendar_for_region, region_tz
 from .choices import OPEN_STATUSES, MeetingStatus, RequestStatus
-from .models import DigestSent, Meeting, Request
-from .notify import queue
+from .models import Meeting, Request
 
 #: What counts as "due soon", in working days after today.
 DUE_SOON_DAYS = 3
@@ -141,55 +137,35 @@ def digest_email(digest: Digest) -> tuple[str, str]:
             for m in digest.meetings
         ],
     )
-    footer = _("Change which emails you receive at /permintaan/preferensi/.")
+    footer = _("Change which emails you receive at /notifikasi/preferensi/.")
     return subject[:250], "\n\n".join([*parts, footer])
 
 
-def send_digests(*, now: dt.datetime, hour: int | None = None) -> dict[str, int]:
-    """Send today's digest to every user whose local hour has come and who has not had
-    it yet (idempotent: one ``DigestSent`` per user and local date)."""
-    from sinergi.accounts.models import User
-
-    hour = settings.SINERGI_DIGEST_HOUR if hour is None else hour
-    users = (
-        User.objects.filter(is_active=True, memberships__isnull=False)
-        .exclude(email="")
-        .exclude(coordination_email__daily_digest=False)
-        .prefetch_related("memberships__agency__region")
-        .distinct()
-    )
-    recent = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
-    sent_before = set(DigestSent.objects.filter(date__gte=recent).values_list("user_id", "date"))
-    sent = empty = 0
-    for user in users:
-        _ids, tz, _code = _place(user)
-        local = now.astimezone(tz)
-        if local.hour < hour or (user.pk, local.date()) in sent_before:
-            continue
-        try:
-            with transaction.atomic():
-                row = DigestSent.objects.create(user=user, date=local.date(), created_at=now)
-                digest = digest_for(user=user, now=now)
-                row.items = digest.items
-                row.save(update_fields=["items"])
-                if not digest.items:
-                    empty += 1
-                    continue
-                subject, body = digest_email(digest)
-                message = EmailMessage(
-                    subject=subject,
-                    body=body,
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    to=[user.email],
-                )
-                queue([message], now=now)
-                sent += 1
-        except IntegrityError:  # another worker claimed this user's digest first
-            continue
-    return {"sent": sent, "empty": empty}
-
-
-@tick_job("coordination.digest")
-def digest_tick(now: dt.datetime) -> dict[str, Any]:
-    """Send the daily digests that are due."""
-    return send_digests(now=now)
+def sections(user: Any, now: dt.datetime) -> list[Section]:
+    """The coordination sections of the user's digest (registered with notifications)."""
+    digest = digest_for(user=user, now=now)
+    return [
+        Section(_("Overdue"), [_line(r) for r in digest.overdue], counts=False),
+        Section(
+            _("Due within %(n)d working days") % {"n": DUE_SOON_DAYS},
+            [_line(r) for r in digest.due_soon],
+            counts=False,
+        ),
+        Section(_("Waiting for my agency"), [_line(r) for r in digest.waiting]),
+        Section(
+            _("Clarifications we owe (their clock is paused)"),
+            [
+                _("#%(id)s %(subject)s (to %(agency)s) /permintaan/%(id)s/")
+                % {"id": r.pk, "subject": r.subject, "agency": r.to_agency}
+                for r in digest.to_clarify
+            ],
+        ),
+        Section(
+            _("Meetings this week"),
+            [
+                f"{m.local_start:%a %d %b %H:%M} {m.title} — {m.place} ({m.convening_agency}) "  # type: ignore[attr-defined]
+                f"/rapat/{m.pk}/"
+                for m in digest.meetings
+            ],
+        ),
+    ]

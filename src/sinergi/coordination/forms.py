@@ -201,26 +201,3 @@ class ActionItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["owner"]).choices = agencies
         cast(forms.ChoiceField, self.fields["decision"]).choices = [("", "—"), *decisions]
-
-
-class PreferencesForm(forms.Form):
-    """Which coordination emails the user receives."""
-
-    new_requests = forms.BooleanField(label=_("New requests to my agency"), required=False)
-    status_changes = forms.BooleanField(
-        label=_("Status changes and messages on my agency's requests"), required=False
-    )
-    escalations = forms.BooleanField(
-        label=_("Reminders and escalations"),
-        required=False,
-        help_text=_("Escalations to agency heads, the Sekda and the Bupati are always emailed."),
-    )
-    meetings = forms.BooleanField(label=_("Meeting invitations and minutes"), required=False)
-    daily_digest = forms.BooleanField(
-        label=_("Daily digest"),
-        required=False,
-        help_text=_(
-            "Every morning: what waits for my agency, what is overdue or due within three "
-            "working days, and this week's meetings."
-        ),
-    )

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import HiddenQuerySet, ReferenceQuerySet, TimestampedModel, VisibleQuerySet
+from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
 
 from .choices import (
     OPEN_STATUSES,
@@ -491,48 +491,6 @@ class Attachment(models.Model):
         return self.name
 
 
-class NotificationQuerySet(VisibleQuerySet):
-    """Each user reads their own notifications."""
-
-    def visible_to(self, user: Any) -> Self:
-        """The user's own rows."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        return self.filter(user=user)
-
-
-class Notification(models.Model):
-    """An in-app inbox entry for one user (an email is sent alongside when they have one)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordination_notes"
-    )
-    request = models.ForeignKey(
-        Request, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    meeting = models.ForeignKey(
-        Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(_("kind"), max_length=20)
-    title = models.CharField(_("title"), max_length=250)
-    #: A page of another app the row links to (a program's plan proposals), when it
-    #: concerns neither a request nor a meeting.
-    url = models.CharField(_("link"), max_length=300, blank=True, default="")
-    created_at = models.DateTimeField(_("created at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 __all__ = [
     "Attachment",
     "Attendance",
@@ -541,84 +499,9 @@ __all__ = [
     "EscalationStep",
     "LocalHoliday",
     "Meeting",
-    "Notification",
     "Request",
     "RequestEvent",
 ]
-
-
-class WebhookQuerySet(VisibleQuerySet):
-    """Agencies' webhooks: their members see them, platform admins see all."""
-
-    def visible_to(self, user: Any) -> Self:
-        """Webhooks of the user's agencies."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(agency_id__in=_member_agency_ids(user))
-
-
-class Webhook(models.Model):
-    """An agency's endpoint that receives request and meeting events, signed with
-    HMAC-SHA256 over ``<timestamp>.<body>`` with the webhook's secret."""
-
-    agency = models.ForeignKey(
-        "agencies.Agency", verbose_name=_("agency"), on_delete=models.CASCADE, related_name="+"
-    )
-    url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("secret"), max_length=64, editable=False)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"))
-
-    objects = WebhookQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["agency__name", "pk"]
-        verbose_name = _("webhook")
-        verbose_name_plural = _("webhooks")
-
-    def __str__(self) -> str:
-        return f"{self.agency} → {self.url}"
-
-    @property
-    def audit_region(self) -> str:
-        """Region code recorded with audit entries about this webhook."""
-        return self.agency.region.code
-
-
-class DeliveryQuerySet(VisibleQuerySet):
-    """A webhook's delivery log is seen by whoever sees the webhook."""
-
-    def visible_to(self, user: Any) -> Self:
-        """Deliveries of the webhooks the user sees."""
-        return self.filter(webhook__in=Webhook.objects.visible_to(user).values("pk"))
-
-
-class WebhookDelivery(models.Model):
-    """One event for one webhook: written with the change that caused it, sent by the tick,
-    retried with backoff; the delivery log."""
-
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(_("event"), max_length=50)
-    payload = models.JSONField(_("payload"))
-    status = models.CharField(_("status"), max_length=10, default="pending", db_index=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, db_index=True)
-    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-
-    def __str__(self) -> str:
-        return f"{self.event} #{self.pk} {self.status}"
 
 
 class CalendarFeedQuerySet(VisibleQuerySet):
@@ -656,90 +539,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.agency or ''}".strip()
-
-
-class OwnQuerySet(VisibleQuerySet):
-    """Rows about one user (their email preferences, their digests): only that user."""
-
-    def visible_to(self, user: Any) -> Self:
-        """The user's own rows."""
-        if user is None or not user.is_authenticated or getattr(user, "pk", None) is None:
-            return self.none()
-        return self.filter(user_id=user.pk)
-
-
-class EmailPreference(models.Model):
-    """Which coordination emails a user receives (the in-app inbox always gets every
-    notification). A user without a row gets every email and the daily digest."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordination_email"
-    )
-    new_requests = models.BooleanField(_("new requests to my agency"), default=True)
-    status_changes = models.BooleanField(
-        _("status changes and messages on my agency's requests"), default=True
-    )
-    escalations = models.BooleanField(_("reminders and escalations"), default=True)
-    meetings = models.BooleanField(_("meeting invitations and minutes"), default=True)
-    daily_digest = models.BooleanField(_("daily digest"), default=True)
-    updated_at = models.DateTimeField(_("updated at"))
-
-    objects = OwnQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("email preference")
-        verbose_name_plural = _("email preferences")
-
-    def __str__(self) -> str:
-        return str(self.user)
-
-
-class DigestSent(models.Model):
-    """One daily digest per user and local date: the row is written before the email goes
-    out, so two ticks or two workers never send it twice."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordination_digests"
-    )
-    date = models.DateField(_("date"))
-    items = models.PositiveIntegerField(_("items"), default=0)
-    created_at = models.DateTimeField(_("created at"))
-
-    objects = OwnQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-date", "pk"]
-        verbose_name = _("daily digest")
-        verbose_name_plural = _("daily digests")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "date"], name="coordination_digest_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.date}"
-
-
-class OutgoingEmail(models.Model):
-    """One email of a coordination event: written with the change that caused it, sent
-    right after the commit and, while the mail server is down, again by the worker's tick
-    with backoff — an email is never lost to an outage."""
-
-    to = models.JSONField(_("recipients"))
-    subject = models.CharField(_("subject"), max_length=255)
-    message = models.BinaryField(_("message"))  # the whole MIME message, as it was built
-    status = models.CharField(_("status"), max_length=10, default="pending", db_index=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, db_index=True)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    objects = HiddenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("outgoing email")
-        verbose_name_plural = _("outgoing emails")
-
-    def __str__(self) -> str:
-        return f"{self.subject} #{self.pk} {self.status}"

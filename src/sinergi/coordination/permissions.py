@@ -65,13 +65,6 @@ def can_change_meeting(user: Any, meeting: Any) -> bool:
     return acts_for(user, meeting.convening_agency)
 
 
-@rule("webhook.manage")
-def can_manage_webhooks(user: Any, agency: Any) -> bool:
-    """The head (or administrator) of an agency registers and removes its webhooks."""
-    role = role_in(user, agency, inherited=False) if agency is not None else None
-    return role is not None and role >= Role.HEAD
-
-
 @rule("feed.manage")
 def can_manage_feed(user: Any, feed: Any) -> bool:
     """A user manages their own calendar feeds."""

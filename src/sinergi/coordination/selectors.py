@@ -10,9 +10,10 @@ from django.db.models import F, Q, QuerySet
 
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
+from sinergi.notifications.models import Notification
 
 from .choices import OPEN_STATUSES, RequestStatus
-from .models import Meeting, Notification, Request, RequestEvent
+from .models import Meeting, Request, RequestEvent
 from .routing import AgencyProfile, Suggestion, suggest_agencies
 from .services import working_days_left
 

@@ -1,6 +1,7 @@
 """URLs of the coordination app: requests under /permintaan/, meetings under /rapat/."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -11,17 +12,16 @@ urlpatterns = [
     path("permintaan/daftar/", views.request_list, name="list"),
     path("permintaan/baru/", views.create, name="create"),
     path("permintaan/saran/", views.suggest, name="suggest"),
-    path("permintaan/notifikasi/dibaca/", views.notifications_read, name="notifications_read"),
-    path("permintaan/preferensi/", views.preferences, name="preferences"),
-    path("permintaan/webhook/", views.webhooks, name="webhooks"),
-    path("permintaan/webhook/<int:pk>/", views.webhook_detail, name="webhook_detail"),
-    path("permintaan/webhook/<int:pk>/aktif/", views.webhook_toggle, name="webhook_toggle"),
-    path("permintaan/webhook/<int:pk>/rahasia/", views.webhook_rotate, name="webhook_rotate"),
-    path("permintaan/webhook/<int:pk>/hapus/", views.webhook_remove, name="webhook_remove"),
+    # Preferences and webhooks moved to the notification centre (bookmarks keep working).
     path(
-        "permintaan/webhook/<int:pk>/kirim/<int:delivery_id>/",
-        views.delivery_retry,
-        name="delivery_retry",
+        "permintaan/preferensi/",
+        RedirectView.as_view(url="/notifikasi/preferensi/"),
+        name="preferences_moved",
+    ),
+    path(
+        "permintaan/webhook/",
+        RedirectView.as_view(url="/notifikasi/webhook/"),
+        name="webhooks_moved",
     ),
     path("permintaan/<int:pk>/", views.detail, name="detail"),
     path("permintaan/<int:pk>/pesan/", views.message, name="message"),

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, NotFound, ValidationFailed
 from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
+from sinergi.notifications.models import Notification
 
 from . import ics, services
 from .attachments import MAX_BYTES, storage_dir
@@ -36,10 +36,9 @@ from .forms import (
     MeetingForm,
     MessageForm,
     MinutesForm,
-    PreferencesForm,
     RequestForm,
 )
-from .models import CalendarFeed, Decision, Meeting, Notification, Request, Webhook
+from .models import CalendarFeed, Decision, Meeting, Request
 from .selectors import (
     Filters,
     annotate_clock,
@@ -84,8 +83,8 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     if slug:
         agency = get_visible_or_404(request.user, Agency, slug=slug)
     box = inbox_selector(user=request.user, now=at, agency=agency)
-    notes = Notification.objects.visible_to(request.user).select_related("request")[:20]
-    unread = Notification.objects.visible_to(request.user).filter(read_at__isnull=True).count()
+    notes = Notification.objects.visible_to(request.user)[:20]
+    unread = Notification.objects.visible_to(request.user).unread().count()
     mine = [m.agency for m in user_memberships(request.user)]
     return render(
         request,
@@ -315,14 +314,6 @@ def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> 
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response  # type: ignore[return-value]  # a streaming response; friendly_errors types HttpResponse
-
-
-@login_required
-@require_POST
-def notifications_read(request: AuthedRequest) -> HttpResponse:
-    """Mark the user's notifications read."""
-    Notification.objects.visible_to(request.user).filter(read_at__isnull=True).update(read_at=now())
-    return redirect("coordination:inbox")
 
 
 # --- meetings ------------------------------------------------------------------------
@@ -638,155 +629,3 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-# --- webhooks ------------------------------------------------------------------------
-
-
-def _managed_agencies(user: Any) -> list[Agency]:
-    """Agencies whose webhooks the user manages."""
-    if user.is_superuser:
-        return list(Agency.objects.filter(is_active=True).order_by("name"))
-    return [
-        m.agency
-        for m in user_memberships(user)
-        if m.agency.is_active and can(user, "webhook.manage", m.agency)
-    ]
-
-
-def _webhook_page(
-    request: AuthedRequest, *, new_secret: str = "", new_hook: Any = None, status: int = 200
-) -> HttpResponse:
-    hooks = list(
-        Webhook.objects.visible_to(request.user)
-        .select_related("agency", "agency__region")
-        .annotate(
-            pending=Count("deliveries", filter=Q(deliveries__status="pending")),
-            failed=Count("deliveries", filter=Q(deliveries__status="failed")),
-        )
-    )
-    for h in hooks:
-        h.can_manage = can(request.user, "webhook.manage", h.agency)
-    return render(
-        request,
-        "coordination/webhooks.html",
-        {
-            "hooks": hooks,
-            "managed": _managed_agencies(request.user),
-            "new_secret": new_secret,
-            "new_hook": new_hook,
-            "url_value": request.POST.get("url", "")[:500] if status != 200 else "",
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@friendly_errors
-def webhooks(request: AuthedRequest) -> HttpResponse:
-    """Webhooks of the user's agencies; heads add one here and see its secret once."""
-    if request.method == "POST":
-        try:
-            hook = services.webhook_create(
-                actor=request.user,
-                agency=request.POST.get("agency", "")[:100],
-                url=request.POST.get("url", "")[:1000],
-                now=now(),
-            )
-        except ValidationFailed as exc:
-            messages.error(request, _errors(exc))
-            return _webhook_page(request, status=400)
-        return _webhook_page(request, new_secret=hook.secret, new_hook=hook)
-    return _webhook_page(request)
-
-
-def _hook(request: AuthedRequest, pk: int) -> Webhook:
-    return get_visible_or_404(request.user, Webhook, pk=pk)
-
-
-@login_required
-@friendly_errors
-def webhook_detail(request: AuthedRequest, pk: int, *, new_secret: str = "") -> HttpResponse:
-    """A webhook and its delivery log, newest first."""
-    hook = _hook(request, pk)
-    context = paginate_request(request, hook.deliveries.all(), per_page=50)
-    return render(
-        request,
-        "coordination/webhook_detail.html",
-        {
-            "hook": hook,
-            "can_manage": can(request.user, "webhook.manage", hook.agency),
-            "new_secret": new_secret,
-            **context,
-        },
-    )
-
-
-@login_required
-@require_POST
-@friendly_errors
-def webhook_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Disable or enable a webhook."""
-    hook = _hook(request, pk)
-    active = request.POST.get("active") == "1"
-    services.webhook_set_active(actor=request.user, webhook=hook, active=active, now=now())
-    messages.success(
-        request, _("The webhook was enabled.") if active else _("The webhook was disabled.")
-    )
-    return redirect("coordination:webhook_detail", pk=hook.pk)
-
-
-@login_required
-@require_POST
-@friendly_errors
-def webhook_rotate(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Give a webhook a new secret, shown once on the page that answers."""
-    hook = services.webhook_rotate_secret(actor=request.user, webhook=_hook(request, pk), now=now())
-    return webhook_detail(request, hook.pk, new_secret=hook.secret)
-
-
-@login_required
-@require_POST
-@friendly_errors
-def webhook_remove(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Delete a webhook and its delivery log."""
-    services.webhook_delete(actor=request.user, webhook=_hook(request, pk), now=now())
-    messages.success(request, _("The webhook was deleted."))
-    return redirect("coordination:webhooks")
-
-
-@login_required
-@require_POST
-@friendly_errors
-def delivery_retry(request: AuthedRequest, pk: int, delivery_id: int) -> HttpResponse:
-    """Send an event again at the next tick."""
-    hook = _hook(request, pk)
-    row = hook.deliveries.filter(pk=delivery_id).first()
-    if row is None:
-        raise NotFound()
-    try:
-        services.delivery_retry(actor=request.user, delivery=row, now=now())
-    except ValidationFailed as exc:
-        messages.error(request, _errors(exc))
-    else:
-        messages.success(request, _("The event will be sent again within a minute."))
-    return redirect("coordination:webhook_detail", pk=hook.pk)
-
-
-# --- email preferences ---------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@friendly_errors
-def preferences(request: AuthedRequest) -> HttpResponse:
-    """The user's coordination email preferences."""
-    current = services.email_preferences(request.user)
-    initial = {f: getattr(current, f) for f in services.PREFERENCE_FIELDS}
-    form = PreferencesForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        services.email_preferences_set(actor=request.user, now=now(), **form.cleaned_data)
-        messages.success(request, _("Your email preferences were saved."))
-        return redirect("coordination:preferences")
-    return render(request, "coordination/preferences.html", {"form": form})

@@ -12,6 +12,6 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self) -> None:
-        from . import permissions
+        from . import events, permissions
 
-        del permissions
+        del events, permissions

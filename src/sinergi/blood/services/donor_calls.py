@@ -16,6 +16,7 @@ from sinergi.agencies.models import Agency
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications.events import events_emit
 
 from ..choices import DonorCallStatus
 from ..models import DonorCall, Movement, Product, UnitProfile
@@ -73,6 +74,16 @@ def _suggest_donor_calls(unit: Agency, rows: Sequence[Movement], *, now: dt.date
             created_at=now,
         )
         audit_record(actor=SYSTEM, action="blood.donor_call.suggest", obj=call, now=now)
+        # The group just went critical (no call was running for it): tell the unit once.
+        events_emit(
+            "blood.unit.kritis",
+            unit,
+            actor=SYSTEM,
+            now=now,
+            title=_("The stock of blood group %(g)s at %(unit)s is critical")
+            % {"g": abo, "unit": unit},
+            extra={"abo": abo, "product": product.code},
+        )
         made += 1
     return made
 
@@ -122,34 +133,20 @@ def donor_call_create(
     )
     audit_record(actor=actor, action="blood.donor_call.create", obj=call, now=now)
     if not draft:
-        _donor_call_changed(call, now=now)
+        _donor_call_changed(call, actor=actor, now=now)
     return call
 
 
-def _donor_call_changed(call: DonorCall, *, now: dt.datetime) -> None:
-    """The public page changes and the unit's webhooks hear of it."""
-    from sinergi.coordination.webhooks import enqueue
-
+def _donor_call_changed(call: DonorCall, *, actor: Any, now: dt.datetime) -> None:
+    """The public page changes; the unit's staff and webhooks hear of it."""
     UnitProfile.objects.filter(unit_id=call.unit_id).update(version=F("version") + 1)
     transaction.on_commit(ticker_forget)
-    enqueue(
-        event="blood.donor_call",
-        agencies=[call.unit],
-        payload={
-            "unit": call.unit.slug,
-            "name": call.unit.name,
-            "id": call.pk,
-            "status": call.status,
-            "abo": call.abo,
-            "rh": call.rh or None,
-            "product": call.product.code,
-            "place": call.place,
-            "starts_at": call.starts_at.isoformat(),
-            "ends_at": call.ends_at.isoformat(),
-            "message": call.message,
-        },
-        now=now,
+    event = (
+        "blood.donor_call.published"
+        if call.status == DonorCallStatus.PUBLISHED
+        else "blood.donor_call.closed"
     )
+    events_emit(event, call, actor=actor, now=now)
 
 
 @transaction.atomic
@@ -166,7 +163,7 @@ def donor_call_publish(*, actor: Any, call: DonorCall, now: dt.datetime) -> Dono
     locked.starts_at = max(locked.starts_at, now)
     locked.save(update_fields=["status", "starts_at"])
     audit_record(actor=actor, action="blood.donor_call.publish", obj=locked, before=before, now=now)
-    _donor_call_changed(locked, now=now)
+    _donor_call_changed(locked, actor=actor, now=now)
     return locked
 
 
@@ -186,5 +183,5 @@ def donor_call_close(*, actor: Any, call: DonorCall, now: dt.datetime) -> DonorC
     locked.save(update_fields=["status", "closed_at", "ends_at"])
     audit_record(actor=actor, action="blood.donor_call.close", obj=locked, before=before, now=now)
     if was_public:
-        _donor_call_changed(locked, now=now)
+        _donor_call_changed(locked, actor=actor, now=now)
     return locked

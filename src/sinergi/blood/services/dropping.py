@@ -13,6 +13,7 @@ from sinergi.agencies.models import Agency
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications.events import events_emit
 
 from ..choices import DroppingStatus, MovementKind
 from ..models import BloodRequest, Dropping, Product
@@ -64,6 +65,7 @@ def dropping_create(
         created_at=now,
     )
     audit_record(actor=actor, action="blood.dropping.create", obj=dropping, now=now)
+    events_emit("blood.dropping.asked", dropping, actor=actor, now=now)
     return dropping
 
 
@@ -128,6 +130,7 @@ def dropping_fulfil(
     d.closed_at = now
     d.save(update_fields=["status", "quantity_sent", "closed_at"])
     audit_record(actor=actor, action="blood.dropping.fulfil", obj=d, before=before, now=now)
+    events_emit("blood.dropping.answered", d, actor=actor, now=now)
     return d
 
 
@@ -147,4 +150,5 @@ def dropping_decline(*, actor: Any, dropping: Dropping, reason: str, now: dt.dat
     d.closed_at = now
     d.save(update_fields=["status", "decline_reason", "closed_at"])
     audit_record(actor=actor, action="blood.dropping.decline", obj=d, before=before, now=now)
+    events_emit("blood.dropping.answered", d, actor=actor, now=now)
     return d

@@ -397,7 +397,8 @@ def _stock_changed(movements: Sequence[Movement], *, now: dt.datetime) -> None:
     unit whose stock moved (the cells changed with their new totals, never a hospital,
     request or case number), and prepare a donor call draft for a group the batch made
     critical."""
-    from sinergi.coordination.webhooks import enqueue
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.notifications.events import events_emit
 
     by_unit: dict[int, list[Movement]] = {}
     for m in movements:
@@ -412,15 +413,14 @@ def _stock_changed(movements: Sequence[Movement], *, now: dt.datetime) -> None:
             )
             cell["change"] += m.delta
             cell["quantity"] = m.balance_after
-        enqueue(
-            event="blood.stock_changed",
-            agencies=[unit],
-            payload={
-                "unit": unit.slug,
-                "name": unit.name,
+        events_emit(
+            "blood.stock.changed",
+            unit,
+            actor=SYSTEM,
+            now=now,
+            extra={
                 "kinds": sorted({m.kind for m in rows}),
                 "cells": [cells[k] for k in sorted(cells)],
             },
-            now=now,
         )
         _suggest_donor_calls(unit, rows, now=now)

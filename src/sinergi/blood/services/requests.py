@@ -16,6 +16,8 @@ from sinergi.agencies.models import Agency
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications import audiences as aud
+from sinergi.notifications.events import events_emit
 
 from ..choices import OPEN_REQUEST, BloodRequestStatus, BloodUrgency, MovementKind
 from ..compatibility import substitutes
@@ -85,6 +87,11 @@ def request_create(
         due_at=request_due_at(urgency=urgency, created_at=now, needed_by=needed_by),
     )
     audit_record(actor=actor, action="blood.request.create", obj=req, now=now)
+    # One event per request: a CITO one is the urgent alert (every channel), not both.
+    cito = req.urgency == BloodUrgency.CITO
+    events_emit(
+        "blood.request.cito" if cito else "blood.request.created", req, actor=actor, now=now
+    )
     return req
 
 
@@ -237,6 +244,7 @@ def request_allocate(
     req.save(update_fields=["quantity_allocated", "accepted_at", "status", "closed_at"])
     audit_record(actor=actor, action="blood.request.allocate", obj=req, before=before, now=now)
     _stock_changed(written, now=now)
+    events_emit("blood.request.allocated", req, actor=actor, now=now)
     return req
 
 
@@ -244,7 +252,6 @@ def requests_escalate_due(*, now: dt.datetime) -> dict[str, int]:
     """Open requests past their answer time: first the unit's head (managers; the staff
     when it has none), one answer period later also the health office. Each step is
     taken once per request (a conditional UPDATE on the step)."""
-    from sinergi.coordination.notify import agency_users, notify
     from sinergi.core.permissions import SYSTEM, Role
 
     from ..selectors import health_offices_of
@@ -269,10 +276,11 @@ def requests_escalate_due(*, now: dt.datetime) -> dict[str, int]:
             ).update(escalation_step=step)
             if not moved:
                 continue
-            users = agency_users(req.unit, Role.MANAGER) or agency_users(req.unit)
+            audience = aud.staff_of(req.unit, role=Role.MANAGER)
+            if not aud.resolve(audience):  # a unit without managers: its staff
+                audience = aud.staff_of(req.unit)
             if step == 2:
-                for office in health_offices_of(req.region_code):
-                    users += agency_users(office, Role.MANAGER)
+                audience += aud.staff_of(*health_offices_of(req.region_code), role=Role.MANAGER)
             cell = f"{req.product.code} {req.abo}{'+' if req.rh == 'pos' else '−'}"
             title = _(
                 "Blood request #%(n)d (%(u)s, %(c)s × %(q)d) from %(h)s is overdue at %(unit)s"
@@ -284,7 +292,17 @@ def requests_escalate_due(*, now: dt.datetime) -> dict[str, int]:
                 "h": req.hospital.short_name or req.hospital.name,
                 "unit": req.unit.short_name or req.unit.name,
             }
-            sent += notify(users=users, kind="blood_overdue", title=title, now=now)
+            req.escalation_step = step
+            done = events_emit(
+                "blood.request.overdue",
+                req,
+                actor=SYSTEM,
+                now=now,
+                audience=audience,
+                title=title,
+                kind="blood_overdue",
+            )
+            sent += len(done.notified)
             audit_record(
                 actor=SYSTEM,
                 action="blood.request.escalate",

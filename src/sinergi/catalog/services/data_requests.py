@@ -12,6 +12,7 @@ from sinergi.agencies.models import Agency
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications.events import events_emit
 
 from ..choices import DatasetStatus
 from ..models import DataRequest, Dataset
@@ -77,6 +78,7 @@ def data_request_create(
         created_at=now,
     )
     audit_record(actor=actor, action="data_request.create", obj=data_request, now=now)
+    events_emit("catalog.data_request.created", data_request, actor=actor, now=now)
     return data_request
 
 
@@ -127,4 +129,5 @@ def data_request_fulfil(
     audit_record(
         actor=actor, action="data_request.fulfil", obj=data_request, before=before, now=now
     )
+    events_emit("catalog.data_request.fulfilled", data_request, actor=actor, now=now)
     return data_request

@@ -13,6 +13,7 @@ from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import Conflict, InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
 from sinergi.core.services import validate_model
+from sinergi.notifications.events import events_emit
 from sinergi.regions.models import Region
 
 from ..choices import AccessLevel, DatasetStatus, VerifyDecision
@@ -223,6 +224,7 @@ def dataset_submit(*, actor: Any, dataset: Dataset, now: dt.datetime) -> Dataset
     dataset.updated_at = now
     dataset.save(update_fields=["status", "submitted_at", "updated_at"])
     audit_record(actor=actor, action="dataset.submit", obj=dataset, before=before, now=now)
+    events_emit("catalog.dataset.submitted", dataset, actor=actor, now=now)
     return dataset
 
 
@@ -254,4 +256,6 @@ def dataset_verify(
     dataset.save()
     action = "dataset.publish" if target == DatasetStatus.PUBLISHED else "dataset.return"
     audit_record(actor=actor, action=action, obj=dataset, before=before, now=now)
+    verb = "published" if target == DatasetStatus.PUBLISHED else "returned"
+    events_emit(f"catalog.dataset.{verb}", dataset, actor=actor, now=now)
     return dataset

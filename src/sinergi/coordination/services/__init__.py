@@ -1,6 +1,7 @@
 """Every write of the coordination app, one module per entity: requests and their
 lifecycle, the SLA clock and escalation, local holidays and escalation policies, meetings,
-attachments, webhooks, email preferences and calendar feeds.
+attachments and calendar feeds (webhooks and preferences live in
+``sinergi.notifications.services``).
 
 Every public name is re-exported here, so ``from sinergi.coordination.services import
 request_submit`` works for every caller."""
@@ -19,7 +20,6 @@ from .meetings import (
     meeting_ics,
     meeting_update,
 )
-from .preferences import PREFERENCE_FIELDS, email_preferences, email_preferences_set
 from .requests import (
     EVENT_KINDS,
     HANDLER_ACTIONS,
@@ -40,19 +40,10 @@ from .requests import (
     request_start,
     request_submit,
 )
-from .webhooks import (
-    delivery_retry,
-    request_payload,
-    webhook_create,
-    webhook_delete,
-    webhook_rotate_secret,
-    webhook_set_active,
-)
 
 __all__ = [
     "BODY_MAX",
     "HANDLER_ACTIONS",
-    "PREFERENCE_FIELDS",
     "REQUESTER_ACTIONS",
     "S",
     "SUBJECT_MAX",
@@ -61,9 +52,6 @@ __all__ = [
     "attachment_add",
     "attendance_add",
     "decision_add",
-    "delivery_retry",
-    "email_preferences",
-    "email_preferences_set",
     "escalate_due",
     "feed_create",
     "feed_revoke",
@@ -92,13 +80,8 @@ __all__ = [
     "request_reopen",
     "request_apply_steps",
     "request_message",
-    "request_payload",
     "request_step_moments",
     "request_submit",
     "step_recipients",
-    "webhook_create",
-    "webhook_delete",
-    "webhook_rotate_secret",
-    "webhook_set_active",
     "working_days_left",
 ]

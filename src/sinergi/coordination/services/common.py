@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.permissions import Role
+from sinergi.notifications import audiences as aud
 from sinergi.regions.models import Region
 
 from ..choices import RequestStatus
@@ -109,3 +111,8 @@ def _agencies(values: Iterable[Agency | str], field: str) -> list[Agency]:
         a = agency_from_slug(v, field)
         out[a.pk] = a
     return list(out.values())
+
+
+def agency_users(agency: Any, min_role: Role = Role.STAFF) -> list[Any]:
+    """Active users with at least this role in the agency itself (an audience resolved)."""
+    return aud.resolve(aud.staff_of(agency, role=min_role)) if agency is not None else []

@@ -14,14 +14,13 @@ from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import Role, ensure_can
+from sinergi.notifications.events import events_emit
 from sinergi.regions.models import Region
 
 from ..choices import OPEN_STATUSES, STEP_LEVEL, EscalationStep, EventKind, RequestKind
 from ..models import EscalationPolicy, Request
-from ..notify import agency_users, notify
 from .clock import policy_offsets, request_step_moments, working_days_left
-from .common import _actor_name, _aware, _event, _region
-from .webhooks import _emit
+from .common import _actor_name, _aware, _event, _region, agency_users
 
 
 def _government_agency(region: Region) -> Agency | None:
@@ -112,26 +111,25 @@ def _apply_step(request: Request, step: str, *, now: dt.datetime, actor: Any) ->
         body=_("%(step)s; notified: %(names)s") % {"step": label, "names": names},
     )
     request.escalation_level = max(request.escalation_level, STEP_LEVEL[EscalationStep(step)])
-    _emit(
-        "request.reminder" if step == EscalationStep.REMIND else "request.escalated",
-        request,
-        now,
-        step=step,
-    )
     days = working_days_left(request, now)
     title = (
         _("Reminder: %(subject)s is due %(date)s")
         if step == EscalationStep.REMIND
         else _("Escalation: %(subject)s (due %(date)s) is overdue")
     ) % {"subject": request.subject, "date": request.due_date.isoformat()}
-    notify(
-        users=users,
-        kind=step,
-        title=title,
-        request=request,
+    events_emit(
+        "coordination.request.reminder"
+        if step == EscalationStep.REMIND
+        else "coordination.request.escalated",
+        request,
+        actor=actor,
         now=now,
+        audience=users,
+        title=title,
         body=_("%(agency)s asked %(to)s; working days left: %(days)d.")
         % {"agency": request.from_agency, "to": request.to_agency, "days": days},
+        extra={"step": step},
+        kind=step,
     )
 
 

@@ -14,11 +14,12 @@ from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import NotFound, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications import audiences as aud
+from sinergi.notifications.events import events_emit
 
 from ..calendars import region_tz
 from ..choices import MeetingStatus, RequestKind
 from ..models import Attendance, Decision, Meeting, Request
-from ..notify import agency_users, notify
 from .common import _actor_user, _agencies, _aware, _text
 from .requests import request_submit
 
@@ -103,36 +104,18 @@ def meeting_create(
     )
     meeting.invited.set(guests)
     audit_record(actor=actor, action="meeting.create", obj=meeting, now=now)
-    from ..webhooks import enqueue
-
-    enqueue(
-        event="meeting.created",
-        agencies=[convener, *guests],
-        payload={
-            "meeting": {
-                "id": meeting.pk,
-                "convening_agency": convener.slug,
-                "title": meeting.title,
-                "starts_at": starts_at.isoformat(),
-                "ends_at": ends_at.isoformat(),
-                "place": meeting.place,
-            }
-        },
+    events_emit(
+        "coordination.meeting.created",
+        meeting,
+        actor=actor,
         now=now,
-    )
-    users: list[Any] = []
-    for a in guests:
-        users += agency_users(a)
-    notify(
-        users=users,
+        audience=aud.staff_of(*guests),
         kind="meeting",
         title=_("Invitation: %(title)s on %(date)s")
         % {
             "title": meeting.title,
             "date": starts_at.astimezone(region_tz(meeting.region)).strftime("%Y-%m-%d %H:%M"),
         },
-        meeting=meeting,
-        now=now,
         body=meeting.agenda,
         attachments=[_ics_attachment(meeting, "REQUEST")],
     )
@@ -185,27 +168,23 @@ def meeting_update(
     meeting.save()
     audit_record(actor=actor, action="meeting.update", obj=meeting, before=before, now=now)
     if revised and not (cancelled and was_cancelled):  # a cancelled meeting stays quiet
-        _notify_revision(meeting, cancelled=cancelled, now=now)
+        _notify_revision(meeting, cancelled=cancelled, actor=actor, now=now)
     if minutes and minutes.strip() and minutes.strip() != before.get("minutes"):
-        users: list[Any] = []
-        for agency in [meeting.convening_agency, *meeting.invited.all()]:
-            users += agency_users(agency)
-        notify(
-            users=users,
+        events_emit(
+            "coordination.meeting.minutes",
+            meeting,
+            actor=actor,
+            now=now,
+            audience=aud.staff_of(meeting.convening_agency, *meeting.invited.all()),
             kind="minutes",
             title=_("Minutes of %(title)s") % {"title": meeting.title},
-            meeting=meeting,
-            now=now,
             body=meeting.minutes,
         )
     return meeting
 
 
-def _notify_revision(meeting: Meeting, *, cancelled: bool, now: dt.datetime) -> None:
+def _notify_revision(meeting: Meeting, *, cancelled: bool, actor: Any, now: dt.datetime) -> None:
     """Email the invited agencies' people the updated invitation or the cancellation."""
-    users: list[Any] = []
-    for agency in meeting.invited.all():
-        users += agency_users(agency)
     when = _local(meeting, meeting.starts_at)
     values = {"title": meeting.title, "date": when, "place": meeting.place}
     if cancelled:
@@ -217,12 +196,14 @@ def _notify_revision(meeting: Meeting, *, cancelled: bool, now: dt.datetime) -> 
             **values,
             "end": _local(meeting, meeting.ends_at),
         }
-    notify(
-        users=users,
+    events_emit(
+        "coordination.meeting.cancelled" if cancelled else "coordination.meeting.changed",
+        meeting,
+        actor=actor,
+        now=now,
+        audience=aud.staff_of(*meeting.invited.all()),
         kind="meeting",
         title=title,
-        meeting=meeting,
-        now=now,
         body=body,
         attachments=[_ics_attachment(meeting, "CANCEL" if cancelled else "REQUEST")],
     )

@@ -15,14 +15,14 @@ from sinergi.agencies.selectors import agency_from_slug
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import ensure_can
+from sinergi.notifications import audiences as aud
+from sinergi.notifications.events import events_emit
 
 from .. import sla
 from ..choices import OPEN_STATUSES, EventKind, RequestKind, RequestPriority
 from ..models import Decision, Meeting, Request, RequestEvent
-from ..notify import agency_users, notify
 from .clock import _resume_clock, _start_clock
 from .common import SUBJECT_MAX, S, _acting_agency, _actor_user, _aware, _event, _text
-from .webhooks import _emit
 
 #: Allowed transitions: action -> (statuses it may start from, status it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -117,14 +117,14 @@ def request_submit(
     request.save()
     _event(request, kind=EventKind.SUBMITTED, actor=actor, now=now, agency=source, target=target)
     audit_record(actor=actor, action="request.submit", obj=request, now=now)
-    _emit("request.submitted", request, now)
-    notify(
-        users=agency_users(target),
-        kind="submitted",
+    events_emit(
+        "coordination.request.submitted",
+        request,
+        actor=actor,
+        now=now,
+        audience=aud.staff_of(target),
         title=_("New request from %(agency)s: %(subject)s")
         % {"agency": source, "subject": request.subject},
-        request=request,
-        now=now,
         body=_("Due %(date)s.") % {"date": request.due_date.isoformat()},
     )
     return request
@@ -197,8 +197,8 @@ def _begin(*, actor: Any, request: Request, action: str, now: dt.datetime) -> _S
 def _finish(
     step: _Step, *, body: str, changed: Iterable[str] = (), target: Agency | None = None
 ) -> Request:
-    """Save the action's changes, write its event, audit entry, webhook event and
-    notifications."""
+    """Save the action's changes, write its event and audit entry, and emit its event
+    (inbox, email, webhooks)."""
     request, action, now = step.request, step.action, step.now
     event_kind = EVENT_KINDS[action]
     request.status = step.target_status
@@ -216,8 +216,9 @@ def _finish(
     audit_record(
         actor=step.actor, action=f"request.{action}", obj=request, before=step.before, now=now
     )
-    _emit(f"request.{event_kind}", request, now)
-    _notify_transition(request, action, acting=step.acting, now=now, body=body)
+    _notify_transition(
+        request, action, event_kind, actor=step.actor, acting=step.acting, now=now, body=body
+    )
     return request
 
 
@@ -461,7 +462,14 @@ REQUEST_ACTIONS: dict[str, RequestAction] = {
 
 
 def _notify_transition(
-    request: Request, action: str, *, acting: Agency, now: dt.datetime, body: str
+    request: Request,
+    action: str,
+    event_kind: str,
+    *,
+    actor: Any,
+    acting: Agency,
+    now: dt.datetime,
+    body: str,
 ) -> None:
     titles = {
         "acknowledge": _("%(agency)s acknowledged your request: %(subject)s"),
@@ -477,12 +485,21 @@ def _notify_transition(
     }
     title = titles[action] % {"agency": acting, "subject": request.subject}
     if action in HANDLER_ACTIONS:
-        users = agency_users(request.from_agency)
+        audience = aud.staff_of(request.from_agency)
         if action == "forward":
-            users += agency_users(request.to_agency)
+            audience += aud.staff_of(request.to_agency)
     else:
-        users = agency_users(request.to_agency)
-    notify(users=users, kind=action, title=title, request=request, now=now, body=body)
+        audience = aud.staff_of(request.to_agency)
+    events_emit(
+        f"coordination.request.{event_kind}",
+        request,
+        actor=actor,
+        now=now,
+        audience=audience,
+        title=title,
+        body=body,
+        kind=action,
+    )
 
 
 @transaction.atomic
@@ -504,12 +521,14 @@ def request_message(*, actor: Any, request: Request, body: str, now: dt.datetime
     )
     # Tell the other side; a leader's or an admin's message goes to both agencies.
     others = [a for a in (request.from_agency, request.to_agency) if a != agency]
-    notify(
-        users=[u for a in others for u in agency_users(a)],
-        kind="message",
-        title=_("New message on %(subject)s") % {"subject": request.subject},
-        request=request,
+    events_emit(
+        "coordination.request.message",
+        request,
+        actor=actor,
         now=now,
+        audience=aud.staff_of(*others),
+        title=_("New message on %(subject)s") % {"subject": request.subject},
         body=text,
+        agencies=[],  # the conversation stays inside Sinergi: no webhook carries it
     )
     return event

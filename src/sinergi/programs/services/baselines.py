@@ -12,6 +12,7 @@ from sinergi.core.audit import audit_record
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 from sinergi.core.services import validate_model
+from sinergi.notifications.events import events_emit
 
 from ..models import Baseline, Program
 from ..scheduling import compute_schedule, local_today, remember_baseline, snapshot_plan
@@ -68,4 +69,5 @@ def baseline_take(
     if select:
         program_update(actor=actor, program=program, baseline=baseline, now=now)
         program.refresh_from_db()
+    events_emit("programs.baseline.taken", baseline, actor=actor, now=now)
     return baseline

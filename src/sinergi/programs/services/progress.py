@@ -12,9 +12,10 @@ from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 from sinergi.core.services import validate_model
+from sinergi.notifications.events import events_emit
 
 from ..choices import WorkStatus
-from ..models import ProgressUpdate, WorkItem
+from ..models import Dependency, ProgressUpdate, WorkItem
 from ..scheduling import local_today
 from .programs import bump_plan
 
@@ -84,7 +85,27 @@ def progress_record(
         )
         item.save()
         audit_record(actor=actor, action="workitem.progress", obj=item, before=before, now=now)
+        _emit_progress(actor, item, was=before.get("status", ""), now=now)
     else:
         audit_record(actor=actor, action="workitem.progress_history", obj=update, now=now)
     bump_plan(program, now)
     return update
+
+
+def _emit_progress(actor: Any, item: WorkItem, *, was: str, now: dt.datetime) -> None:
+    """Started or finished, once, when the status moves there; a finish also tells each
+    agency whose work follows this item that it may start (``programs.handoff.ready``)."""
+    if item.status == was:
+        return
+    if item.status == WorkStatus.IN_PROGRESS and was == WorkStatus.NOT_STARTED:
+        events_emit("programs.workitem.started", item, actor=actor, now=now)
+    elif item.status == WorkStatus.COMPLETED:
+        events_emit("programs.workitem.finished", item, actor=actor, now=now)
+        following = (
+            Dependency.objects.filter(predecessor=item)
+            .exclude(successor__owner_id=item.owner_id)
+            .select_related("program", "predecessor__owner", "successor__owner")
+        )
+        for dep in following:
+            if dep.successor.status != WorkStatus.COMPLETED:
+                events_emit("programs.handoff.ready", dep, actor=actor, now=now)

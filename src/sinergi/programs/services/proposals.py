@@ -14,6 +14,8 @@ from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.permissions import Role, ensure_can
 from sinergi.core.services import validate_model
+from sinergi.notifications import audiences as aud
+from sinergi.notifications.events import events_emit
 
 from ..choices import LinkType, ProposalKind, ProposalStatus
 from ..models import MAX_DAYS, Dependency, PlanProposal, Program, WorkItem
@@ -187,20 +189,12 @@ def _proposals_url(program: Program) -> str:
 
 def _notify_proposed(actor: Any, proposal: PlanProposal, now: dt.datetime) -> None:
     """Tell the coordinator agency's managers and heads (who decide proposals)."""
-    from sinergi.coordination.notify import agency_users, notify
-
     program = proposal.program
-    users = [
-        u
-        for u in agency_users(program.coordinator, Role.MANAGER)
-        if u.pk != getattr(actor, "pk", None)
-    ]
     title = _("%(agency)s proposes a change to the plan of %(program)s: %(summary)s") % {
         "agency": proposal.agency,
         "program": program.title,
         "summary": proposal.summary,
     }
-    url = _proposals_url(program)
     body = "\n\n".join(
         [
             title,
@@ -208,34 +202,40 @@ def _notify_proposed(actor: Any, proposal: PlanProposal, now: dt.datetime) -> No
             _("Open program %s in Sinergi to accept or reject it.") % program.code,
         ]
     )
-    notify(users=users, kind="proposal", title=title, now=now, body=body, url=url)
+    events_emit(
+        "programs.proposal.made",
+        proposal,
+        actor=actor,
+        now=now,
+        audience=aud.staff_of(program.coordinator, role=Role.MANAGER).without(actor),
+        title=title,
+        body=body,
+        url=_proposals_url(program),
+    )
 
 
 def _notify_decided(actor: Any, proposal: PlanProposal, now: dt.datetime) -> None:
     """Tell the proposer and the heads of the proposing agency the outcome and the note."""
-    from sinergi.coordination.notify import agency_users, notify
-
     program = proposal.program
-    users = ([proposal.proposed_by] if proposal.proposed_by else []) + agency_users(
-        proposal.agency, Role.HEAD
-    )
     if proposal.status == ProposalStatus.ACCEPTED:
         text = _("The proposal to change the plan of %(program)s was accepted: %(summary)s")
     else:
         text = _("The proposal to change the plan of %(program)s was rejected: %(summary)s")
     title = text % {"program": program.title, "summary": proposal.summary}
-    url = _proposals_url(program)
     lines = [title]
     if proposal.decision_note:
         lines.append(_("Note from the coordinator: %s") % proposal.decision_note)
     lines.append(_("Open program %s in Sinergi to see the plan.") % program.code)
-    notify(
-        users=[u for u in users if u.pk != getattr(actor, "pk", None)],
-        kind="proposal_decided",
-        title=title,
+    proposer = [proposal.proposed_by] if proposal.proposed_by else []
+    events_emit(
+        "programs.proposal.decided",
+        proposal,
+        actor=actor,
         now=now,
+        audience=(aud.users(*proposer) + aud.heads_of(proposal.agency)).without(actor),
+        title=title,
         body="\n\n".join(lines),
-        url=url,
+        url=_proposals_url(program),
     )
 
 

@@ -1,5 +1,8 @@
 """Webhooks: events written in the transaction of the change, delivered by the tick with
-an HMAC-SHA256 signature, retried with exponential backoff, logged per attempt."""
+an HMAC-SHA256 signature, retried with exponential backoff, logged per attempt.
+
+Agency webhooks receive the events of their agency; channel webhooks (WhatsApp, SMS) are
+platform gateways that receive one message per recipient (docs/events.md)."""
 
 from __future__ import annotations
 
@@ -48,13 +51,43 @@ def enqueue(
     """Queue an event for the active webhooks of the agencies (in the caller's transaction,
     so the event exists exactly when the change does)."""
     ids = {a.pk for a in agencies if a is not None}
-    hooks = list(Webhook.objects.filter(agency_id__in=ids, is_active=True))
+    hooks = list(Webhook.objects.filter(agency_id__in=ids, channel="", is_active=True))
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
                 webhook=h,
                 event=event,
                 payload={"event": event, "at": now.isoformat(), **payload},
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for h in hooks
+        ]
+    )
+    return len(hooks)
+
+
+def enqueue_channel(
+    *, channel: str, to: str, text: str, source: dict[str, Any], now: dt.datetime
+) -> int:
+    """Queue one short message for a person on a channel (``whatsapp``/``sms``) to every
+    active gateway of that channel; the gateway adapter delivers it."""
+    hooks = list(Webhook.objects.filter(channel=channel, is_active=True))
+    event = "channel.message"
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                webhook=h,
+                event=event,
+                payload={
+                    "event": event,
+                    "version": 1,
+                    "at": now.isoformat(),
+                    "channel": channel,
+                    "to": to,
+                    "text": text[:300],
+                    **source,
+                },
                 next_attempt_at=now,
                 created_at=now,
             )
@@ -265,7 +298,7 @@ def deliver_due(*, now: dt.datetime) -> dict[str, int]:
     return {"due": len(due), "delivered": sent, "failed": failed}
 
 
-@tick_job("coordination.webhooks")
+@tick_job("notifications.webhooks")
 def webhooks_tick(now: dt.datetime) -> dict[str, Any]:
     """Deliver due webhook events."""
     return deliver_due(now=now)

@@ -1,8 +1,6 @@
-"""In-app notifications and email for coordination events.
-
-Rows are written in the caller's transaction, and so is each email (``OutgoingEmail``, the
-whole MIME message): it goes out right after the commit, and when the mail server is down
-it stays queued and the worker's tick sends it again with backoff — never raised into the
+"""The email outbox: every email is stored (``OutgoingEmail``, the whole MIME message) in
+the transaction of its event, sent right after the commit, and, when the mail server is
+down, kept queued and sent again by the worker's tick with backoff — never raised into the
 user's action, never lost.
 """
 
@@ -11,124 +9,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
-from sinergi.agencies.models import Membership
-from sinergi.core.permissions import Role
 from sinergi.core.tick import tick_job
 
-from .models import Meeting, Notification, OutgoingEmail, Request
+from .models import OutgoingEmail
 from .webhooks import backoff
 
 logger = logging.getLogger(__name__)
 
-
-def agency_users(agency: Any, min_role: Role = Role.STAFF) -> list[Any]:
-    """Active users with at least this role in the agency itself."""
-    rows = Membership.objects.filter(agency=agency, user__is_active=True).select_related("user")
-    return [m.user for m in rows if Role.of(m.role) >= min_role]
-
-
-#: Email category (a field of ``EmailPreference``) of each notification kind.
-CATEGORIES = {
-    "submitted": "new_requests",
-    "acknowledge": "status_changes",
-    "start": "status_changes",
-    "answer": "status_changes",
-    "decline": "status_changes",
-    "forward": "status_changes",
-    "extend": "status_changes",
-    "close": "status_changes",
-    "reopen": "status_changes",
-    "clarify": "status_changes",
-    "respond": "status_changes",
-    "message": "status_changes",
-    "remind": "escalations",
-    "head": "escalations",
-    "sekda": "escalations",
-    "bupati": "escalations",
-    "meeting": "meetings",
-    "minutes": "meetings",
-    # Plan change proposals of programs: a new one is work arriving at the coordinator, a
-    # decision is a status change for the proposer.
-    "proposal": "new_requests",
-    "proposal_decided": "status_changes",
-}
-#: Escalations up the chain are always emailed, whatever the preference (see
-#: docs/decisions/coordination-email-preferences.md).
-MANDATORY = frozenset({"head", "sekda", "bupati"})
-
 Attachment = tuple[str, bytes, str]  # file name, content, MIME type
-
-
-def email_opted_out(user_ids: Iterable[int], kind: str) -> set[int]:
-    """Users who turned off the email category of this kind of notification."""
-    category = CATEGORIES.get(kind)
-    if category is None or kind in MANDATORY:
-        return set()
-    from .models import EmailPreference
-
-    return set(
-        EmailPreference.objects.filter(user_id__in=list(user_ids), **{category: False}).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
-def notify(
-    *,
-    users: Iterable[Any],
-    kind: str,
-    title: str,
-    now: dt.datetime,
-    request: Request | None = None,
-    meeting: Meeting | None = None,
-    body: str = "",
-    attachments: Iterable[Attachment] = (),
-    url: str = "",
-) -> int:
-    """Write one inbox row per user and, unless they opted out of this category, send each
-    an email (with the attachments) after the transaction commits."""
-    unique = {u.pk: u for u in users if getattr(u, "pk", None) is not None}
-    rows = [
-        Notification(
-            user=u,
-            kind=kind,
-            title=title[:250],
-            request=request,
-            meeting=meeting,
-            url=url[:300],
-            created_at=now,
-        )
-        for u in unique.values()
-    ]
-    Notification.objects.bulk_create(rows)
-    skip = email_opted_out(unique, kind)
-    files = list(attachments)
-    messages = []
-    for u in unique.values():
-        if not u.email or u.pk in skip:
-            continue
-        message = EmailMessage(
-            subject=f"[Sinergi] {title}"[:250],
-            body=body or title,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[u.email],
-        )
-        for name, content, mimetype in files:
-            message.attach(_part(name, content, mimetype))
-        messages.append(message)
-    if messages:
-        queue(messages, now=now)
-    return len(rows)
 
 
 def _part(name: str, content: bytes, mimetype: str) -> MIMEBase:
@@ -259,7 +155,21 @@ def send_queued(
     return {"due": len(due), "sent": sent, "failed": failed}
 
 
-@tick_job("coordination.emails")
+@tick_job("notifications.emails")
 def emails_tick(now: dt.datetime) -> dict[str, Any]:
     """Send the queued emails that are due (those a mail server outage held back)."""
     return send_queued(now=now)
+
+
+def build_email(
+    *, to: str, subject: str, body: str, attachments: list[Attachment] | None = None
+) -> EmailMessage:
+    """One email from Sinergi, with attachments (``.ics`` invitations keep their method)."""
+    from django.conf import settings
+
+    message = EmailMessage(
+        subject=subject[:250], body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]
+    )
+    for name, content, mimetype in attachments or []:
+        message.attach(_part(name, content, mimetype))
+    return message
