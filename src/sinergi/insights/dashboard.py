@@ -79,10 +79,10 @@ def scope_of(user: Any) -> Scope:
 
 
 def escalations_for(user: Any, scope: Scope, *, now: dt.datetime) -> list[Any]:
-    """Open requests escalated up to the reader: the step the request reached notifies
-    them (the agency head at level 1, the Sekda at 2, the regional head at 3), the same
-    people the escalation itself told. Longest overdue first."""
-    from sinergi.coordination.choices import STEP_LEVEL
+    """Open requests escalated up to the reader: a step the request reached notified them
+    (the agency head at level 1, the Sekda at 2, the regional head at 3), the same people
+    the escalation itself told. Longest overdue first."""
+    from sinergi.coordination.choices import STEP_LEVEL, EscalationStep
     from sinergi.coordination.models import Request
     from sinergi.coordination.services import step_recipients
 
@@ -96,14 +96,26 @@ def escalations_for(user: Any, scope: Scope, *, now: dt.datetime) -> list[Any]:
     if not scope.everything:
         qs = qs.filter(scope.region_q("to_agency__region") | Q(to_agency_id__in=scope.agency_ids))
     by_level = {level: step for step, level in STEP_LEVEL.items() if level}
-    seen: dict[tuple[int, str, int, str], bool] = {}
+    heads = set(scope.agency_ids)
+    # Sekda and Bupati steps notify the same people for every request of a region and kind,
+    # so their recipients are looked up once per (region, kind, step), not per request.
+    seen: dict[tuple[int, str, str], bool] = {}
     out = []
-    for req in qs[:500]:
-        step = by_level[min(req.escalation_level, max(by_level))]
-        key = (req.region_id, req.kind, req.to_agency_id, step)
+
+    def reached(req: Any, step: str) -> bool:
+        if step == EscalationStep.HEAD:
+            # The head step notifies the heads of the handling agency itself.
+            return req.to_agency_id in heads
+        key = (req.region_id, req.kind, step)
         if key not in seen:
-            seen[key] = user.is_superuser or user in step_recipients(req, step)
-        if seen[key]:
+            seen[key] = user in step_recipients(req, step)
+        return seen[key]
+
+    for req in qs[:500]:
+        # Every step up to the request's level has reached someone: still waiting for each.
+        steps = [by_level[lvl] for lvl in sorted(by_level) if lvl <= req.escalation_level]
+        mine = user.is_superuser or any(reached(req, step) for step in steps)
+        if mine:
             req.overdue = req.is_overdue(now)
             req.days_late = max((now - req.due_at).days, 0)
             out.append(req)
