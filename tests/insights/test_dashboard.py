@@ -300,3 +300,19 @@ def test_escalations_wait_for_whoever_each_step_reached(now: Any) -> None:
         )
     }
     assert {r.pk for r in rows} == region
+
+
+def test_escalation_reach_agrees_with_the_escalation_routing(now: Any) -> None:
+    """The dashboard's shortcut decides exactly as ``step_recipients`` notifies."""
+    from sinergi.coordination.models import Request
+    from sinergi.coordination.services import step_recipients
+    from sinergi.insights.dashboard import _StepReach
+
+    requests = list(Request.objects.open().filter(escalation_level__gt=0))
+    assert requests
+    for name in ("bupati", "sekda", "kabappeda", "kadinkes", "dinkes", "pertanahan"):
+        user = _user(name)
+        reach = _StepReach(user, requests)
+        for req in requests:
+            for step in ("head", "sekda", "bupati"):
+                assert reach(req, step) == (user in step_recipients(req, step)), (name, step)
