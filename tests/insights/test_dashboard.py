@@ -275,3 +275,44 @@ def test_overdue_total_links_to_as_many_requests(client_as: Any, role: str) -> N
     match = re.search(r'<a class="insights-big" href="([^"]+)">(\d+)</a>', card)
     assert match
     assert _list_count(client, html.unescape(match.group(1))) == int(match.group(2))
+
+
+def test_escalations_wait_for_whoever_each_step_reached(now: Any) -> None:
+    """The Kepala Dinas sees every escalated request to his agency; the Sekda sees those at
+    level 2 or more in his region; each as the escalation notified them."""
+    from sinergi.coordination.models import Request
+
+    kadinkes = _user("kadinkes")
+    mine = {r.pk for r in escalations_for(kadinkes, scope_of(kadinkes), now=now)}
+    expected = set(
+        Request.objects.open()
+        .filter(escalation_level__gt=0, to_agency__slug="dinkes-sanggau")
+        .values_list("pk", flat=True)
+    )
+    assert mine == expected
+    sekda = _user("sekda")
+    rows = escalations_for(sekda, scope_of(sekda), now=now)
+    assert rows and all(r.escalation_level >= 2 for r in rows)
+    region = {
+        r.pk
+        for r in Request.objects.open().filter(
+            escalation_level__gte=2, to_agency__region__code__startswith="61.03"
+        )
+    }
+    assert {r.pk for r in rows} == region
+
+
+def test_escalation_reach_agrees_with_the_escalation_routing(now: Any) -> None:
+    """The dashboard's shortcut decides exactly as ``step_recipients`` notifies."""
+    from sinergi.coordination.models import Request
+    from sinergi.coordination.services import step_recipients
+    from sinergi.insights.dashboard import _StepReach
+
+    requests = list(Request.objects.open().filter(escalation_level__gt=0))
+    assert requests
+    for name in ("bupati", "sekda", "kabappeda", "kadinkes", "dinkes", "pertanahan"):
+        user = _user(name)
+        reach = _StepReach(user, requests)
+        for req in requests:
+            for step in ("head", "sekda", "bupati"):
+                assert reach(req, step) == (user in step_recipients(req, step)), (name, step)

@@ -15,6 +15,7 @@ from . import selectors
 from .schemas import (
     AgencyListOut,
     InsightsFilters,
+    PairFilters,
     PairListOut,
     ProgramFilters,
     ProgramListOut,
@@ -73,10 +74,10 @@ def agencies(request: ApiRequest, filters: Query[InsightsFilters]) -> Any:
     response=responses(PairListOut, errors=READ_ERRORS),
     summary="Coordination figures per pair of agencies",
 )
-def pairs(request: ApiRequest, filters: Query[InsightsFilters]) -> Any:
+def pairs(request: ApiRequest, filters: Query[PairFilters]) -> Any:
     """Requests from one agency to another submitted in the window ("who waits for whom"):
     agency staff see the pairs their agency is part of, leaders those touching their
-    region."""
+    region. Most open-overdue first, then most requests; ``limit`` pairs (default 200)."""
     moment = now()
     window = selectors.window_from_params(filters.from_, filters.to, now=moment)
     rows = selectors.pair_metrics(
@@ -85,6 +86,7 @@ def pairs(request: ApiRequest, filters: Query[InsightsFilters]) -> Any:
         region=filters.region or None,
         agency=filters.agency or None,
         now=moment,
+        limit=filters.limit,
     )
     return {
         "date_from": window.date_from,

@@ -18,6 +18,12 @@ class InsightsFilters(Schema):
     agency: str | None = Field(None, max_length=100, description="Agency slug")
 
 
+class PairFilters(InsightsFilters):
+    """The window and scope of the pair list, and how many pairs to return."""
+
+    limit: int = Field(200, ge=1, le=5000, description="Pairs to return, worst first")
+
+
 class ProgramFilters(Schema):
     """The scope of the programme list."""
 

@@ -473,7 +473,13 @@ def rakor_pack(user: Any, scope: reads.Scope, *, monday: dt.date, at: dt.datetim
     actions = reads.action_items_due(user, scope, end=end, now=at)
     label = week_label(monday)
     rag = {"red": _("red"), "amber": _("amber"), "green": _("green")}
-    league = sorted(metrics, key=lambda m: (-m.open_overdue, m.name))
+    # The meeting discusses agencies with something to discuss: idle ones are left out.
+    active = [
+        m
+        for m in metrics
+        if m.received or m.open_overdue or m.handoffs_due or m.handoffs_late or m.escalations
+    ]
+    league = sorted(active, key=lambda m: (-m.open_overdue, -m.received, m.name))
     updated = _updated()
     sections = [
         Section(

@@ -1,0 +1,268 @@
+"""Insights benchmark: 1,000,000 requests between 500 agencies (bulk inserted, not through
+the services), the summary tables built from them, then p50/p95 of every insights
+endpoint and of the leader dashboard page (Django test client, signed in as the Bupati,
+who leads the region all 500 agencies sit in), next to the plain aggregate SQL over the
+raw request table in the same run.
+
+    .venv/bin/python bench/insights.py [--requests N] [--agencies N] [--runs K]
+
+SQLite in a temporary data directory by default; PostgreSQL with
+``SINERGI_DATABASE_URL=postgresql://…/db`` (the database is emptied and migrated).
+Targets: p95 ≤ 150 ms on PostgreSQL, ≤ 300 ms on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+NOW_DEMO = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of ``runs`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p95 = times[max(0, int(np.ceil(0.95 * len(times))) - 1)]
+    return statistics.median(times), p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--agencies", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--reuse",
+        metavar="DATA_DIR",
+        help="time again against the SQLite data directory of an earlier run (no seeding)",
+    )
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sinergi-bench-insights-"))
+    os.environ["SINERGI_DATA_DIR"] = args.reuse or str(work / "data")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sinergi.settings")
+    os.environ.setdefault("SINERGI_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    engine = connection.vendor
+    if engine == "postgresql" and not args.reuse:
+        call_command("flush", "--no-input", "-v", "0")
+    call_command("migrate", "--no-input", "-v", "0")
+    from sinergi.accounts.models import User
+    from sinergi.agencies.models import Agency
+    from sinergi.coordination.models import Request
+    from sinergi.demo import load_demo
+    from sinergi.insights import metrics
+    from sinergi.regions.models import Region
+
+    real_now = dt.datetime.now(dt.UTC)
+    region = Region.objects.get(code="61.03") if args.reuse else None
+    if args.reuse:
+        ids = np.array(list(Agency.objects.filter(region=region).values_list("pk", flat=True)))
+        t = time.perf_counter()
+        result = metrics.refresh_facts(now=real_now)
+        print(
+            f"database: {engine} (reused, {Request.objects.count():,} requests); "
+            f"incremental refresh {(time.perf_counter() - t) * 1000:.0f} ms"
+        )
+    else:
+        t = time.perf_counter()
+        load_demo(now=NOW_DEMO)
+        print(f"database: {engine}; demo loaded in {time.perf_counter() - t:.1f} s")
+
+        # --- agencies -------------------------------------------------------------------
+        region = Region.objects.get(code="61.03")
+        existing = list(Agency.objects.filter(region=region).values_list("pk", flat=True))
+        need = max(0, args.agencies - len(existing))
+        Agency.objects.bulk_create(
+            [
+                Agency(
+                    slug=f"bench-opd-{i:04d}",
+                    name=f"Instansi Uji {i:04d}",
+                    short_name=f"Uji {i:04d}",
+                    kind="opd",
+                    region=region,
+                    created_at=NOW_DEMO,
+                    updated_at=NOW_DEMO,
+                )
+                for i in range(need)
+            ],
+            batch_size=1000,
+        )
+        ids = np.array(
+            list(Agency.objects.filter(region=region).values_list("pk", flat=True))[: args.agencies]
+        )
+        print(f"agencies in the region: {len(ids)}")
+
+        # --- requests -------------------------------------------------------------------
+        rng = np.random.default_rng(2026)
+        start = real_now - dt.timedelta(days=3 * 365)
+        span = int((real_now - start).total_seconds())
+        # Some agencies are fast, some chronically late: a per-agency speed factor.
+        speed = rng.gamma(2.0, 2.0, len(ids)) + 0.5
+        t = time.perf_counter()
+        made = 0
+        batch = 20_000
+        while made < args.requests:
+            n = min(batch, args.requests - made)
+            to_ix = rng.integers(0, len(ids), n)
+            from_ix = (to_ix + rng.integers(1, len(ids), n)) % len(ids)
+            offs = rng.integers(0, span, n)
+            resp_hours = rng.exponential(24 * 7 * speed[to_ix])
+            answered = rng.random(n) < 0.93
+            rows = []
+            for k in range(n):
+                submitted = start + dt.timedelta(seconds=int(offs[k]))
+                due = submitted + dt.timedelta(days=14)
+                ans = submitted + dt.timedelta(hours=float(resp_hours[k]))
+                is_answered = bool(answered[k]) and ans < real_now
+                rows.append(
+                    Request(
+                        region_id=region.pk,
+                        from_agency_id=int(ids[from_ix[k]]),
+                        to_agency_id=int(ids[to_ix[k]]),
+                        kind="information",
+                        subject=f"Permintaan uji {made + k}",
+                        body="-",
+                        status="answered" if is_answered else "submitted",
+                        sla_days=10,
+                        clock_started_at=submitted,
+                        due_date=due.date(),
+                        due_at=due,
+                        submitted_at=submitted,
+                        answered_at=ans if is_answered else None,
+                        created_at=submitted,
+                        updated_at=ans if is_answered else submitted,
+                    )
+                )
+            Request.objects.bulk_create(rows, batch_size=2000)
+            made += n
+        print(
+            f"requests inserted: {Request.objects.count():,} "
+            f"in {time.perf_counter() - t:.1f} s (bulk insert)"
+        )
+
+        t = time.perf_counter()
+        result = metrics.refresh_facts(now=real_now, full=True)
+        print(f"summary tables built in {time.perf_counter() - t:.1f} s: {result}")
+        t = time.perf_counter()
+        result = metrics.refresh_facts(now=real_now)
+        print(
+            f"incremental refresh with nothing changed: {(time.perf_counter() - t) * 1000:.0f} ms"
+        )
+        one = Request.objects.order_by("-pk").first()
+        assert one is not None
+        Request.objects.filter(pk=one.pk).update(
+            status="answered", answered_at=real_now, updated_at=real_now
+        )
+        t = time.perf_counter()
+        result = metrics.refresh_facts(now=real_now)
+        print(
+            f"incremental refresh after one request changed: "
+            f"{(time.perf_counter() - t) * 1000:.0f} ms ({result['requests']} re-read)"
+        )
+
+    # --- timings --------------------------------------------------------------------
+    client = Client()
+    client.force_login(User.objects.get(username="bupati"))
+    settings.DEBUG = False
+
+    def get(url: str) -> Callable[[], Any]:
+        def call() -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+
+        return call
+
+    w_from = (real_now - dt.timedelta(days=89)).date().isoformat()
+    w_to = real_now.date().isoformat()
+    first = real_now - dt.timedelta(days=90)
+
+    def raw(sql: str, params: list[Any]) -> Callable[[], Any]:
+        def call() -> None:
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                cur.fetchall()
+
+        return call
+
+    agency_sql = (
+        "SELECT to_agency_id, COUNT(*), SUM(CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN answered_at <= due_at THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status IN ('submitted','acknowledged','in_progress','reopened')"
+        " AND due_at < %s THEN 1 ELSE 0 END)"
+        " FROM coordination_request WHERE submitted_at >= %s AND submitted_at < %s"
+        " GROUP BY to_agency_id"
+    )
+    pair_sql = (
+        "SELECT from_agency_id, to_agency_id, COUNT(*),"
+        " SUM(CASE WHEN answered_at <= due_at THEN 1 ELSE 0 END)"
+        " FROM coordination_request WHERE submitted_at >= %s AND submitted_at < %s"
+        " GROUP BY from_agency_id, to_agency_id"
+    )
+    cases: list[tuple[str, Callable[[], Any]]] = [
+        ("GET /api/v1/insights/agencies", get("/api/v1/insights/agencies")),
+        ("GET /api/v1/insights/pairs", get("/api/v1/insights/pairs")),
+        ("GET /api/v1/insights/programs", get("/api/v1/insights/programs")),
+        ("GET /api/v1/insights/summary", get("/api/v1/insights/summary")),
+        (
+            "GET /api/v1/insights/agencies?agency=… (one agency)",
+            get(f"/api/v1/insights/agencies?agency={Agency.objects.get(pk=int(ids[7])).slug}"),
+        ),
+        (
+            "GET /api/v1/insights/agencies (365 days)",
+            get(
+                "/api/v1/insights/agencies?from="
+                + (real_now - dt.timedelta(days=364)).date().isoformat()
+            ),
+        ),
+        (
+            "GET /api/v1/public/scoreboard (anonymous)",
+            lambda: Client().get("/api/v1/public/scoreboard"),
+        ),
+        ("GET /publik/skor/ (anonymous)", lambda: Client().get("/publik/skor/")),
+        ("GET /dasbor/ (Bupati)", get("/dasbor/")),
+        (
+            "raw SQL: per-agency aggregate over the request table (90 days)",
+            raw(agency_sql, [real_now, first, real_now]),
+        ),
+        (
+            "raw SQL: per-pair aggregate over the request table (90 days)",
+            raw(pair_sql, [first, real_now]),
+        ),
+    ]
+    del w_from, w_to
+    print(f"\n{'operation':<66} {'p50 ms':>8} {'p95 ms':>8}  ({args.runs} runs)")
+    for label, fn in cases:
+        try:
+            p50, p95 = timed(fn, args.runs)
+        except AssertionError as exc:
+            print(f"{label:<66} failed: {str(exc)[:120]}")
+            continue
+        print(f"{label:<66} {p50:8.1f} {p95:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
