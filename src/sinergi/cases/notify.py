@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
 
 from sinergi.coordination.notify import agency_users, notify, queue
+from sinergi.core.permissions import Role
 
 from .models import Case
 
@@ -31,6 +32,9 @@ AUDIENCES = {
     "cases.case.finished": ("citizen",),
     "cases.case.rejected": ("citizen",),
     "cases.case.document_provided": ("front",),
+    "cases.complaint.filed": ("head",),
+    "cases.complaint.overdue": ("head",),
+    "cases.complaint.answered": ("citizen",),
 }
 
 
@@ -73,6 +77,18 @@ def case_notify(
         sent += notify(
             users=agency_users(case.service.front_agency),
             kind="submitted" if event == "cases.case.filed" else "respond",
+            title=title,
+            now=now,
+            url=f"/layanan/kasus/{case.pk}/",
+        )
+    if "head" in who:
+        title = _("Complaint about %(code)s (%(service)s)") % {
+            "code": case.code,
+            "service": service,
+        }
+        sent += notify(
+            users=agency_users(case.service.front_agency, min_role=Role.HEAD),
+            kind="head",
             title=title,
             now=now,
             url=f"/layanan/kasus/{case.pk}/",
