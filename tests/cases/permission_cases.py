@@ -116,3 +116,24 @@ API_CASES = [
         setup=_tracked,
     ),
 ]
+
+
+def _complaint(now: dt.datetime) -> dict[str, str]:
+    from sinergi.cases.models import Case
+    from sinergi.cases.services import complaint_file
+
+    found = _case(now)
+    complaint = complaint_file(case=Case.objects.get(pk=int(found["case"])), body="Lambat", now=now)
+    return {**found, "complaint": str(complaint.pk)}
+
+
+UI_CASES += [
+    Case("cases:track_complain", "post", "/layanan/lacak/pengaduan/", expect(302)),
+    Case(
+        "cases:complaint_answer",
+        "post",
+        "/layanan/kasus/{case}/pengaduan/{complaint}/jawab/",
+        ADMIN_POST,
+        setup=_complaint,
+    ),
+]

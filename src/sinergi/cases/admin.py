@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from sinergi.core.admin import ReadOnlyAdmin
 
-from .models import Case, CaseDocument, CaseStep, Rating, Service, ServiceVersion
+from .models import Case, CaseDocument, CaseStep, Complaint, Rating, Service, ServiceVersion
 
 
 @admin.register(Case)
@@ -21,3 +21,4 @@ admin.site.register(ServiceVersion, ReadOnlyAdmin)
 admin.site.register(CaseStep, ReadOnlyAdmin)
 admin.site.register(CaseDocument, ReadOnlyAdmin)
 admin.site.register(Rating, ReadOnlyAdmin)
+admin.site.register(Complaint, ReadOnlyAdmin)

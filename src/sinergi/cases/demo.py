@@ -402,6 +402,22 @@ def _play(
         case.refresh_from_db()
         steps = list(case.steps.filter(status="active"))
         if state in ("in_process", "late") and (index == len(groups) - 1 or rng.random() < 0.5):
+            if state == "late":
+                complaint = services.complaint_file(
+                    case=case,
+                    body="Sudah lewat jangka waktu standar, belum ada kabar.",
+                    lapor_ref=f"LAPOR-{rng.randint(1000000, 9999999)}"
+                    if rng.random() < 0.5
+                    else "",
+                    now=now - dt.timedelta(days=3),
+                )
+                if rng.random() < 0.5:
+                    services.complaint_answer(
+                        actor=SYSTEM,
+                        complaint=complaint,
+                        now=now - dt.timedelta(days=1),
+                        body="Mohon maaf, penilaian teknis sedang diselesaikan minggu ini.",
+                    )
             return case
         if state == "waiting":
             services.step_act(

@@ -71,3 +71,24 @@ for verb, description in (
             description=description,
         )
     )
+
+for verb, description in (
+    ("filed", _("A citizen complained about a case; the front-door head answers on the clock")),
+    ("overdue", _("A complaint was not answered in time")),
+    ("answered", _("The front-door agency answered a complaint")),
+):
+    register(
+        EventType(
+            name=f"cases.complaint.{verb}",
+            category="cases",
+            schema=CASE_SCHEMA,
+            payload=case_payload,
+            title=lambda c: (
+                _("Complaint about a citizen service: %(service)s") % {"service": c.version.name}
+            ),
+            url=lambda c: f"/layanan/kasus/{c.pk}/",
+            audience=lambda c: aud.NOBODY,
+            agencies=lambda c: [c.service.front_agency],
+            description=description,
+        )
+    )

@@ -345,3 +345,19 @@ class IssueForm(forms.Form):
         """The product file, if any."""
         f = self.cleaned_data.get("file")
         return Upload("produk", f.name, f.read(max_upload_bytes() + 1)) if f else None
+
+
+class ComplaintForm(forms.Form):
+    """A complaint about a case, with the SP4N-LAPOR! reference if it was also filed there."""
+
+    body = forms.CharField(
+        label=gettext_lazy("Your complaint"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    lapor_ref = forms.CharField(
+        label=gettext_lazy("SP4N-LAPOR! reference (optional)"),
+        max_length=40,
+        required=False,
+        help_text=gettext_lazy("If you also filed it at lapor.go.id, its tracking number."),
+    )

@@ -23,3 +23,11 @@ def purge(now: dt.datetime) -> dict[str, Any]:
     from .services import cases_purge
 
     return cases_purge(now=now)
+
+
+@tick_job("cases.complaints")
+def complaints(now: dt.datetime) -> dict[str, Any]:
+    """Remind the front-door head of complaints past their due date (once each)."""
+    from .services import complaints_remind
+
+    return complaints_remind(now=now)

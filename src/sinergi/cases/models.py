@@ -306,3 +306,33 @@ class Rating(models.Model):
     def audit_region(self) -> str:
         """Region code recorded with audit entries about this rating."""
         return self.case.audit_region
+
+
+class Complaint(models.Model):
+    """A citizen's complaint (pengaduan) about a case, for the head of the front-door agency
+    on a clock of working days; may carry the SP4N-LAPOR! reference it was also filed under."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="complaints")
+    body = models.TextField(_("complaint"), max_length=2000)
+    lapor_ref = models.CharField(_("SP4N-LAPOR! reference"), max_length=40, blank=True)
+    filed_at = models.DateTimeField(_("filed at"))
+    due_date = models.DateField(_("due date"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "filed_at", "pk"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+
+    def __str__(self) -> str:
+        return f"{self.case.code} pengaduan {self.pk}"
+
+    @property
+    def audit_region(self) -> str:
+        """Region code recorded with audit entries about this complaint."""
+        return self.case.audit_region

@@ -32,6 +32,9 @@ AUDIENCES = {
     "cases.case.finished": ("citizen",),
     "cases.case.rejected": ("citizen",),
     "cases.case.document_provided": ("front",),
+    "cases.complaint.filed": ("head",),
+    "cases.complaint.overdue": ("head",),
+    "cases.complaint.answered": ("citizen",),
 }
 
 
@@ -63,19 +66,27 @@ def case_notify(
     who = audience if audience is not None else AUDIENCES.get(event, ())
     service = case.version.name
     status = case.get_status_display()
-    title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
-        "code": case.code,
-        "service": service,
-        "status": status,
-    }
-    emitted = events_emit(
-        event,
-        case,
-        actor=actor,
-        now=now,
-        audience=aud.staff_of(case.service.front_agency) if "front" in who else aud.NOBODY,
-        title=title,
-    )
+    if "head" in who:
+        title = _("Complaint about %(code)s (%(service)s)") % {
+            "code": case.code,
+            "service": service,
+        }
+        audience = aud.heads_of(case.service.front_agency)
+    elif "front" in who:
+        title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
+            "code": case.code,
+            "service": service,
+            "status": status,
+        }
+        audience = aud.staff_of(case.service.front_agency)
+    else:
+        title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
+            "code": case.code,
+            "service": service,
+            "status": status,
+        }
+        audience = aud.NOBODY
+    emitted = events_emit(event, case, actor=actor, now=now, audience=audience, title=title)
     sent = len(emitted.notified)
     if "citizen" in who and case.email:
         body = _(

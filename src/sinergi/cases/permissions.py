@@ -46,3 +46,9 @@ def can_run_front_door(user: Any, case: Any) -> bool:
 def can_act_on_step(user: Any, step: Any) -> bool:
     """Staff of the agency now handling a step answer it, ask for a document or pass it on."""
     return _role_at_least(user, step.agency, Role.STAFF)
+
+
+@rule("case.complaint")
+def can_answer_complaint(user: Any, case: Any) -> bool:
+    """The head of the front-door agency answers complaints about its cases."""
+    return _role_at_least(user, case.service.front_agency, Role.HEAD)

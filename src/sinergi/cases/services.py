@@ -878,3 +878,100 @@ def cases_purge(*, now: dt.datetime, actor: Any = SYSTEM) -> dict[str, int]:
         )
         purged += 1
     return {"purged": purged}
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+#: Working days the head of the front door has to answer a complaint.
+COMPLAINT_DAYS = 5
+LAPOR_RE = re.compile(r"[A-Za-z0-9\-/.]{1,40}")
+
+
+@transaction.atomic
+def complaint_file(*, case: Case, body: str, now: dt.datetime, lapor_ref: str = "") -> Any:
+    """A citizen (having shown code and factor) complains about their case; the head of the
+    front-door agency answers within COMPLAINT_DAYS working days."""
+    from .models import Complaint
+
+    _aware(now)
+    body = (body or "").strip()
+    lapor_ref = (lapor_ref or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not body:
+        errors["body"] = [_("This field is required.")]
+    elif len(body) > 2000:
+        errors["body"] = [_("At most %(n)d characters.") % {"n": 2000}]
+    if lapor_ref and not LAPOR_RE.fullmatch(lapor_ref):
+        errors["lapor_ref"] = [_("Letters, digits, - / and . only, at most 40.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    front = case.service.front_agency
+    tz = region_tz(front.region)
+    cal = calendar_for(front, sla.local_date(now, tz))
+    complaint = Complaint.objects.create(
+        case=case,
+        body=body,
+        lapor_ref=lapor_ref,
+        filed_at=now,
+        due_date=sla.due_date(cal, now, COMPLAINT_DAYS, tz),
+    )
+    # The complaint's words may be personal: the audit entry names the case and the reference.
+    audit_record(
+        actor=SYSTEM,
+        action="case.complaint",
+        obj=complaint,
+        after={"case": case.code, "lapor_ref": lapor_ref, "due_date": complaint.due_date},
+        now=now,
+    )
+    case_notify("cases.complaint.filed", case, actor=SYSTEM, now=now)
+    return complaint
+
+
+@transaction.atomic
+def complaint_answer(*, actor: Any, complaint: Any, body: str, now: dt.datetime) -> Any:
+    """The head of the front-door agency answers a complaint; the citizen reads it when
+    tracking."""
+    from .models import Complaint
+
+    _aware(now)
+    complaint = (
+        Complaint.objects.select_for_update().select_related("case__service").get(pk=complaint.pk)
+    )
+    ensure_can(actor, "case.complaint", complaint.case)
+    if complaint.answered_at is not None:
+        raise InvalidTransition("answered", "answered")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(fields={"body": [_("This field is required.")]})
+    complaint.answer = body[:2000]
+    complaint.answered_at = now
+    complaint.answered_by = _user(actor)
+    complaint.save(update_fields=["answer", "answered_at", "answered_by"])
+    audit_record(
+        actor=actor,
+        action="case.complaint_answer",
+        obj=complaint,
+        after={"case": complaint.case.code, "answered_at": now},
+        now=now,
+    )
+    case_notify("cases.complaint.answered", complaint.case, actor=actor, now=now)
+    return complaint
+
+
+def complaints_remind(*, now: dt.datetime) -> dict[str, int]:
+    """Remind the head once about each complaint unanswered past its due date."""
+    from .models import Complaint
+
+    reminded = 0
+    for complaint in Complaint.objects.filter(
+        answered_at__isnull=True, reminded_at__isnull=True
+    ).select_related("case__service__front_agency__region", "case__version"):
+        tz = region_tz(complaint.case.service.front_agency.region)
+        if sla.local_date(now, tz) <= complaint.due_date:
+            continue
+        with transaction.atomic():
+            complaint.reminded_at = now
+            complaint.save(update_fields=["reminded_at"])
+            case_notify("cases.complaint.overdue", complaint.case, actor=SYSTEM, now=now)
+        reminded += 1
+    return {"reminded": reminded}

@@ -25,6 +25,7 @@ from . import selectors, services, throttle
 from .choices import SKM_ELEMENTS, CaseStatus, Channel, DocumentSource, StepStatus
 from .forms import (
     ApplicationForm,
+    ComplaintForm,
     IssueForm,
     ProvideForm,
     RatingForm,
@@ -33,7 +34,7 @@ from .forms import (
     StepActionForm,
     TrackForm,
 )
-from .models import Case, CaseDocument, CaseStep, Service
+from .models import Case, CaseDocument, CaseStep, Complaint, Service
 
 SESSION_TRACKED = "cases_tracked"
 SESSION_RECEIPT = "cases_receipt"
@@ -199,6 +200,7 @@ def track_context(case: Case) -> dict[str, Any]:
         "waiting": [s for s in steps if s.status == StepStatus.WAITING_CITIZEN],
         "product": product,
         "rated": hasattr(case, "rating"),
+        "complaints": list(case.complaints.all()),
     }
 
 
@@ -211,7 +213,33 @@ def track_status(request: HttpRequest) -> HttpResponse:
     context = track_context(case)
     context["provide_form"] = ProvideForm()
     context["rating_form"] = RatingForm()
+    context["complaint_form"] = ComplaintForm()
     return render(request, "cases/track_status.html", context)
+
+
+@require_POST
+def track_complain(request: HttpRequest) -> HttpResponse:
+    """The citizen complains about their case to the head of the front door."""
+    case = _tracked(request)
+    if case is None:
+        return redirect("cases:track")
+    form = ComplaintForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_file(
+                case=case,
+                body=form.cleaned_data["body"],
+                lapor_ref=form.cleaned_data["lapor_ref"],
+                now=now(),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your complaint was sent to the head of the front door."))
+            return redirect("cases:track_status")
+    context = track_context(case)
+    context.update(provide_form=ProvideForm(), rating_form=RatingForm(), complaint_form=form)
+    return render(request, "cases/track_status.html", context, status=400)
 
 
 @require_POST
@@ -232,7 +260,7 @@ def track_provide(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Thank you: the document was sent to the agency."))
             return redirect("cases:track_status")
     context = track_context(case)
-    context.update(provide_form=form, rating_form=RatingForm())
+    context.update(provide_form=form, rating_form=RatingForm(), complaint_form=ComplaintForm())
     return render(request, "cases/track_status.html", context, status=400)
 
 
@@ -254,7 +282,7 @@ def track_rate(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Thank you for rating the service."))
             return redirect("cases:track_status")
     context = track_context(case)
-    context.update(provide_form=ProvideForm(), rating_form=form)
+    context.update(provide_form=ProvideForm(), rating_form=form, complaint_form=ComplaintForm())
     return render(request, "cases/track_status.html", context, status=400)
 
 
@@ -357,6 +385,8 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "reason_form": ReasonForm(),
             "issue_form": IssueForm(),
             "rating": getattr(case, "rating", None) if front else None,
+            "complaints": list(case.complaints.all()) if front else [],
+            "may_answer": can(request.user, "case.complaint", case),
             "skm_elements": SKM_ELEMENTS,
         },
     )
@@ -558,4 +588,23 @@ def service_edit(request: AuthedRequest, slug: str) -> HttpResponse:
         "cases/service_form.html",
         {"form": form, "service": service, "versions": versions},
         status=status,
+    )
+
+
+@login_required
+@require_POST
+@friendly_errors
+def complaint_answer(request: AuthedRequest, pk: int, complaint_pk: int) -> HttpResponse:
+    """The head of the front door answers a complaint."""
+    case = get_visible_or_404(request.user, Case, pk=pk)
+    complaint = Complaint.objects.filter(case=case, pk=complaint_pk).first()
+    if complaint is None:
+        raise Http404
+    return _run(
+        request,
+        pk,
+        lambda: services.complaint_answer(
+            actor=request.user, complaint=complaint, body=request.POST.get("body", ""), now=now()
+        ),
+        _("The answer was sent to the applicant."),
     )
