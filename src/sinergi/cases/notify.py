@@ -71,22 +71,22 @@ def case_notify(
             "code": case.code,
             "service": service,
         }
-        audience = aud.heads_of(case.service.front_agency)
+        whom = aud.heads_of(case.service.front_agency)
     elif "front" in who:
         title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
             "code": case.code,
             "service": service,
             "status": status,
         }
-        audience = aud.staff_of(case.service.front_agency)
+        whom = aud.staff_of(case.service.front_agency)
     else:
         title = _("Citizen service %(code)s (%(service)s): %(status)s") % {
             "code": case.code,
             "service": service,
             "status": status,
         }
-        audience = aud.NOBODY
-    emitted = events_emit(event, case, actor=actor, now=now, audience=audience, title=title)
+        whom = aud.NOBODY
+    emitted = events_emit(event, case, actor=actor, now=now, audience=whom, title=title)
     sent = len(emitted.notified)
     if "citizen" in who and case.email:
         body = _(
