@@ -292,7 +292,8 @@ def requests_escalate_due(*, now: dt.datetime) -> dict[str, int]:
                 "h": req.hospital.short_name or req.hospital.name,
                 "unit": req.unit.short_name or req.unit.name,
             }
-            req.escalation_step = step
+            was = req.escalation_step
+            req.escalation_step = step  # the payload says the step just taken
             done = events_emit(
                 "blood.request.overdue",
                 req,
@@ -307,7 +308,7 @@ def requests_escalate_due(*, now: dt.datetime) -> dict[str, int]:
                 actor=SYSTEM,
                 action="blood.request.escalate",
                 obj=req,
-                before={"escalation_step": req.escalation_step},
+                before={"escalation_step": was},
                 after={"escalation_step": step},
                 now=now,
             )
