@@ -453,6 +453,15 @@ def case_file(
 # --- the front door and the fan-out ------------------------------------------------------
 
 
+def _lock_case(pk: int) -> Case:
+    """The case locked for a change, with what its rules and audit entries read."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("service__front_agency__region", "version")
+        .get(pk=pk)
+    )
+
+
 def _audit_case(actor: Any, action: str, case: Case, now: dt.datetime, **extra: Any) -> None:
     audit_record(
         actor=actor,
@@ -524,7 +533,7 @@ def case_verify(*, actor: Any, case: Case, now: dt.datetime, note: str = "") -> 
     """The front door finds the application complete and passes it on: the first group of
     steps becomes coordination requests to their agencies."""
     _aware(now)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = _lock_case(case.pk)
     ensure_can(actor, "case.front", case)
     if case.status != CaseStatus.VERIFICATION:
         raise InvalidTransition(case.status, CaseStatus.IN_PROCESS)
@@ -544,7 +553,7 @@ def case_reject(*, actor: Any, case: Case, reason: str, now: dt.datetime) -> Cas
     """The front door refuses an application (incomplete, not eligible), with the reason
     the citizen reads; open step requests are closed."""
     _aware(now)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = _lock_case(case.pk)
     ensure_can(actor, "case.front", case)
     reason = (reason or "").strip()
     if not reason:
@@ -607,7 +616,7 @@ def case_sync(*, case: Case, now: dt.datetime) -> bool:
     next one starts, after the last the front door issues. Idempotent; returns whether
     anything changed."""
     _aware(now)
-    case = Case.objects.select_for_update().select_related("service__front_agency").get(pk=case.pk)
+    case = _lock_case(case.pk)
     if case.status not in (CaseStatus.IN_PROCESS, CaseStatus.WAITING_CITIZEN):
         return False
     changed = False
@@ -745,7 +754,7 @@ def case_provide_document(
     """The citizen (having shown code and factor) sends the document a step asked for; the
     paused requests resume their clocks."""
     _aware(now)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = _lock_case(case.pk)
     if case.status != CaseStatus.WAITING_CITIZEN:
         raise InvalidTransition(case.status, CaseStatus.IN_PROCESS)
     ext, problems = check_upload(upload, "file")
@@ -784,7 +793,7 @@ def case_issue(
     """The front door issues the product to the citizen (a file they download with code and
     factor), and the case is finished."""
     _aware(now)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = _lock_case(case.pk)
     ensure_can(actor, "case.front", case)
     if case.status != CaseStatus.ISSUING:
         raise InvalidTransition(case.status, CaseStatus.FINISHED)
@@ -810,7 +819,7 @@ def case_issue(
 def case_rate(*, case: Case, scores: list[int], now: dt.datetime, comment: str = "") -> Rating:
     """The citizen's SKM answers for a finished case: nine scores 1–4, once."""
     _aware(now)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = _lock_case(case.pk)
     if case.status != CaseStatus.FINISHED:
         raise ValidationFailed(fields={"__all__": [_("A case is rated once it is finished.")]})
     if Rating.objects.filter(case=case).exists():
