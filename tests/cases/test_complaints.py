@@ -15,8 +15,8 @@ from sinergi.core.tick import run_tick
 def test_complaint_reaches_the_head_and_is_answered(db: Any, now: dt.datetime) -> None:
     from sinergi.accounts.models import User
     from sinergi.agencies.services import membership_add
-    from sinergi.coordination.models import Notification
     from sinergi.core.permissions import SYSTEM
+    from sinergi.notifications.models import Notification
 
     head = User.objects.get(username="kadispupr")  # made head of DPMPTSP for this test
     membership_add(

@@ -168,8 +168,8 @@ def test_every_webhook_payload_matches_its_schema(perkim: Any, now: dt.datetime)
         body="Mohon data.",
         now=now,
     )
-    coordination.request_act(
-        actor=User.objects.get(username="pertanahan"), request=r, action="acknowledge", now=now
+    coordination.request_acknowledge(
+        actor=User.objects.get(username="pertanahan"), request=r, now=now
     )
     unit = Agency.objects.get(slug="udd-pmi-sanggau")
     blood.stock_set_levels(
@@ -226,7 +226,13 @@ def test_every_registered_event_has_its_schema_file_and_docs() -> None:
         assert _schema_file(name).exists(), name
         assert f"`{name}`" in docs, name
         parts = name.split(".")
-        assert len(parts) == 3 and parts[0] in {"coordination", "programs", "blood", "catalog"}
+        assert len(parts) == 3 and parts[0] in {
+            "coordination",
+            "programs",
+            "blood",
+            "catalog",
+            "cases",
+        }
 
 
 @pytest.mark.parametrize(

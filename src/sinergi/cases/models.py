@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import TimestampedModel, VisibleQuerySet
+from sinergi.core.models import HiddenQuerySet, TimestampedModel, VisibleQuerySet
 
 from .choices import CaseStatus, Channel, DocumentSource, StepStatus
 
@@ -70,6 +70,14 @@ class Service(TimestampedModel):
         return self.front_agency.region.code
 
 
+class ServiceVersionQuerySet(VisibleQuerySet):
+    """A standard's versions are seen by whoever sees the service."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Versions of the services the user sees."""
+        return self.filter(service__in=Service.objects.visible_to(user).values("pk"))
+
+
 class ServiceVersion(models.Model):
     """One version of a service standard (PermenPANRB 15/2014 components); never changed
     once written, so a case keeps the standard it was filed under.
@@ -101,6 +109,8 @@ class ServiceVersion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ServiceVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["service", "-number"]
@@ -214,6 +224,29 @@ class Case(TimestampedModel):
         return self.service.front_agency
 
 
+class CaseStepQuerySet(VisibleQuerySet):
+    """Each agency sees only its own step; the front-door agency sees every step."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Steps of the user's agencies and every step of cases at their front door."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        ids = _member_agency_ids(user)
+        return self.filter(
+            Q(agency_id__in=ids, request__isnull=False) | Q(case__service__front_agency_id__in=ids)
+        )
+
+
+class RatingQuerySet(VisibleQuerySet):
+    """A case's SKM answers are seen by those who see the case; the public sees aggregates."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Ratings of the cases the user sees."""
+        return self.filter(case__in=Case.objects.visible_to(user).values("pk"))
+
+
 class CaseStep(models.Model):
     """One agency's part of a case; once started it travels as a coordination request."""
 
@@ -242,6 +275,8 @@ class CaseStep(models.Model):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     note = models.TextField(_("answer"), blank=True)
+
+    objects = CaseStepQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "position"]
@@ -275,6 +310,8 @@ class CaseDocument(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"))
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
 
+    objects = HiddenQuerySet.as_manager()
+
     class Meta:
         ordering = ["case", "uploaded_at", "pk"]
         verbose_name = _("case document")
@@ -294,6 +331,8 @@ class Rating(models.Model):
     comment = models.TextField(_("suggestion"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("rated at"))
 
+    objects = RatingQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("SKM rating")
@@ -306,6 +345,18 @@ class Rating(models.Model):
     def audit_region(self) -> str:
         """Region code recorded with audit entries about this rating."""
         return self.case.audit_region
+
+
+class ComplaintQuerySet(VisibleQuerySet):
+    """Complaints are handled by the front-door agency: its members (and admins) see them."""
+
+    def visible_to(self, user: Any) -> Self:
+        """Complaints about cases at the user's front door."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(case__service__front_agency_id__in=_member_agency_ids(user))
 
 
 class Complaint(models.Model):
@@ -323,6 +374,8 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "filed_at", "pk"]

@@ -75,6 +75,13 @@ class FilterForm(forms.Form):
     program_code = forms.CharField(label=_("Program code"), required=False, max_length=60)
     from_agency = forms.SlugField(label=_("From agency"), required=False, max_length=100)
     to_agency = forms.SlugField(label=_("To agency"), required=False, max_length=100)
+    to_region = forms.RegexField(
+        label=_("Region of the handling agency"),
+        regex=r"^[0-9.]+(,[0-9.]+)*$",
+        required=False,
+        max_length=200,
+        widget=forms.HiddenInput(),
+    )
     submitted_from = forms.DateField(label=_("Submitted from"), required=False, widget=DateInput())
     submitted_to = forms.DateField(label=_("Submitted until"), required=False, widget=DateInput())
     answered = forms.ChoiceField(

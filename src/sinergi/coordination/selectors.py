@@ -42,6 +42,7 @@ class Filters:
     # Narrowing used by the leader dashboard's links ("the rows behind a number").
     from_agency: str = ""  # slug of the requesting agency
     to_agency: str = ""  # slug of the agency currently handling it
+    to_region: str = ""  # Kemendagri codes (comma-separated) of the handling agency's region
     submitted_from: dt.date | None = None  # local calendar days, both ends included
     submitted_to: dt.date | None = None
     answered: str = ""  # "yes", "no", "on_time" or "late"
@@ -78,6 +79,14 @@ def requests_search(*, user: Any, filters: Filters, now: dt.datetime) -> QuerySe
         qs = qs.filter(from_agency__slug=filters.from_agency)
     if filters.to_agency:
         qs = qs.filter(to_agency__slug=filters.to_agency)
+    if filters.to_region:
+        cond = Q()
+        for code in filters.to_region.split(","):
+            code = code.strip()
+            if code:
+                cond |= Q(to_agency__region__code=code)
+                cond |= Q(to_agency__region__code__startswith=code + ".")
+        qs = qs.filter(cond)
     if filters.submitted_from:
         qs = qs.filter(submitted_at__date__gte=filters.submitted_from)
     if filters.submitted_to:

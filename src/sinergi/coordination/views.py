@@ -112,6 +112,7 @@ def request_list(request: AuthedRequest) -> HttpResponse:
             program_code=data.get("program_code", ""),
             from_agency=data.get("from_agency", ""),
             to_agency=data.get("to_agency", ""),
+            to_region=data.get("to_region", ""),
             submitted_from=data.get("submitted_from"),
             submitted_to=data.get("submitted_to"),
             answered=data.get("answered", ""),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.models import HiddenQuerySet
+
 #: Response-time histogram buckets: ``r0`` … ``r30`` hold requests answered in exactly that
 #: many working days, ``r31`` those answered in more than 30 (median/p90 report 31 then).
 RESPONSE_BUCKETS = 32
@@ -37,6 +39,8 @@ class RequestFact(models.Model):
     esc_sekda = models.BooleanField(default=False)
     esc_bupati = models.BooleanField(default=False)
     source_updated_at = models.DateTimeField()
+
+    objects = HiddenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request fact")
@@ -71,6 +75,8 @@ class _Aggregate(models.Model):
     for _i in range(RESPONSE_BUCKETS):
         locals()[f"r{_i}"] = models.IntegerField(default=0)
     del _i
+
+    objects = HiddenQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -132,6 +138,8 @@ class HandoffFact(models.Model):
     forecast_day = models.DateField()  # forecast finish of the predecessor
     critical = models.BooleanField()
 
+    objects = HiddenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("hand-off fact")
         verbose_name_plural = _("hand-off facts")
@@ -148,6 +156,8 @@ class DelayFact(models.Model):
     agency_slug = models.CharField(max_length=100)
     day = models.DateField()  # data date closing the period
     days = models.IntegerField()
+
+    objects = HiddenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delay fact")
@@ -168,6 +178,8 @@ class ProgramFact(models.Model):
     late_critical_handoffs = models.IntegerField(default=0)
     holding_agencies = models.JSONField(default=list)
 
+    objects = HiddenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("programme fact")
         verbose_name_plural = _("programme facts")
@@ -183,6 +195,8 @@ class RefreshState(models.Model):
     high_water = models.DateTimeField(null=True)
     last_pk = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
+
+    objects = HiddenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("refresh state")

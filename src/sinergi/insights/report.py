@@ -205,6 +205,9 @@ def pack_pdf(pack: Pack) -> bytes:
             headings_style=heading,
             line_height=4.5,
             text_align="LEFT",
+            # Every cell of a row starts on the row's first line, so a wrapped agency name
+            # keeps its figures beside it (and in the extracted text).
+            v_align="TOP",
             repeat_headings=1,
         ) as table:
             head = table.row()

@@ -332,8 +332,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         ],
         "overdue_total": sum(m.open_overdue for m in metrics),
         "overdue_all_url": requests_url(
-            # An agency head's figures are his agency's incoming requests only.
+            # An agency head's figures are his agency's incoming requests only; a leader's
+            # those owed by agencies of his region (not, say, a provincial office's).
             box="" if scope.is_leader else "incoming",
+            to_region=",".join(scope.regions) if scope.is_leader else "",
             overdue=True,
             submitted_from=window.date_from,
             submitted_to=window.date_to,
