@@ -183,6 +183,9 @@ class RefreshState(models.Model):
     high_water = models.DateTimeField(null=True)
     last_pk = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
+    # A new random value on every refresh: readers key their per-process cache of window
+    # sums on it (``updated_at`` alone may repeat, e.g. two refreshes with the same ``now``).
+    token = models.CharField(max_length=32, default="", blank=True)
 
     class Meta:
         verbose_name = _("refresh state")
