@@ -383,12 +383,12 @@ _SUM_FIELDS = [
 # token, so an entry is never stale. The dashboard, the scoreboard and the API ask for the
 # same window many times between ticks; summing ~2,000 rows of 41 columns (and Django
 # building that query) is the bulk of their time.
-_SUMS_CACHE: dict[Any, dict[Any, dict[str, int]]] = {}
+_SUMS_CACHE: dict[Any, dict[Any, dict[str, Any]]] = {}
 _SUMS_CACHE_TOKEN: list[str] = [""]
 _SUMS_CACHE_MAX = 256
 
 
-def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, dict[str, int]]:
+def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, dict[str, Any]]:
     """Sums of every aggregate column per key, over each part of the window added up."""
     token = metrics.refresh_token()
     if token != _SUMS_CACHE_TOKEN[0]:
@@ -411,8 +411,8 @@ def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, d
 
 def _sums_uncached(
     qs: Any, keys: list[str], parts: list[Q] | None = None
-) -> dict[Any, dict[str, int]]:
-    out: dict[Any, dict[str, int]] = {}
+) -> dict[Any, dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
     for part in parts or [Q()]:
         query = (
             qs.filter(part)
@@ -436,11 +436,17 @@ def _sums_uncached(
             else:
                 for f, v in values.items():
                     found[f] += v
+    # Histogram, median and p90 once per key here (so once per tick with the cache),
+    # not per request: a region's thousands of pairs each need one.
+    for values in out.values():
+        hist = [values[f] for f in _BUCKET_FIELDS]
+        values["hist"] = hist
+        values["median"] = metrics.hist_median(hist)
+        values["p90"] = metrics.hist_p90(hist)
     return out
 
 
-def _hist(s: dict[str, int]) -> list[int]:
-    return [s.get(f"r{i}", 0) for i in range(RESPONSE_BUCKETS)]
+_BUCKET_FIELDS = [f"r{i}" for i in range(RESPONSE_BUCKETS)]
 
 
 def _window_facts(window: Window) -> Q:
@@ -497,8 +503,9 @@ def _agency_rows(
         if ids is not None and pk not in ids:
             continue
         s = sums.get(pk, {})
-        hist = _hist(s)
-        total_hist = [a + b for a, b in zip(total_hist, hist, strict=True)]
+        hist = s.get("hist")
+        if hist is not None:
+            total_hist = [a + b for a, b in zip(total_hist, hist, strict=True)]
         h = handoffs.get(pk, [0, 0, 0])
         x = extra.get(pk, {})
         fwd_n = s.get("forward_days_n", 0)
@@ -513,8 +520,8 @@ def _agency_rows(
                 answered=s.get("answered", 0),
                 answered_on_time=s.get("answered_on_time", 0),
                 open_overdue=overdue_by.get(pk, 0),
-                median_response_days=metrics.hist_median(hist),
-                p90_response_days=metrics.hist_p90(hist),
+                median_response_days=s.get("median"),
+                p90_response_days=s.get("p90"),
                 forwarded=s.get("forwarded", 0),
                 days_to_forward=(round(s.get("forward_days_sum", 0) / fwd_n, 1) if fwd_n else None),
                 escalations=s.get("esc_head", 0) + s.get("esc_sekda", 0) + s.get("esc_bupati", 0),
@@ -652,7 +659,7 @@ def _pair_rows(
                 requests=s.get("received", 0),
                 answered=s.get("answered", 0),
                 answered_on_time=s.get("answered_on_time", 0),
-                median_response_days=metrics.hist_median(_hist(s)),
+                median_response_days=s.get("median"),
                 open_overdue=overdue_by.get((f, t), 0),
             )
         )
@@ -692,7 +699,7 @@ def _trend(
                 received=s.get("received", 0),
                 answered=s.get("answered", 0),
                 answered_on_time=s.get("answered_on_time", 0),
-                median_response_days=metrics.hist_median(_hist(s)),
+                median_response_days=s.get("median"),
                 open_overdue_at_month_end=late.get(m, 0),
             )
         )
