@@ -430,7 +430,9 @@ def _sums_uncached(
         for row in rows:
             key = tuple(row[:n]) if n > 1 else row[0]
             found = out.get(key)
-            values = {f: int(v or 0) for f, v in zip(_SUM_FIELDS, row[n:], strict=True)}
+            values: dict[str, Any] = {
+                f: int(v or 0) for f, v in zip(_SUM_FIELDS, row[n:], strict=True)
+            }
             if found is None:
                 out[key] = values
             else:
