@@ -46,6 +46,9 @@ class RequestFact(models.Model):
             models.Index(fields=["from_agency_id", "submitted_day"]),
             models.Index(fields=["submitted_day"]),
             models.Index(fields=["is_open", "due_at"]),
+            # Open and overdue now among the requests of a window: the open facts of the
+            # window's days, not every open fact ever.
+            models.Index(fields=["is_open", "submitted_day", "due_at"]),
         ]
 
     def __str__(self) -> str:
