@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import connections
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from sinergi.core.exceptions import NotFound, ValidationFailed
@@ -685,13 +684,11 @@ def _trend(
     qs = qs.filter(scope.rows_q("agency_id", "region_code"))
     overdue = overdue.filter(scope.rows_q("to_agency_id", "region_code"))
     sums = {metrics._as_date(k): v for k, v in _sums(qs, ["period"]).items()}
-    late = {
-        metrics._as_date(m): n
-        for m, n in overdue.annotate(m=TruncMonth("submitted_day"))
-        .values_list("m")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    # Grouped by day in SQL and folded into months here: SQLite's month truncation is a
+    # Python function called once per open fact.
+    late: dict[dt.date, int] = defaultdict(int)
+    for day, n in overdue.values_list("submitted_day").annotate(n=Count("pk")).order_by():
+        late[metrics._month(metrics._as_date(day))] += n
     out = []
     for m in starts:
         s = sums.get(m, {})
