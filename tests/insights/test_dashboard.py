@@ -156,6 +156,27 @@ def test_league_table_sorts_by_any_column(client_as: Any, now: Any) -> None:
     assert client.get("/dasbor/?sort=%3Cscript%3E&dir=up").status_code == 200
 
 
+def test_league_table_shows_the_first_rows_and_all_on_request(
+    client_as: Any, monkeypatch: Any
+) -> None:
+    """A region of hundreds of agencies: the first rows of the chosen order, then a link
+    that shows every agency (in the same order)."""
+    client = client_as("leader")
+    everyone = re.findall(r'<tr data-agency="([^"]+)">', client.get("/dasbor/").content.decode())
+    assert len(everyone) > 3
+    monkeypatch.setattr("sinergi.insights.views.LEAGUE_LIMIT", 3)
+    page = client.get("/dasbor/?sort=received").content.decode()
+    first = re.findall(r'<tr data-agency="([^"]+)">', page)
+    assert len(first) == 3
+    assert f"Ditampilkan 3 instansi pertama dari {len(everyone)}." in page
+    link = re.search(r'<a href="([^"]+)">Tampilkan semua instansi</a>', page)
+    assert link
+    page = client.get("/dasbor/" + html.unescape(link.group(1))).content.decode()
+    all_rows = re.findall(r'<tr data-agency="([^"]+)">', page)
+    assert len(all_rows) == len(everyone) and all_rows[:3] == first
+    assert "Tampilkan semua instansi" not in page
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

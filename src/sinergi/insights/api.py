@@ -3,7 +3,7 @@ scoreboard. Read only; meanings in ``insights/metrics.py``."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from ninja import Query, Router, Schema
@@ -30,7 +30,9 @@ PUBLIC_ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 422: ErrorOut}
 
 
 def _agency_out(row: selectors.AgencyMetrics) -> dict[str, Any]:
-    out = asdict(row)
+    # Shallow copy: ``asdict`` deep-copies every value, which costs more than the rest of
+    # the request on a region of 500 agencies.
+    out = {f.name: getattr(row, f.name) for f in fields(row)}
     levels = out.pop("escalations_by_level")
     out["escalations_by_level"] = {
         "head": levels.get(1, 0),
@@ -92,7 +94,7 @@ def pairs(request: ApiRequest, filters: Query[PairFilters]) -> Any:
         "date_from": window.date_from,
         "date_to": window.date_to,
         "updated_at": selectors.metrics_updated_at(),
-        "items": [asdict(r) for r in rows],
+        "items": [{f.name: getattr(r, f.name) for f in fields(r)} for r in rows],
         "count": len(rows),
     }
 
@@ -107,7 +109,7 @@ def programs(request: ApiRequest, filters: Query[ProgramFilters]) -> Any:
     the baseline, late critical hand-offs and the agencies holding them."""
     rows = selectors.program_health(user=request.auth, region=filters.region or None, now=now())
     return {
-        "items": [asdict(r) for r in rows],
+        "items": [{f.name: getattr(r, f.name) for f in fields(r)} for r in rows],
         "count": len(rows),
         "updated_at": selectors.metrics_updated_at(),
     }

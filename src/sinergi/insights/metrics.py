@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -453,6 +454,7 @@ def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
             state.high_water = max(marks["hw"], state.high_water or marks["hw"])
         state.last_pk = max(marks["pk"] or 0, state.last_pk)
         state.updated_at = now
+        state.token = uuid.uuid4().hex
         state.save()
     programs = refresh_programs(now=now)
     return {"requests": len(ids), "full": full, **programs}
@@ -475,6 +477,12 @@ def updated_at() -> dt.datetime | None:
     """When the summary tables were last brought up to date."""
     state = RefreshState.objects.filter(name="requests").first()
     return state.updated_at if state else None
+
+
+def refresh_token() -> str:
+    """A value that changes whenever the summary tables change (empty: never built)."""
+    token = RefreshState.objects.filter(name="requests").values_list("token", flat=True).first()
+    return token or ""
 
 
 def ensure_built(*, now: dt.datetime) -> None:

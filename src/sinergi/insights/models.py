@@ -50,6 +50,9 @@ class RequestFact(models.Model):
             models.Index(fields=["from_agency_id", "submitted_day"]),
             models.Index(fields=["submitted_day"]),
             models.Index(fields=["is_open", "due_at"]),
+            # Open and overdue now among the requests of a window: the open facts of the
+            # window's days, not every open fact ever.
+            models.Index(fields=["is_open", "submitted_day", "due_at"]),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +198,9 @@ class RefreshState(models.Model):
     high_water = models.DateTimeField(null=True)
     last_pk = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
+    # A new random value on every refresh: readers key their per-process cache of window
+    # sums on it (``updated_at`` alone may repeat, e.g. two refreshes with the same ``now``).
+    token = models.CharField(max_length=32, default="", blank=True)
 
     objects = HiddenQuerySet.as_manager()
 

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import connections
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from sinergi.core.exceptions import NotFound, ValidationFailed
@@ -378,9 +377,41 @@ _SUM_FIELDS = [
 ] + [f"r{i}" for i in range(RESPONSE_BUCKETS)]
 
 
-def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, dict[str, int]]:
+# Window sums per process, keyed by the refresh token and the exact rows asked for (the
+# SQL of the filter): the summary tables change only when the tick runs, which draws a new
+# token, so an entry is never stale. The dashboard, the scoreboard and the API ask for the
+# same window many times between ticks; summing ~2,000 rows of 41 columns (and Django
+# building that query) is the bulk of their time.
+_SUMS_CACHE: dict[Any, dict[Any, dict[str, Any]]] = {}
+_SUMS_CACHE_TOKEN: list[str] = [""]
+_SUMS_CACHE_MAX = 256
+
+
+def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, dict[str, Any]]:
     """Sums of every aggregate column per key, over each part of the window added up."""
-    out: dict[Any, dict[str, int]] = {}
+    token = metrics.refresh_token()
+    if token != _SUMS_CACHE_TOKEN[0]:
+        _SUMS_CACHE.clear()
+        _SUMS_CACHE_TOKEN[0] = token
+    cache_key = None
+    if token:
+        where = [qs.filter(part).values(*keys).query.sql_with_params() for part in parts or [Q()]]
+        cache_key = (connections[qs.db].alias, tuple(keys), repr(where))
+        found_all = _SUMS_CACHE.get(cache_key)
+        if found_all is not None:
+            return found_all
+    out = _sums_uncached(qs, keys, parts)
+    if cache_key is not None:
+        if len(_SUMS_CACHE) >= _SUMS_CACHE_MAX:
+            _SUMS_CACHE.clear()
+        _SUMS_CACHE[cache_key] = out
+    return out
+
+
+def _sums_uncached(
+    qs: Any, keys: list[str], parts: list[Q] | None = None
+) -> dict[Any, dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
     for part in parts or [Q()]:
         query = (
             qs.filter(part)
@@ -398,17 +429,25 @@ def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, d
         for row in rows:
             key = tuple(row[:n]) if n > 1 else row[0]
             found = out.get(key)
-            values = {f: int(v or 0) for f, v in zip(_SUM_FIELDS, row[n:], strict=True)}
+            values: dict[str, Any] = {
+                f: int(v or 0) for f, v in zip(_SUM_FIELDS, row[n:], strict=True)
+            }
             if found is None:
                 out[key] = values
             else:
                 for f, v in values.items():
                     found[f] += v
+    # Histogram, median and p90 once per key here (so once per tick with the cache),
+    # not per request: a region's thousands of pairs each need one.
+    for values in out.values():
+        hist = [values[f] for f in _BUCKET_FIELDS]
+        values["hist"] = hist
+        values["median"] = metrics.hist_median(hist)
+        values["p90"] = metrics.hist_p90(hist)
     return out
 
 
-def _hist(s: dict[str, int]) -> list[int]:
-    return [s.get(f"r{i}", 0) for i in range(RESPONSE_BUCKETS)]
+_BUCKET_FIELDS = [f"r{i}" for i in range(RESPONSE_BUCKETS)]
 
 
 def _window_facts(window: Window) -> Q:
@@ -465,8 +504,9 @@ def _agency_rows(
         if ids is not None and pk not in ids:
             continue
         s = sums.get(pk, {})
-        hist = _hist(s)
-        total_hist = [a + b for a, b in zip(total_hist, hist, strict=True)]
+        hist = s.get("hist")
+        if hist is not None:
+            total_hist = [a + b for a, b in zip(total_hist, hist, strict=True)]
         h = handoffs.get(pk, [0, 0, 0])
         x = extra.get(pk, {})
         fwd_n = s.get("forward_days_n", 0)
@@ -481,8 +521,8 @@ def _agency_rows(
                 answered=s.get("answered", 0),
                 answered_on_time=s.get("answered_on_time", 0),
                 open_overdue=overdue_by.get(pk, 0),
-                median_response_days=metrics.hist_median(hist),
-                p90_response_days=metrics.hist_p90(hist),
+                median_response_days=s.get("median"),
+                p90_response_days=s.get("p90"),
                 forwarded=s.get("forwarded", 0),
                 days_to_forward=(round(s.get("forward_days_sum", 0) / fwd_n, 1) if fwd_n else None),
                 escalations=s.get("esc_head", 0) + s.get("esc_sekda", 0) + s.get("esc_bupati", 0),
@@ -620,7 +660,7 @@ def _pair_rows(
                 requests=s.get("received", 0),
                 answered=s.get("answered", 0),
                 answered_on_time=s.get("answered_on_time", 0),
-                median_response_days=metrics.hist_median(_hist(s)),
+                median_response_days=s.get("median"),
                 open_overdue=overdue_by.get((f, t), 0),
             )
         )
@@ -644,13 +684,11 @@ def _trend(
     qs = qs.filter(scope.rows_q("agency_id", "region_code"))
     overdue = overdue.filter(scope.rows_q("to_agency_id", "region_code"))
     sums = {metrics._as_date(k): v for k, v in _sums(qs, ["period"]).items()}
-    late = {
-        metrics._as_date(m): n
-        for m, n in overdue.annotate(m=TruncMonth("submitted_day"))
-        .values_list("m")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    # Grouped by day in SQL and folded into months here: SQLite's month truncation is a
+    # Python function called once per open fact.
+    late: dict[dt.date, int] = defaultdict(int)
+    for day, n in overdue.values_list("submitted_day").annotate(n=Count("pk")).order_by():
+        late[metrics._month(metrics._as_date(day))] += n
     out = []
     for m in starts:
         s = sums.get(m, {})
@@ -660,7 +698,7 @@ def _trend(
                 received=s.get("received", 0),
                 answered=s.get("answered", 0),
                 answered_on_time=s.get("answered_on_time", 0),
-                median_response_days=metrics.hist_median(_hist(s)),
+                median_response_days=s.get("median"),
                 open_overdue_at_month_end=late.get(m, 0),
             )
         )

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -34,6 +34,7 @@ from .report import Pack, Section, pack_pdf, pack_xlsx
 from .svg import HeatCell, heat_map, sparkline
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+LEAGUE_LIMIT = 100  # league rows on the dashboard before "show all"
 HEAT_LIMIT = 15  # agencies per axis on the dashboard's heat map (the pair view shows all)
 
 LEAGUE_SORTS = {
@@ -69,7 +70,20 @@ def requests_url(**params: Any) -> str:
             clean[key] = "on"
         elif isinstance(value, dt.date):
             clean[key] = value.isoformat()
-    return reverse("coordination:list") + ("?" + urlencode(clean) if clean else "")
+    return _list_path() + ("?" + urlencode(clean) if clean else "")
+
+
+_LIST_PATHS: dict[tuple[str, Any], str] = {}
+
+
+def _list_path() -> str:
+    """The request list's path, reversed once per script prefix and URLconf: the dashboard
+    links thousands of numbers to it and ``reverse`` dominated the page's time."""
+    key = (get_script_prefix(), get_urlconf())
+    path = _LIST_PATHS.get(key)
+    if path is None:
+        path = _LIST_PATHS[key] = reverse("coordination:list")
+    return path
 
 
 def _window(request: AuthedRequest, form: WindowForm, at: dt.datetime) -> selectors.Window | None:
@@ -207,24 +221,25 @@ def _league_rows(
     metrics: Sequence[selectors.AgencyMetrics], window: selectors.Window
 ) -> list[dict[str, Any]]:
     rows = []
+    # The links of a region's hundreds of rows differ only in the agency: the same strings
+    # ``requests_url`` gives, put together from parts encoded once.
+    dates = urlencode({"submitted_from": window.date_from, "submitted_to": window.date_to})
+    list_path = _list_path()
+    card_path = reverse("insights:agency", args=["__slug__"])
     for m in metrics:
-        base = {
-            "to_agency": m.agency,
-            "submitted_from": window.date_from,
-            "submitted_to": window.date_to,
-        }
+        received = f"{list_path}?{urlencode({'to_agency': m.agency})}&{dates}"
         rows.append(
             {
                 "m": m,
                 "on_time_pct": None if m.on_time_rate is None else 100 * m.on_time_rate,
-                "url_scorecard": reverse("insights:agency", args=[m.agency]),
-                "url_received": requests_url(**base),
-                "url_answered": requests_url(**base, answered="yes"),
-                "url_on_time": requests_url(**base, answered="on_time"),
+                "url_scorecard": card_path.replace("__slug__", m.agency),
+                "url_received": received,
+                "url_answered": received + "&answered=yes",
+                "url_on_time": received + "&answered=on_time",
                 # Open overdue counts requests of the window still open past due now.
-                "url_overdue": requests_url(**base, overdue=True),
-                "url_forwarded": requests_url(**base),
-                "url_escalations": requests_url(**base, escalated=True),
+                "url_overdue": received + "&overdue=on",
+                "url_forwarded": received,
+                "url_escalations": received + "&escalated=on",
             }
         )
     return rows
@@ -297,6 +312,12 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     overdue_by_agency = sorted(
         (m for m in metrics if m.open_overdue), key=lambda m: (-m.open_overdue, m.name)
     )
+    # A region of hundreds of agencies: the first rows of the chosen order, the rest on
+    # request (rendering every row was most of the page's time).
+    league = _sorted_league(metrics, sort, direction)
+    league_shown = len(league) if request.GET.get("league") == "all" else LEAGUE_LIMIT
+    league_all_params = request.GET.copy()
+    league_all_params["league"] = "all"
     _show_window(form, window)
     context = {
         **base,
@@ -304,7 +325,9 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "window": window,
         "window_text": _window_text(window),
         "window_query": urlencode({"from": window.date_from, "to": window.date_to}),
-        "league": _league_rows(_sorted_league(metrics, sort, direction), window),
+        "league": _league_rows(league[:league_shown], window),
+        "league_total": len(league),
+        "league_all_url": "?" + league_all_params.urlencode(),
         "sort": sort,
         "sort_links": _sort_links(request, sort, direction),
         "heat": _heat(pairs, window, limit=HEAT_LIMIT),
