@@ -67,8 +67,18 @@ def queue(messages: list[EmailMessage], *, now: dt.datetime) -> list[int]:
         ]
     )
     ids = [r.pk for r in rows]
-    transaction.on_commit(lambda: send_queued(now=now, ids=ids, messages=messages))
+    transaction.on_commit(lambda: _send_after_commit(now=now, ids=ids, messages=messages))
     return ids
+
+
+def _send_after_commit(*, now: dt.datetime, ids: list[int], messages: list[EmailMessage]) -> None:
+    """Send right after the commit, best effort: the change is already saved, so a busy
+    database or anything else here must not turn it into an error for the user; what is
+    not sent stays queued for the worker's tick."""
+    try:
+        send_queued(now=now, ids=ids, messages=messages)
+    except Exception:  # the tick sends what is left
+        logger.warning("sending after commit failed; the tick will retry", exc_info=True)
 
 
 class _StoredMime:
