@@ -97,6 +97,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
     for du in DEMO_USERS:
         print(f"  {du.username:<12} {du.what}")
+    from sinergi.cases.demo import DEMO_OFFICERS
+
+    for username, _name, agency, role, position in DEMO_OFFICERS:
+        print(f"  {username:<12} {role}: {position} ({agency}, Layanan)")
     if args.no_serve:
         return 0
     print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)\n", flush=True)
