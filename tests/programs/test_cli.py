@@ -14,8 +14,8 @@ from tests.programs.test_exchange import SPAM, _copy_of_spam
 @pytest.mark.django_db
 def test_import_schedule_command(tmp_path: Path, now: dt.datetime, capsys: Any) -> None:
     from sinergi.cli import main
-    from sinergi.programs.exchange import export_xer
     from sinergi.programs.models import Program, WorkItem
+    from sinergi.programs.xer import export_xer
 
     target = _copy_of_spam(now, "SPAM-CLI")
     xer = tmp_path / "spam.xer"

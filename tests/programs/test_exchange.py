@@ -207,8 +207,9 @@ def test_export_and_import_through_ui_and_api(
 @pytest.mark.django_db
 def test_xer_round_trip_gives_the_same_schedule(now: dt.datetime) -> None:
     from sinergi.core.permissions import SYSTEM
-    from sinergi.programs.exchange import export_xer, schedule_import
+    from sinergi.programs.exchange import schedule_import
     from sinergi.programs.models import Dependency, Program
+    from sinergi.programs.xer import export_xer
 
     spam = Program.objects.get(code=SPAM)
     xer = export_xer(spam, now=now)

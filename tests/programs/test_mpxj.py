@@ -177,7 +177,8 @@ def _calendar_differences(program: Any, project: Any, now: dt.datetime) -> list[
 
 
 def _check(program: Any, mpxj_read: Callable[[bytes, str], Any], now: dt.datetime) -> None:
-    from sinergi.programs.exchange import export_mspdi, export_xer
+    from sinergi.programs.exchange import export_mspdi
+    from sinergi.programs.xer import export_xer
 
     for fmt, data, suffix in (
         ("xer", export_xer(program, now=now), ".xer"),
@@ -283,8 +284,9 @@ def test_mpxj_reads_a_generated_500_item_program_with_every_link_type(
 def test_a_start_milestone_is_dated_on_the_program_start_in_both_exports(
     mpxj_read: Callable[[bytes, str], Any], now: dt.datetime
 ) -> None:
-    from sinergi.programs.exchange import export_mspdi, export_xer
+    from sinergi.programs.exchange import export_mspdi
     from sinergi.programs.scheduling import program_schedule
+    from sinergi.programs.xer import export_xer
 
     program = _generated_program(now, size=12)
     first = next(i for i in program_schedule(program, now=now).items if i.wbs == "G000")
@@ -303,10 +305,11 @@ def test_the_generated_program_comes_back_the_same_through_its_exports(
     fmt: str, now: dt.datetime
 ) -> None:
     from sinergi.core.permissions import SYSTEM
-    from sinergi.programs.exchange import export_mspdi, export_xer, schedule_import
+    from sinergi.programs.exchange import export_mspdi, schedule_import
     from sinergi.programs.models import Dependency
     from sinergi.programs.scheduling import program_schedule
     from sinergi.programs.services import program_create
+    from sinergi.programs.xer import export_xer
 
     program = _generated_program(now)
     data = (export_xer if fmt == "xer" else export_mspdi)(program, now=now)
@@ -344,8 +347,9 @@ def test_a_program_without_work_items_exports_an_empty_schedule(
 ) -> None:
     from sinergi.agencies.models import Agency
     from sinergi.core.permissions import SYSTEM
-    from sinergi.programs.exchange import export_mspdi, export_xer
+    from sinergi.programs.exchange import export_mspdi
     from sinergi.programs.services import program_create
+    from sinergi.programs.xer import export_xer
 
     program = program_create(
         actor=SYSTEM,

@@ -28,7 +28,7 @@ from sinergi.core.clock import now
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can, get_visible_or_404
 
-from . import exchange, services, xlsx
+from . import exchange, services, xer, xlsx
 from .choices import ExchangeFormat, Zoom
 from .gantt import render_gantt
 from .models import (
@@ -610,7 +610,7 @@ def export(
         content = exchange.export_csv(program, now=now())
         return {"format": "csv", "filename": f"{program.code}.csv", "content": content.decode()}
     if format == ExchangeFormat.XER:
-        content = exchange.export_xer(program, now=now())
+        content = xer.export_xer(program, now=now())
         return {"format": "xer", "filename": f"{program.code}.xer", "content": content.decode()}
     content = exchange.export_mspdi(program, now=now())
     return {"format": "mspdi", "filename": f"{program.code}.xml", "content": content.decode()}

@@ -21,7 +21,7 @@ from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import can, get_visible_or_404, is_platform_admin
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
-from . import exchange, services, xlsx
+from . import exchange, services, xer, xlsx
 from .choices import Zoom
 from .forms import (
     ActualForm,
@@ -546,7 +546,7 @@ def export(request: AuthedRequest, code: str) -> HttpResponse:
     program = _program(request, code)
     fmt = request.GET.get("format")
     if fmt == "xer":
-        body = exchange.export_xer(program, now=now())
+        body = xer.export_xer(program, now=now())
         return _attachment(body, "application/octet-stream", f"{program.code}.xer")
     if fmt == "csv":
         body = exchange.export_csv(program, now=now())
