@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import bag_views, views
 
 app_name = "blood"
 
@@ -18,9 +18,9 @@ urlpatterns = [
     path("udd/<slug:slug>/riwayat/", views.history, name="history"),
     path("udd/<slug:slug>/unggah/", views.upload, name="upload"),
     path("udd/<slug:slug>/panggilan/", views.donor_call, name="donor_call"),
-    path("udd/<slug:slug>/kantong/", views.bags, name="bags"),
-    path("udd/<slug:slug>/pelacakan-kantong/", views.bag_tracking, name="bag_tracking"),
-    path("kantong/<int:pk>/", views.bag_detail, name="bag"),
+    path("udd/<slug:slug>/kantong/", bag_views.bags, name="bags"),
+    path("udd/<slug:slug>/pelacakan-kantong/", bag_views.bag_tracking, name="bag_tracking"),
+    path("kantong/<int:pk>/", bag_views.bag_detail, name="bag"),
     path(
         "panggilan/<int:pk>/terbitkan/",
         views.donor_call_publish,
