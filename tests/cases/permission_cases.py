@@ -44,6 +44,7 @@ def _case(now: dt.datetime) -> dict[str, str]:
 UI_CASES = [
     Case("cases:list", "get", "/layanan/", PUBLIC),
     Case("cases:receipt", "get", "/layanan/tanda-terima/", expect(302)),
+    Case("cases:receipt_pdf", "get", "/layanan/tanda-terima.pdf", expect(302)),
     Case("cases:track", "get", "/layanan/lacak/", PUBLIC),
     Case("cases:track_status", "get", "/layanan/lacak/status/", expect(302)),
     Case("cases:track_provide", "post", "/layanan/lacak/dokumen/", expect(302)),
@@ -51,6 +52,13 @@ UI_CASES = [
     Case("cases:track_product", "get", "/layanan/lacak/produk/", expect(302)),
     Case("cases:case_list", "get", "/layanan/kasus/", SIGNED_IN),
     Case("cases:case_detail", "get", "/layanan/kasus/{case}/", ADMIN_ONLY, setup=_case),
+    Case(
+        "cases:case_receipt",
+        "get",
+        "/layanan/kasus/{case}/tanda-terima.pdf",
+        ADMIN_ONLY,
+        setup=_case,
+    ),
     Case("cases:case_verify", "post", "/layanan/kasus/{case}/verifikasi/", ADMIN_POST, setup=_case),
     Case("cases:case_reject", "post", "/layanan/kasus/{case}/tolak/", ADMIN_POST, setup=_case),
     Case("cases:case_issue", "post", "/layanan/kasus/{case}/terbitkan/", ADMIN_POST, setup=_case),

@@ -70,3 +70,39 @@ def test_overdue_complaints_are_reminded_once(db: Any, now: dt.datetime) -> None
     complaint.refresh_from_db()
     assert complaint.reminded_at == later
     assert run_tick(later + dt.timedelta(minutes=1))["cases.complaints"]["reminded"] == 0
+
+
+def test_a_complaint_still_unanswered_reaches_the_regions_leaders(
+    db: Any, now: dt.datetime
+) -> None:
+    """Reminded after the due date; five working days later the region's leaders hear of
+    it, once, with a link to the front door's scorecard (not to the personal data)."""
+    from sinergi.accounts.models import User
+    from sinergi.cases.services import complaint_file
+    from sinergi.core.models import AuditEntry
+    from sinergi.notifications.models import Notification
+
+    case = Case.objects.filter(status="in_process").first()
+    assert case is not None
+    complaint = complaint_file(case=case, body="Lambat sekali.", now=now)
+    # Demo complaints are on the same clock: follow this one.
+    Complaint.objects.exclude(pk=complaint.pk).update(escalated_at=now)
+    reminded = complaint.due_date + dt.timedelta(days=1)
+    first = dt.datetime.combine(reminded, dt.time(3), tzinfo=dt.UTC)
+    assert run_tick(first)["cases.complaints"] == {"reminded": 1, "escalated": 0}
+    # Two days later: still the head's to answer.
+    assert run_tick(first + dt.timedelta(days=2))["cases.complaints"]["escalated"] == 0
+    late = first + dt.timedelta(days=10)
+    assert run_tick(late)["cases.complaints"] == {"reminded": 0, "escalated": 1}
+    assert run_tick(late + dt.timedelta(days=1))["cases.complaints"]["escalated"] == 0
+    complaint.refresh_from_db()
+    assert complaint.reminded_at == first and complaint.escalated_at == late
+    front = case.service.front_agency
+    sekda = User.objects.get(username="sekda")
+    note = Notification.objects.get(user=sekda, event="cases.complaint.escalated")
+    assert note.url == f"/dasbor/instansi/{front.slug}/"
+    assert case.nik not in note.title and case.applicant_name not in note.title
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(complaint.pk)).values_list("action", flat=True)
+    )
+    assert {"case.complaint_remind", "case.complaint_escalate"} <= actions

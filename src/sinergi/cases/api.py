@@ -105,6 +105,7 @@ def case_file(request: ApiRequest, data: CaseIn) -> Any:
         nik=data.nik,
         phone=data.phone,
         email=data.email,
+        notify_by=data.notify_by,
         data=data.fields,
         uploads=uploads,
         channel=Channel.KIOSK,

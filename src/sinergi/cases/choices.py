@@ -44,6 +44,14 @@ class Channel(models.TextChoices):
     KIOSK = "kiosk", _("Kiosk or front-desk system (API)")
 
 
+class NotifyBy(models.TextChoices):
+    """Where a citizen wants short messages about their case, besides email."""
+
+    NONE = "", _("No message to my phone")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SMS = "sms", _("SMS")
+
+
 class RequirementKind(models.TextChoices):
     """A requirement of a service: a document to upload or a field to fill."""
 

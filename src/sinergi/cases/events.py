@@ -92,3 +92,24 @@ for verb, description in (
             description=description,
         )
     )
+
+# The region's leaders cannot open the case (personal data stays with the agencies working
+# on it): the escalation points them to the front-door agency's scorecard.
+register(
+    EventType(
+        name="cases.complaint.escalated",
+        category="cases",
+        schema=CASE_SCHEMA,
+        payload=case_payload,
+        title=lambda c: (
+            _("Complaint unanswered at %(agency)s: %(service)s")
+            % {"agency": c.service.front_agency.name, "service": c.version.name}
+        ),
+        url=lambda c: f"/dasbor/instansi/{c.service.front_agency.slug}/",
+        audience=lambda c: aud.NOBODY,
+        agencies=lambda c: [c.service.front_agency],
+        description=_(
+            "A complaint is still unanswered after the reminder; the region's leaders hear of it"
+        ),
+    )
+)

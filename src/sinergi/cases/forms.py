@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from sinergi.agencies.models import Agency
 
-from .choices import SKM_ELEMENTS, SKM_SCALE
+from .choices import SKM_ELEMENTS, SKM_SCALE, NotifyBy
 from .models import ServiceVersion
 from .services import Standard, Upload, max_upload_bytes
 
@@ -215,6 +215,16 @@ class ApplicationForm(forms.Form):
         help_text=gettext_lazy("For example 0812 3456 7890. Its last four digits open tracking."),
     )
     email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False)
+    notify_by = forms.ChoiceField(
+        label=gettext_lazy("Messages about this application"),
+        choices=NotifyBy.choices,
+        initial=NotifyBy.WHATSAPP,
+        required=False,
+        help_text=gettext_lazy(
+            "A short message to the phone number above whenever a step changes. It carries "
+            "the tracking code, never your NIK."
+        ),
+    )
 
     def __init__(self, *args: Any, version: ServiceVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import HiddenQuerySet, TimestampedModel, VisibleQuerySet
 
-from .choices import CaseStatus, Channel, DocumentSource, StepStatus
+from .choices import CaseStatus, Channel, DocumentSource, NotifyBy, StepStatus
 
 
 def _member_agency_ids(user: Any) -> list[int]:
@@ -183,6 +183,9 @@ class Case(TimestampedModel):
     nik = models.CharField(_("NIK"), max_length=16)
     phone = models.CharField(_("phone"), max_length=20)
     email = models.EmailField(_("email"), blank=True)
+    notify_by = models.CharField(
+        _("messages by"), max_length=10, choices=NotifyBy.choices, blank=True, default=""
+    )
     data = models.JSONField(_("application fields"), default=dict)
     filed_at = models.DateTimeField(_("filed at"), db_index=True)
     filed_by = models.ForeignKey(
@@ -374,6 +377,7 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     objects = ComplaintQuerySet.as_manager()
 

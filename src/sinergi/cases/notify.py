@@ -15,11 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sinergi.notifications import audiences as aud
 from sinergi.notifications.events import events_emit
 from sinergi.notifications.outbox import queue
+from sinergi.notifications.webhooks import enqueue_channel
 
 from .models import Case
 
@@ -34,6 +36,7 @@ AUDIENCES = {
     "cases.case.document_provided": ("front",),
     "cases.complaint.filed": ("head",),
     "cases.complaint.overdue": ("head",),
+    "cases.complaint.escalated": ("leaders",),
     "cases.complaint.answered": ("citizen",),
 }
 
@@ -66,7 +69,14 @@ def case_notify(
     who = audience if audience is not None else AUDIENCES.get(event, ())
     service = case.version.name
     status = case.get_status_display()
-    if "head" in who:
+    if "leaders" in who:
+        front = case.service.front_agency
+        title = _("Complaint unanswered at %(agency)s: %(service)s") % {
+            "agency": front.name,
+            "service": service,
+        }
+        whom = aud.leaders_of(front.region.code)
+    elif "head" in who:
         title = _("Complaint about %(code)s (%(service)s)") % {
             "code": case.code,
             "service": service,
@@ -102,4 +112,28 @@ def case_notify(
         )
         queue([message], now=now)
         sent += 1
+    if "citizen" in who and case.notify_by and case.phone:
+        sent += _phone_message(case, service, now)
     return sent
+
+
+def _phone_message(case: Case, service: str, now: dt.datetime) -> int:
+    """One short message to the citizen's phone through the WhatsApp or SMS gateway: the
+    code, the service and the new status; never the NIK or the name (the gateway and the
+    phone's lock screen both show it)."""
+    with translation.override("id"):
+        text = _(
+            "Sinergi: application %(code)s (%(service)s) is now: %(status)s. Track it at "
+            "/layanan/lacak/."
+        ) % {
+            "code": case.code,
+            "service": service,
+            "status": case.get_status_display(),
+        }
+    return enqueue_channel(
+        channel=case.notify_by,
+        to="+62" + case.phone[1:] if case.phone.startswith("0") else case.phone,
+        text=text,
+        source={"source_event": "cases.case", "code": case.code},
+        now=now,
+    )

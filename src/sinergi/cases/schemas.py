@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from .choices import CaseStatus, StepStatus
+from .choices import CaseStatus, NotifyBy, StepStatus
 
 # Base64 of the largest accepted document (5 MB) with room for padding.
 B64_MAX = 7_000_000
@@ -26,6 +26,10 @@ class CaseIn(Schema):
     nik: str = Field(..., min_length=1, max_length=32)
     phone: str = Field(..., min_length=1, max_length=32)
     email: str = Field("", max_length=254)
+    notify_by: NotifyBy = Field(
+        NotifyBy.NONE,
+        description="short messages to the phone when a step changes: '', 'whatsapp' or 'sms'",
+    )
     fields: dict[str, str] = Field(default_factory=dict, description="field code -> value")
     documents: list[DocumentIn] = Field(default_factory=list, max_length=20)
 

@@ -41,6 +41,7 @@ from .choices import (
     CaseStatus,
     Channel,
     DocumentSource,
+    NotifyBy,
     RequirementKind,
     StepStatus,
 )
@@ -358,6 +359,7 @@ def case_file(
     data: dict[str, str] | None = None,
     uploads: list[Upload] | None = None,
     channel: str = Channel.WEB,
+    notify_by: str = "",
 ) -> Case:
     """File an application once: every check first (NIK, phone, fields, each document's size
     and type), then the files are stored and the case waits for verification at the front
@@ -372,6 +374,8 @@ def case_file(
         ensure_can(actor, "case.counter", front)
     elif channel not in Channel.values:
         raise ValidationFailed(fields={"channel": [_("Choose one of the allowed values.")]})
+    if notify_by not in NotifyBy.values:
+        raise ValidationFailed(fields={"notify_by": [_("Choose one of the allowed values.")]})
     known = {r["code"]: r for r in version.documents()}
     uploads = [u for u in uploads if u.requirement in known]
     errors, clean, normalized = validate_applicant(
@@ -399,6 +403,7 @@ def case_file(
                     nik=nik.strip(),
                     phone=normalized,
                     email=email.strip(),
+                    notify_by=notify_by,
                     data=clean,
                     filed_at=now,
                     filed_by=_user(actor),
@@ -968,19 +973,47 @@ def complaint_answer(*, actor: Any, complaint: Any, body: str, now: dt.datetime)
 
 
 def complaints_remind(*, now: dt.datetime) -> dict[str, int]:
-    """Remind the head once about each complaint unanswered past its due date."""
+    """The clock of unanswered complaints: past the due date the head is reminded (once);
+    COMPLAINT_DAYS working days after that, the region's leaders hear of it (once), as a
+    request escalates to the Sekda (docs/decisions/cases-complaint-escalation.md)."""
     from .models import Complaint
 
-    reminded = 0
+    reminded = escalated = 0
     for complaint in Complaint.objects.filter(
-        answered_at__isnull=True, reminded_at__isnull=True
+        answered_at__isnull=True, escalated_at__isnull=True
     ).select_related("case__service__front_agency__region", "case__version"):
-        tz = region_tz(complaint.case.service.front_agency.region)
-        if sla.local_date(now, tz) <= complaint.due_date:
+        front = complaint.case.service.front_agency
+        tz = region_tz(front.region)
+        today = sla.local_date(now, tz)
+        if today <= complaint.due_date:
+            continue
+        if complaint.reminded_at is None:
+            with transaction.atomic():
+                complaint.reminded_at = now
+                complaint.save(update_fields=["reminded_at"])
+                audit_record(
+                    actor=SYSTEM,
+                    action="case.complaint_remind",
+                    obj=complaint,
+                    after={"case": complaint.case.code, "reminded_at": now},
+                    now=now,
+                )
+                case_notify("cases.complaint.overdue", complaint.case, actor=SYSTEM, now=now)
+            reminded += 1
+            continue
+        late = -sla.working_days_left(calendar_for(front, today), complaint.due_date, today)
+        if late < COMPLAINT_DAYS:
             continue
         with transaction.atomic():
-            complaint.reminded_at = now
-            complaint.save(update_fields=["reminded_at"])
-            case_notify("cases.complaint.overdue", complaint.case, actor=SYSTEM, now=now)
-        reminded += 1
-    return {"reminded": reminded}
+            complaint.escalated_at = now
+            complaint.save(update_fields=["escalated_at"])
+            audit_record(
+                actor=SYSTEM,
+                action="case.complaint_escalate",
+                obj=complaint,
+                after={"case": complaint.case.code, "escalated_at": now},
+                now=now,
+            )
+            case_notify("cases.complaint.escalated", complaint.case, actor=SYSTEM, now=now)
+        escalated += 1
+    return {"reminded": reminded, "escalated": escalated}

@@ -125,6 +125,7 @@ def case_file(request: HttpRequest, slug: str) -> HttpResponse:
                     nik=form.cleaned_data["nik"],
                     phone=form.cleaned_data["phone"],
                     email=form.cleaned_data.get("email") or "",
+                    notify_by=form.cleaned_data.get("notify_by") or "",
                     data=form.field_data(),
                     uploads=form.uploads(),
                     channel=Channel.COUNTER if counter else Channel.WEB,
@@ -161,6 +162,24 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if case is None:
         return redirect("cases:list")
     return render(request, "cases/receipt.html", {"case": case})
+
+
+def _pdf_response(case: Case) -> HttpResponse:
+    from .receipt import receipt_pdf
+
+    response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="tanda-terima-{case.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def receipt_download(request: HttpRequest) -> HttpResponse:
+    """The receipt as a PDF, for the citizen who just filed or who has shown code and factor."""
+    case = _session_case(request, SESSION_RECEIPT) or _tracked(request)
+    if case is None:
+        return redirect("cases:track")
+    return _pdf_response(case)
 
 
 @require_http_methods(["GET", "POST"])
@@ -390,6 +409,19 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "skm_elements": SKM_ELEMENTS,
         },
     )
+
+
+@login_required
+@require_GET
+@friendly_errors
+def case_receipt(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The receipt printed at the counter by the front-door officer (it names the applicant,
+    so only the front door prints it, and the view is audited like the case page)."""
+    case = get_visible_or_404(request.user, Case, pk=pk)
+    if not selectors.is_front_officer(request.user, case):
+        raise Http404
+    services.case_view_personal(actor=request.user, case=case, now=now(), what="receipt")
+    return _pdf_response(case)
 
 
 def _back(pk: int) -> HttpResponse:

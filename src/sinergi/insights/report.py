@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sinergi.core.pdf import latin1
 from sinergi.core.spreadsheets import column_letter, xlsx_text
 
 
@@ -120,35 +120,6 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 # --- PDF ------------------------------------------------------------------------------
-
-_FOLD = {
-    "→": "->",
-    "←": "<-",
-    "–": "-",
-    "—": "-",
-    "“": '"',
-    "”": '"',
-    "‘": "'",
-    "’": "'",
-    "…": "...",
-    "✓": "v",
-    "•": "-",
-}
-
-
-def latin1(text: str) -> str:
-    """Text the built-in PDF fonts can draw: common punctuation folded to ASCII, accents
-    kept where Latin-1 has them, anything else reduced to its base letter or '?'."""
-    out = []
-    for ch in str(text):
-        ch = _FOLD.get(ch, ch)
-        try:
-            ch.encode("latin-1")
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            ch = base or "?"
-        out.append(ch)
-    return "".join(out)
 
 
 def _widths(section: Section, total: float) -> list[float]:
