@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,14 +62,30 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     )
     children.append(server)
 
+    stopping: list[bool] = []
+
     def stop(*_: object) -> None:
+        stopping.append(True)
         for child in children:
             if child.poll() is None:
                 child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        return server.wait()
+        # A worker that gives up (its tasks child kept dying) ends the service with a
+        # non-zero code, so that systemd restarts the whole of it.
+        while True:
+            code = server.poll()
+            if code is not None:
+                return code
+            for child in children[:-1]:
+                if child.poll() not in (None, 0) and not stopping:
+                    print(
+                        f"sinergi: the worker failed ({child.returncode}); stopping",
+                        file=sys.stderr,
+                    )
+                    return 1
+            time.sleep(0.5)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -102,7 +119,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<12} {role}: {position} ({agency}, Layanan)")
     if args.no_serve:
         return 0
-    print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)\n", flush=True)
+    print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    print(f"Health (database, worker, queue): http://{args.host}:{args.port}/healthz\n", flush=True)
     return _serve(args.host, args.port, 1, with_worker=True)
 
 
