@@ -7,6 +7,7 @@ then the real command runs in a subprocess, as an operator runs it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.conftest import NOW
+from tests.core.sqlite_copy import copy_test_database
 
 pytestmark = pytest.mark.django_db
 
@@ -82,15 +85,27 @@ def psql(sql: str) -> None:
     )
 
 
+@dataclass
+class Source:
+    """A data folder and its database, and the file rows whose files were already gone."""
+
+    folder: Path
+    db_url: str
+    missing: set[str]
+
+
 @pytest.fixture
-def source(tmp_path: Path, settings: Any) -> Iterator[tuple[Path, str]]:
+def source(tmp_path: Path, settings: Any) -> Source:
     """A data folder with the session's demo files, an attachment and anchors, and its
     database: on SQLite a copy of the test database made with the online backup API; on
-    PostgreSQL the test database itself (pg_dump sees its committed demo)."""
-    from sinergi.coordination import services
-    from sinergi.coordination.models import Request
+    PostgreSQL the test database itself (pg_dump sees its committed demo).
+
+    Other tests of the session may have deleted demo files (the purge test does, and
+    its rollback does not bring files back): on SQLite those rows are marked purged in
+    the copy; on PostgreSQL the restore must then name exactly them. Nothing is written
+    in the test's own transaction: a dump sees only what is committed."""
     from sinergi.core.anchor import anchors_write
-    from sinergi.core.permissions import SYSTEM
+    from sinergi.core.files import file_rows_check
 
     src = tmp_path / "lama"
     src.mkdir()
@@ -100,20 +115,31 @@ def source(tmp_path: Path, settings: Any) -> Iterator[tuple[Path, str]]:
     (src / "secret_key").write_text("kunci-rahasia-uji")
     settings.SINERGI_AUDIT_KEY = KEY
     anchors_write(now=NOW, path=src / "audit-anchors.jsonl", force=True)
-    if connection.vendor == "sqlite":
-        request = Request.objects.order_by("pk").first()
-        assert request is not None
-        settings.COORDINATION_ATTACHMENT_DIR = src / "attachments"
-        services.attachment_add(actor=SYSTEM, request=request, data=PDF, name="surat.pdf", now=NOW)
-        connection.ensure_connection()
-        out = sqlite3.connect(src / "sinergi.sqlite3")
-        try:
-            connection.connection.backup(out)
-        finally:
-            out.close()
-        yield src, ""
-    else:
-        yield src, pg_url(str(connection.settings_dict["NAME"]))
+    _, gone = file_rows_check()
+    if connection.vendor != "sqlite":
+        missing = {f"{p.model} #{p.pk}:" for p in gone}
+        return Source(src, pg_url(str(connection.settings_dict["NAME"])), missing)
+    copy_test_database(src / "sinergi.sqlite3")
+    assert all(p.model == "cases.casedocument" for p in gone), gone
+    # The copy is a data folder of its own: in it, as an operator's database tool would,
+    # mark those documents purged and attach one file to a request.
+    stored = uuid.uuid4().hex
+    (src / "attachments").mkdir()
+    (src / "attachments" / stored).write_bytes(PDF)
+    db = sqlite3.connect(src / "sinergi.sqlite3")
+    with db:
+        for p in gone:
+            db.execute(
+                "UPDATE cases_casedocument SET purged_at = ? WHERE id = ?", [NOW.isoformat(), p.pk]
+            )
+        request_id = db.execute("SELECT min(id) FROM coordination_request").fetchone()[0]
+        db.execute(
+            "INSERT INTO coordination_attachment (request_id, name, content_type, size, sha256,"
+            " stored_name, created_at) VALUES (?, 'surat.pdf', 'application/pdf', ?, ?, ?, ?)",
+            [request_id, len(PDF), hashlib.sha256(PDF).hexdigest(), stored, NOW.isoformat()],
+        )
+    db.close()
+    return Source(src, "", set())
 
 
 @pytest.fixture
@@ -130,12 +156,12 @@ def target_db() -> Iterator[str]:
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_backup_restore_round_trip(
-    source: tuple[Path, str], target_db: str, tmp_path: Path
-) -> None:
-    src, src_db = source
+def test_backup_restore_round_trip(source: Source, target_db: str, tmp_path: Path) -> None:
+    from sinergi.cases.models import CaseDocument
+
+    src = source.folder
     backup = tmp_path / "cadangan"
-    made = run(src, "backup", str(backup), db_url=src_db)
+    made = run(src, "backup", str(backup), db_url=source.db_url)
     assert made.returncode == 0, made.stderr
     manifest = json.loads((backup / "manifest.json").read_text())
     paths = {f["path"] for f in manifest["files"]}
@@ -143,7 +169,7 @@ def test_backup_restore_round_trip(
     assert manifest["audit_head"]["seq"] > 2000
     assert "core" in manifest["migrations"] and manifest["sinergi_version"]
     assert {"files/secret_key", "files/audit-anchors.jsonl"} <= paths
-    assert sum(p.startswith("files/cases/") for p in paths) >= 100  # citizens' documents
+    assert sum(p.startswith("files/cases/") for p in paths) >= 20  # citizens' documents
     assert any(p.endswith(".parquet") for p in paths)  # dataset versions
     if connection.vendor == "sqlite":
         assert sum(p.startswith("files/attachments/") for p in paths) == 1
@@ -151,10 +177,13 @@ def test_backup_restore_round_trip(
 
     new = tmp_path / "baru"
     restored = run(new, "restore", str(backup), db_url=target_db)
-    assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert (
-        "audit chain intact" in restored.stdout and "file rows have their file" in restored.stdout
-    )
+    if source.missing:  # rows whose files were gone before the backup: named, exit 1
+        assert restored.returncode == 1, restored.stdout + restored.stderr
+        assert all(m in restored.stderr for m in source.missing), restored.stderr
+    else:
+        assert restored.returncode == 0, restored.stdout + restored.stderr
+        assert "audit chain intact" in restored.stdout
+        assert "file rows have their file" in restored.stdout
     for entry in manifest["files"]:
         rel = entry["path"].removeprefix("files/")
         assert (new / rel).read_bytes() == (src / rel).read_bytes(), rel
@@ -167,24 +196,28 @@ def test_backup_restore_round_trip(
 
     # audit verify names every file row whose file is gone or altered.
     verified = run(new, "audit", "verify", db_url=target_db)
-    assert verified.returncode == 0, verified.stderr
+    assert verified.returncode == (1 if source.missing else 0), verified.stderr
     assert "checked against signed anchors" in verified.stdout
-    docs = sorted((new / "cases").iterdir())
-    docs[0].unlink()
-    docs[1].write_bytes(b"%PDF-1.4 diganti")
+    kept = [
+        new / "cases" / name
+        for name in CaseDocument.objects.filter(purged_at__isnull=True)
+        .order_by("pk")
+        .values_list("stored_name", flat=True)
+        if (new / "cases" / name).is_file()
+    ]
+    kept[0].unlink()
+    kept[1].write_bytes(b"%PDF-1.4 diganti")
     broken = run(new, "audit", "verify", db_url=target_db)
     assert broken.returncode == 1
-    assert "berkas hilang / file missing" in broken.stderr and docs[0].name in broken.stderr
-    assert "checksum" in broken.stderr and docs[1].name in broken.stderr
-    assert "2 of" in broken.stderr
+    assert "berkas hilang / file missing" in broken.stderr and kept[0].name in broken.stderr
+    assert "checksum" in broken.stderr and kept[1].name in broken.stderr
+    assert f"{len(source.missing) + 2} of" in broken.stderr
 
 
-def test_damaged_backup_is_refused_before_anything_changes(
-    source: tuple[Path, str], tmp_path: Path
-) -> None:
+def test_damaged_backup_is_refused_before_anything_changes(source: Source, tmp_path: Path) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the manifest check is the same code on both databases; run once")
-    src, _ = source
+    src = source.folder
     backup = tmp_path / "cadangan"
     assert run(src, "backup", str(backup)).returncode == 0
     victim = next((backup / "files" / "cases").iterdir())

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sinergi.core.health import heartbeat_read, heartbeat_write
 from sinergi.core.models import AuditHead
+from tests.core.sqlite_copy import copy_test_database
 
 pytestmark = pytest.mark.django_db
 
@@ -114,12 +114,7 @@ def test_worker_restarts_a_killed_child_and_leaves_no_zombie(tmp_path: Path) -> 
         pytest.skip("process supervision does not depend on the database; run once")
     data = tmp_path / "data"
     data.mkdir()
-    connection.ensure_connection()
-    out = sqlite3.connect(data / "sinergi.sqlite3")
-    try:
-        connection.connection.backup(out)
-    finally:
-        out.close()
+    copy_test_database(data / "sinergi.sqlite3")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SINERGI_", "DJANGO_"))}
     env["SINERGI_DATA_DIR"] = str(data)
     log = (tmp_path / "worker.log").open("w")
