@@ -221,7 +221,9 @@ def test_damaged_backup_is_refused_before_anything_changes(source: Source, tmp_p
     backup = tmp_path / "cadangan"
     assert run(src, "backup", str(backup)).returncode == 0
     victim = next((backup / "files" / "cases").iterdir())
-    victim.write_bytes(victim.read_bytes() + b"!")
+    data = bytearray(victim.read_bytes())
+    data[-1] ^= 0xFF  # same size, other bytes
+    victim.write_bytes(bytes(data))
     (backup / "files" / "secret_key").unlink()
     new = tmp_path / "baru"
     refused = run(new, "restore", str(backup))

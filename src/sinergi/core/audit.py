@@ -245,6 +245,8 @@ def audit_verify(batch_size: int = 2000, *, anchors: Path | None | bool = True) 
                 )
             while point is not None and point.seq < e.seq:
                 point = next(points, None)
+            if point is not None and point.seq == e.seq:
+                anchored += 1
             while point is not None and point.seq == e.seq:
                 if not e.hash.startswith(point.hash):
                     return VerifyResult(
@@ -256,7 +258,6 @@ def audit_verify(batch_size: int = 2000, *, anchors: Path | None | bool = True) 
                         "it was anchored",
                         anchored,
                     )
-                anchored += 1
                 point = next(points, None)
             prev_hash = e.hash
             expected_seq += 1

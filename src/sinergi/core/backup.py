@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 
-from .files import FileProblem, file_rows_check, file_stores, sha256_file
+from .files import file_rows_check, file_stores, sha256_file
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -327,9 +327,9 @@ def _database_empty() -> bool:
     return not row or row[0] == 0
 
 
-def _data_dir_entries(manifest: dict[str, Any]) -> list[Path]:
-    """What already lives where the backup's files would go (beside a fresh folder's own
-    secret key and static folder, and the database)."""
+def _data_dir_entries() -> list[Path]:
+    """What already lives where the backup's files would go, beside what a fresh folder
+    holds (its secret key, the static folder, the database, run/)."""
     root = data_dir()
     skip = {p.name for p in _sqlite_files() if p.parent == root}
     found = (
@@ -341,7 +341,6 @@ def _data_dir_entries(manifest: dict[str, Any]) -> list[Path]:
         folder = store.root().resolve()
         if not _within(folder, root) and folder.is_dir() and any(folder.iterdir()):
             found.append(folder)
-    del manifest
     return found
 
 
@@ -382,7 +381,7 @@ def restore_apply(src: Path, *, force: bool = False) -> RestoreReport:
                 "install the Sinergi version that made it",
             )
         )
-    occupied = _data_dir_entries(manifest)
+    occupied = _data_dir_entries()
     db_empty = _database_empty()
     if not force and (occupied or not db_empty):
         what = []
@@ -523,8 +522,3 @@ def _verify_after_restore(manifest: dict[str, Any], report: RestoreReport) -> No
                 "this version has newer migrations: run `sinergi manage migrate`",
             )
         )
-
-
-def file_problems() -> tuple[int, list[FileProblem]]:
-    """Rows whose files are missing or altered (for ``sinergi audit verify``)."""
-    return file_rows_check()
