@@ -62,14 +62,30 @@ def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
     )
     children.append(server)
 
+    stopping: list[bool] = []
+
     def stop(*_: object) -> None:
+        stopping.append(True)
         for child in children:
             if child.poll() is None:
                 child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        return server.wait()
+        # A worker that gives up (its tasks child kept dying) ends the service with a
+        # non-zero code, so that systemd restarts the whole of it.
+        while True:
+            code = server.poll()
+            if code is not None:
+                return code
+            for child in children[:-1]:
+                if child.poll() not in (None, 0) and not stopping:
+                    print(
+                        f"sinergi: the worker failed ({child.returncode}); stopping",
+                        file=sys.stderr,
+                    )
+                    return 1
+            time.sleep(0.5)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -103,7 +119,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<12} {role}: {position} ({agency}, Layanan)")
     if args.no_serve:
         return 0
-    print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)\n", flush=True)
+    print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    print(f"Health (database, worker, queue): http://{args.host}:{args.port}/healthz\n", flush=True)
     return _serve(args.host, args.port, 1, with_worker=True)
 
 
@@ -125,43 +142,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _setup()
-    import logging
-
     from sinergi.core.clock import now
     from sinergi.core.tick import run_tick
 
-    logger = logging.getLogger("sinergi.worker")
-    tasks = (
-        subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            [sys.executable, "-m", "django", "db_worker", "--interval", "2"], env=dict(os.environ)
-        )
-        if not args.once
-        else None
-    )
-    stopping = False
+    if args.once:
+        run_tick(now())
+        return 0
+    from sinergi.core.worker import run_worker
 
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            run_tick(now())
-            if args.once:
-                break
-            for _ in range(args.interval * 10):
-                if stopping:
-                    break
-                time.sleep(0.1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if tasks is not None and tasks.poll() is None:
-            tasks.terminate()
-            tasks.wait(timeout=10)
-    logger.info("worker stopped")
-    return 0
+    return run_worker(interval=args.interval)
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
@@ -266,17 +255,98 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     _setup()
     from sinergi.core.audit import audit_verify
+    from sinergi.core.files import file_rows_check
 
     result = audit_verify()
+    failed = False
     if result.ok:
-        print(f"Audit chain intact: {result.checked} entries verified.")
-        return 0
+        print(
+            f"Audit chain intact: {result.checked} entries verified"
+            + (f", {result.anchored} checked against signed anchors." if result.anchored else ".")
+        )
+    else:
+        failed = True
+        print(
+            f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
+            f"({result.checked} entries before it verified).",
+            file=sys.stderr,
+        )
+    checked, problems = file_rows_check()
+    if problems:
+        failed = True
+        print(
+            f"{len(problems)} of {checked} file rows have no intact file "
+            f"({len(problems)} dari {checked} baris berkas tanpa berkas yang utuh):",
+            file=sys.stderr,
+        )
+        for problem in problems[:50]:
+            print(f"  {problem.describe()}", file=sys.stderr)
+    else:
+        print(f"Files intact: {checked} file rows have their file.")
+    return 1 if failed else 0
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    _setup()
+    from sinergi.core.anchor import anchors_path, anchors_write
+    from sinergi.core.clock import now
+
+    result = anchors_write(now=now(), force=True)
+    if "error" in result:
+        print(f"sinergi audit anchor: {result['error']}", file=sys.stderr)
+        return 1
+    print(f"Anchored the audit chain up to entry {result['seq']} in {anchors_path()}.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _setup()
+    from sinergi.core.backup import BackupError, backup_create
+    from sinergi.core.clock import now
+
+    try:
+        manifest = backup_create(Path(args.dir), now=now())
+    except BackupError as exc:
+        print(f"sinergi backup: {exc}", file=sys.stderr)
+        return 2
+    size = sum(f["size"] for f in manifest["files"]) + manifest["database"]["size"]
     print(
-        f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
-        f"({result.checked} entries before it verified).",
-        file=sys.stderr,
+        f"Cadangan selesai / backup written: {Path(args.dir).resolve()} — "
+        f"{manifest['database']['vendor']} database, {len(manifest['files'])} files, "
+        f"{size / 1e6:.1f} MB, audit head {manifest['audit_head']['seq']}."
     )
-    return 1
+    print(
+        "It holds the secret key and every uploaded document: keep it encrypted. / "
+        "Berisi kunci rahasia dan semua dokumen unggahan: simpan terenkripsi."
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _setup()
+    from sinergi.core.backup import BackupError, restore_apply
+
+    try:
+        report = restore_apply(Path(args.dir), force=args.force)
+    except BackupError as exc:
+        print(
+            "sinergi restore: dibatalkan, tidak ada yang diubah / refused, nothing changed:\n"
+            f"{exc}",
+            file=sys.stderr,
+        )
+        return 2
+    for note in report.notes:
+        print(note)
+    if report.problems:
+        print("sinergi restore: PEMULIHAN TIDAK UTUH / RESTORE NOT INTACT:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(
+        f"Pemulihan selesai / restore complete: {report.files} files, audit chain intact "
+        f"({report.audit_checked} entries), {report.file_rows} file rows have their file."
+    )
+    return 0
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -317,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="background tasks and the periodic tick")
     p.add_argument("--interval", type=int, default=60, help="seconds between ticks")
-    p.add_argument("--once", action="store_true", help="run one tick and exit")
+    p.add_argument("--once", action="store_true", help="run one tick and exit (no tasks worker)")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("tick", help="run the periodic jobs for a moment")
@@ -354,6 +424,19 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="audit_command", required=True)
     pv = asub.add_parser("verify", help="walk the hash chain and report the first bad entry")
     pv.set_defaults(func=cmd_audit_verify)
+    pn = asub.add_parser("anchor", help="write a signed checkpoint of the chain head now")
+    pn.set_defaults(func=cmd_audit_anchor)
+
+    p = sub.add_parser("backup", help="copy the database and every file folder into DIR")
+    p.add_argument("dir", help="new or empty folder for the backup")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into an empty database and data folder")
+    p.add_argument("dir", help="folder written by `sinergi backup`")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite a database or data folder that is not empty"
+    )
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("schedule", help="run the scheduling engine on a JSON file", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

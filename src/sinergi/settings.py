@@ -274,3 +274,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SINERGI_LOG_LEVEL", "WARNING")},
 }
+
+# Operations (docs/operator-guide.md): audit anchors, the witness and /healthz.
+# The anchor key stays outside the database; without SINERGI_AUDIT_KEY it is generated
+# once into DATA_DIR/keys/audit.key (mode 0600).
+SINERGI_AUDIT_KEY = os.environ.get("SINERGI_AUDIT_KEY", "")
+SINERGI_AUDIT_ANCHOR_EVERY = int(os.environ.get("SINERGI_AUDIT_ANCHOR_EVERY", "1000"))
+SINERGI_AUDIT_WITNESS_URL = os.environ.get("SINERGI_AUDIT_WITNESS_URL", "")
+SINERGI_HEALTHZ_MAX_HEARTBEAT_AGE = int(os.environ.get("SINERGI_HEALTHZ_MAX_HEARTBEAT_AGE", "120"))

@@ -14,6 +14,7 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import events, jobs, permissions
+        from . import events, files, jobs, permissions
 
+        files.register()
         del events, jobs, permissions

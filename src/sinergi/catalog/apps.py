@@ -13,6 +13,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Data catalog")
 
     def ready(self) -> None:
-        from . import events, jobs, permissions
+        from . import events, files, jobs, permissions
 
+        files.register()
         del events, jobs, permissions

@@ -15,7 +15,8 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         from sinergi.notifications.digest import register_section
 
-        from . import digest, events, jobs, permissions
+        from . import digest, events, files, jobs, permissions
 
         register_section("coordination", digest.sections)
+        files.register()
         del events, jobs, permissions

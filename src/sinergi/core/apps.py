@@ -10,3 +10,8 @@ class CoreConfig(AppConfig):
     name = "sinergi.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import jobs
+
+        del jobs

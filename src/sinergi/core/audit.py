@@ -7,8 +7,9 @@ import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
@@ -195,10 +196,24 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    anchored: int = 0
 
 
-def audit_verify(batch_size: int = 2000) -> VerifyResult:
-    """Walk the whole chain in order and report the first entry that breaks it."""
+def audit_verify(batch_size: int = 2000, *, anchors: Path | None | bool = True) -> VerifyResult:
+    """Walk the whole chain in order and report the first entry that breaks it: a gap, a
+    broken link, an altered entry, or (with ``anchors``, the data folder's anchor file by
+    default) an entry that no longer matches the signed anchor taken of it."""
+    from .anchor import AnchorError, AnchorPoint, anchor_points
+
+    try:
+        if anchors is False:
+            points: Iterator[AnchorPoint] = iter(())
+        else:
+            points = anchor_points(anchors if isinstance(anchors, Path) else None)
+    except AnchorError as exc:
+        return VerifyResult(False, 0, None, str(exc))
+    point = next(points, None)
+    anchored = 0
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
@@ -228,6 +243,22 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
                 return VerifyResult(
                     False, checked, e.seq, f"entry {e.seq} was altered (hash mismatch)"
                 )
+            while point is not None and point.seq < e.seq:
+                point = next(points, None)
+            if point is not None and point.seq == e.seq:
+                anchored += 1
+            while point is not None and point.seq == e.seq:
+                if not e.hash.startswith(point.hash):
+                    return VerifyResult(
+                        False,
+                        checked,
+                        e.seq,
+                        f"entry {e.seq} (id {e.pk}) does not match the signed anchor of "
+                        f"{point.at} (anchor line {point.line}): it was rewritten after "
+                        "it was anchored",
+                        anchored,
+                    )
+                point = next(points, None)
             prev_hash = e.hash
             expected_seq += 1
             checked += 1
@@ -242,4 +273,17 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
         return VerifyResult(
             False, checked, head_seq + 1, "the chain head does not match the last entry"
         )
-    return VerifyResult(True, checked)
+    last_anchored = None
+    for rest in ([point] if point is not None else []) + list(points):
+        if rest.seq > checked:
+            last_anchored = rest
+    if last_anchored is not None:
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            f"entries {checked + 1}..{last_anchored.seq} were anchored on {last_anchored.at} "
+            "but are missing from the chain",
+            anchored,
+        )
+    return VerifyResult(True, checked, anchored=anchored)

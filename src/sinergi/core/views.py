@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from . import clock
 from .api import AuditFilters, audit_entries
 from .exceptions import Forbidden, NotFound
 from .forms import DateInput
@@ -118,10 +118,14 @@ def audit(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for the load balancer."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Health for load balancers and monitoring: database, worker heartbeat age, queue
+    length and audit head; 503 when the database is down or the worker is silent."""
+    from .health import health
+
+    ok, report = health(now=clock.now())
+    response = JsonResponse(report, status=200 if ok else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -13,6 +13,10 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from sinergi.core.anchor import set_witness_sender
+
         from . import digest, outbox, permissions, webhooks
 
+        # Audit anchors go to the witness URL through the same SSRF-checked sender.
+        set_witness_sender(webhooks.post)
         del digest, outbox, permissions, webhooks
