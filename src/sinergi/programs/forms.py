@@ -86,7 +86,12 @@ def suggest_program_code(title: str, year: int | None) -> str:
     """A programme code from its title and year, e.g. "Pembangunan SPAM Sanggau", 2026 →
     ``SPAM-SANGGAU-2026`` (the same rule as the form's script, which fills it as one
     types)."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    # Accents go (é → e); any other character that is not a letter or digit splits words.
+    kept = (
+        "" if unicodedata.category(c).startswith("M") else c if c.isalnum() else " "
+        for c in unicodedata.normalize("NFKD", title)
+    )
+    ascii_title = "".join(kept).encode("ascii", "ignore").decode()
     year_s = str(year) if year else ""
     words = [
         w

@@ -77,28 +77,37 @@ def _time_span(items: list[ItemResult], today: dt.date) -> tuple[dt.date, dt.dat
     return min(dates) - dt.timedelta(days=3), max(dates) + dt.timedelta(days=10)
 
 
+def first_late(items: list[ItemResult]) -> ItemResult | None:
+    """The first unfinished work item (in plan order) that is behind its baseline or past
+    its deadline."""
+    return next((it for it in items if it.late and it.actual_finish is None), None)
+
+
 def gantt_focus(items: list[ItemResult], *, today: dt.date) -> tuple[dt.date, ItemResult | None]:
-    """The date the chart opens at: the start of the first late, unfinished item (in plan
-    order) when there is one, so that the problem is what a reader sees first; else
-    today."""
-    for it in items:
-        if it.late and it.actual_finish is None:
-            return it.start, it
-    return today, None
+    """The date the chart opens at: today while the programme is under way (its bars span
+    today); before or after that, the start of the first late item when there is one, so
+    that the problem is what a reader sees first; else today."""
+    if items and min(it.start for it in items) <= today <= max(it.finish for it in items):
+        return today, None
+    late = first_late(items)
+    return (late.start, late) if late is not None else (today, None)
 
 
 @dataclass(frozen=True)
 class GanttLayout:
     """Where the page's sticky row labels and the opening scroll go: the rows drawn, the
-    geometry shared with the SVG, and the x of the focus date and of today in the chart."""
+    geometry shared with the SVG, the x of the focus date, of today and of the first late
+    item in the chart."""
 
     rows: list[ItemResult]
     row_h: int
     head_h: int
     height: int
-    focus_x: float
-    today_x: float
+    focus_x: int
+    today_x: int
     focus_item: ItemResult | None
+    late_item: ItemResult | None
+    late_x: int | None
 
 
 def gantt_layout(
@@ -109,14 +118,17 @@ def gantt_layout(
     items = ps.items[:max_rows]
     t0, _t1 = _time_span(items, today)
     focus, focus_item = gantt_focus(items, today=today)
+    late = first_late(items)
     return GanttLayout(
         rows=items,
         row_h=ROW_H,
         head_h=HEAD_H,
         height=HEAD_H + ROW_H * max(len(items), 1) + 10,
-        focus_x=round((focus - t0).days * ppd, 1),
-        today_x=round((today - t0).days * ppd, 1),
+        focus_x=round((focus - t0).days * ppd),
+        today_x=round((today - t0).days * ppd),
         focus_item=focus_item,
+        late_item=late,
+        late_x=round((late.start - t0).days * ppd) if late is not None else None,
     )
 
 

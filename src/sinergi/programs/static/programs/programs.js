@@ -24,6 +24,7 @@
       end: () => { wrap.scrollLeft = wrap.scrollWidth; },
       today: () => goTo(Number(wrap.dataset.todayX)),
       focus: () => goTo(Number(wrap.dataset.focusX)),
+      late: () => goTo(Number(wrap.dataset.lateX)),
     };
     const tools = frame.parentElement.querySelector(".gantt-tools");
     if (tools) {
