@@ -72,7 +72,8 @@ def test_filters_and_pages_without_counting_the_log(client_as: Any, now: Any) ->
     page = admin.get("/audit/?object_type=programs.program&action=program.").content.decode()
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count("<tr ") >= 1 and "program.update" in body and "request." not in body
-    assert admin.get("/audit/?actor=nobody").content.decode().count("<tr ") == 1  # "no entries"
+    nobody = admin.get("/audit/?actor=nobody").content.decode()
+    assert "<tr " not in nobody and '<td colspan="4">' in nobody
     with CaptureQueriesContext(connection) as queries:
         first = admin.get("/audit/").content.decode()
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]

@@ -108,6 +108,9 @@ def suggest_program_code(title: str, year: int | None) -> str:
 class ProgramForm(forms.Form):
     """Create or edit a program."""
 
+    # The title first: the code is suggested from it.
+    field_order = ["title", "code"]
+
     code = forms.RegexField(
         label=_("Code"),
         regex=CODE_RE,
