@@ -76,7 +76,10 @@ def test_filters_and_pages_without_counting_the_log(client_as: Any, now: Any) ->
     assert "<tr " not in nobody and '<td colspan="4">' in nobody
     with CaptureQueriesContext(connection) as queries:
         first = admin.get("/audit/").content.decode()
-    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    audit_sql = [
+        q["sql"].upper() for q in queries.captured_queries if "core_auditentry" in q["sql"]
+    ]
+    assert audit_sql and not [q for q in audit_sql if "COUNT(" in q]
     newest = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True)
     seqs = list(newest[:51])
     assert f'href="?before={seqs[49]}" rel="next"' in first
