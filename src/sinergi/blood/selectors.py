@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 
 from sinergi.agencies.choices import GOVERNMENT_KINDS, AgencyKind
@@ -20,7 +20,14 @@ from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import leader_region_codes, user_memberships
 from sinergi.core.permissions import can, is_platform_admin
 
-from .choices import Component, DonorCallStatus, MovementKind, StockStatus
+from .choices import (
+    OPEN_REQUEST,
+    BloodUrgency,
+    Component,
+    DonorCallStatus,
+    MovementKind,
+    StockStatus,
+)
 from .models import DonorCall, Movement, Product, Stock, TravelTime, UnitProfile
 
 GROUPS = ("A", "B", "O", "AB")
@@ -301,6 +308,26 @@ def requests_for(user: Any) -> QuerySet[Any]:
     from .models import BloodRequest
 
     return BloodRequest.objects.visible_to(user).select_related("hospital", "unit", "product")
+
+
+def open_requests_to(user: Any, unit: Agency, limit: int = 30) -> list[Any]:
+    """Open hospital requests to a unit that the user may see: CITO first, then urgent, then
+    routine; within each, the soonest needed first."""
+    from .models import BloodRequest
+
+    rank = Case(
+        When(urgency=BloodUrgency.CITO, then=Value(0)),
+        When(urgency=BloodUrgency.URGENT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
+        BloodRequest.objects.visible_to(user)
+        .filter(unit=unit, status__in=OPEN_REQUEST)
+        .select_related("hospital", "product")
+        .annotate(urgency_rank=rank)
+        .order_by("urgency_rank", "needed_by", "pk")[:limit]
+    )
 
 
 def droppings_for(user: Any) -> QuerySet[Any]:

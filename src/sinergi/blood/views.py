@@ -54,6 +54,7 @@ from .selectors import (
     hospitals_of,
     is_stale,
     neighbours_with_stock,
+    open_requests_to,
     products,
     profile_of,
     requests_for,
@@ -271,6 +272,7 @@ def _unit_context(request: AuthedRequest, unit: Agency, **extra: Any) -> dict[st
         .filter(unit=unit)
         .select_related("product", "counterpart")[:10],
         "droppings": droppings_for(request.user).filter(to_unit=unit, status="requested"),
+        "open_requests": open_requests_to(request.user, unit),
         "tracked": tracked_products(unit),
         "calls": donor_calls_for(request.user, unit)
         .filter(ends_at__gte=moment)
@@ -313,12 +315,19 @@ def unit_levels(request: AuthedRequest, slug: str) -> HttpResponse:
                     continue
                 levels[(p.code, abo, rh)] = value
     reason = request.POST.get("reason", "")
+    current = stock_cells(unit)
     error = None
     if bad:
         error = _("Enter whole numbers from 0 to %(n)d: %(cells)s.") % {
             "n": services.MAX_BAGS,
             "cells": ", ".join(bad),
         }
+    elif all(v == current.get(k, 0) for k, v in levels.items()):
+        # Nothing differs from the recorded stock: say so, record nothing (no reason needed).
+        messages.info(
+            request, _("No change: the counts equal the recorded stock, so nothing was recorded.")
+        )
+        return redirect("blood:unit", slug=unit.slug)
     else:
         try:
             result = services.stock_set_levels(

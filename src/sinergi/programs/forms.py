@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
@@ -49,15 +52,83 @@ class AgencyChoiceField(forms.ModelChoiceField):
         )
 
 
+# Words left out of a suggested programme code: they say nothing about which programme it is.
+CODE_STOPWORDS = frozenset(
+    [
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "untuk",
+        "yang",
+        "pada",
+        "dengan",
+        "serta",
+        "atau",
+        "program",
+        "kegiatan",
+        "pembangunan",
+        "peningkatan",
+        "percepatan",
+        "penanganan",
+        "kabupaten",
+        "kota",
+        "tahun",
+        "the",
+        "of",
+        "and",
+        "for",
+    ]
+)
+
+
+def suggest_program_code(title: str, year: int | None) -> str:
+    """A programme code from its title and year, e.g. "Pembangunan SPAM Sanggau", 2026 →
+    ``SPAM-SANGGAU-2026`` (the same rule as the form's script, which fills it as one
+    types)."""
+    # Accents go (é → e); any other character that is not a letter or digit splits words.
+    kept = (
+        "" if unicodedata.category(c).startswith("M") else c if c.isalnum() else " "
+        for c in unicodedata.normalize("NFKD", title)
+    )
+    ascii_title = "".join(kept).encode("ascii", "ignore").decode()
+    year_s = str(year) if year else ""
+    words = [
+        w
+        for w in re.split(r"[^A-Z0-9]+", ascii_title.upper())
+        if w and w.lower() not in CODE_STOPWORDS and w != year_s
+    ]
+    parts = [w[:10] for w in words[:3]]
+    if year_s:
+        parts.append(year_s)
+    code = "-".join(parts)[:40].strip("-")
+    return code if re.fullmatch(CODE_RE, code) else f"PROGRAM-{year_s or 'BARU'}"
+
+
 class ProgramForm(forms.Form):
     """Create or edit a program."""
 
-    code = forms.RegexField(label=_("Code"), regex=CODE_RE, max_length=40)
+    # The title first: the code is suggested from it.
+    field_order = ["title", "code"]
+
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=CODE_RE,
+        max_length=40,
+        required=False,
+        help_text=_(
+            "A short name for links and files, suggested from the title and the year; you "
+            "may change it. Capital letters, digits and hyphens."
+        ),
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     goal = forms.CharField(
         label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    coordinator = AgencyChoiceField(label=_("Coordinator agency"))
+    coordinator = AgencyChoiceField(
+        label=_("Coordinator agency"),
+        help_text=_("The agency that leads the programme; partners are added on its page."),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=ProgramStatus.choices)
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
     planned_start = date_field(_("Planned start"))
@@ -112,10 +183,19 @@ class WorkItemForm(forms.Form):
     wbs = forms.RegexField(label=_("WBS code"), regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
     title = forms.CharField(label=_("Title"), max_length=200)
     owner = forms.ModelChoiceField(
-        label=_("Owner agency"), queryset=Agency.objects.none(), to_field_name="slug"
+        label=_("Owner agency"),
+        queryset=Agency.objects.none(),
+        to_field_name="slug",
+        help_text=_(
+            "Only the coordinator and the programme's partners can own work: add another "
+            "agency as a partner first."
+        ),
     )
     duration = forms.IntegerField(
-        label=_("Duration (working days)"), min_value=0, max_value=MAX_DAYS
+        label=_("Duration (working days)"),
+        min_value=0,
+        max_value=MAX_DAYS,
+        help_text=_("0 makes it a milestone (a moment, such as a signed decree)."),
     )
     earliest_start = date_field(_("Start no earlier than"), required=False)
     deadline = date_field(_("Deadline"), required=False)
@@ -126,15 +206,100 @@ class WorkItemForm(forms.Form):
             self.fields["owner"].queryset = agencies  # type: ignore[attr-defined]
 
 
-class DependencyForm(forms.Form):
-    """Link two work items by WBS code."""
+# The link types in words, read as "<work item> <words> <the other item>"; the expert's
+# code stays in brackets.
+LINK_WORDS = {
+    LinkType.FS: _("starts after … finishes"),
+    LinkType.SS: _("starts together with …"),
+    LinkType.FF: _("finishes together with …"),
+    LinkType.SF: _("finishes after … starts"),
+}
+# Above this many items the lists would weigh more than the page: codes are typed instead.
+MAX_PICK_ITEMS = 600
 
-    predecessor = forms.CharField(label=_("Predecessor (WBS)"), max_length=40)
-    successor = forms.CharField(label=_("Successor (WBS)"), max_length=40)
-    type = forms.ChoiceField(label=_("Type"), choices=LinkType.choices, initial="FS")
-    lag = forms.IntegerField(
-        label=_("Lag (working days)"), initial=0, min_value=-MAX_DAYS, max_value=MAX_DAYS
+
+def link_choices() -> list[tuple[str, Any]]:
+    """The link types for a form: the words first, the code for experts after."""
+    return [(t.value, format_lazy("{} ({})", LINK_WORDS[t], t.value)) for t in LinkType]
+
+
+class FilterSelectMultiple(forms.SelectMultiple):
+    """A multiple select with a labelled search box that the page script shows and wires to
+    filter the options (no script: the plain list)."""
+
+    template_name = "programs/widgets/filter_select.html"
+
+
+class TypedCodes(forms.TextInput):
+    """Codes typed in one box (comma or space separated) or sent as repeated fields."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name, "")]
+        return [v for raw in values for v in re.split(r"[\s,;]+", str(raw or "")) if v]
+
+    def format_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+
+class WbsField(forms.MultipleChoiceField):
+    """WBS codes picked from the programme's items; a typed code (experts, scripts) is
+    accepted as well, and the view names any code that is not in the programme."""
+
+    def valid_value(self, value: Any) -> bool:
+        return bool(re.fullmatch(r"\S{1,40}", str(value)))
+
+    def clean(self, value: Any) -> Any:
+        return list(dict.fromkeys(super().clean(value)))
+
+
+class OneWbsField(forms.ChoiceField):
+    """One WBS code picked from the programme's items (or typed)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return bool(re.fullmatch(r"\S{1,40}", str(value)))
+
+
+def _item_choices(items: Any) -> list[tuple[str, str]]:
+    return [(i.wbs, f"{i.wbs} — {i.title} ({i.owner_name})") for i in items]
+
+
+class DependencyForm(forms.Form):
+    """Link work items in plain words: "<work item> starts after <these> finish", with the
+    items picked from a searchable list. Posting WBS codes (``predecessor``, ``successor``,
+    ``type`` FS/SS/FF/SF, ``lag``) works as before."""
+
+    successor = OneWbsField(
+        label=_("Work item"), help_text=_("The work item that waits for another one.")
     )
+    type = forms.ChoiceField(label=_("How it is linked"), choices=link_choices, initial="FS")
+    predecessor = WbsField(
+        label=_("… the work item(s) it waits for"),
+        widget=FilterSelectMultiple,
+        help_text=_("Choose one or more; type in the search box to shorten the list."),
+    )
+    lag = forms.IntegerField(
+        label=_("Lag (working days)"),
+        initial=0,
+        min_value=-MAX_DAYS,
+        max_value=MAX_DAYS,
+        help_text=_("Working days to wait after the other item; may be negative for an overlap."),
+    )
+
+    def __init__(self, *args: Any, items: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        items = list(items or [])
+        pick = 0 < len(items) <= MAX_PICK_ITEMS
+        succ = self.fields["successor"]
+        pred = self.fields["predecessor"]
+        if pick:
+            choices = _item_choices(items)
+            succ.choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+            pred.choices = choices  # type: ignore[attr-defined]
+        else:
+            succ.widget = forms.TextInput(attrs={"maxlength": 40})
+            pred.widget = TypedCodes()
+            succ.help_text = _("The WBS code of the work item that waits.")
+            pred.help_text = _("WBS codes, separated by commas.")
 
 
 class ProgressForm(forms.Form):

@@ -5,6 +5,7 @@ hand-off arrows, baseline ghost bars and a today line. Presentation attributes o
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from .scheduling import ItemResult, ProgramSchedule
@@ -67,6 +68,70 @@ def _fmt(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
+def _time_span(items: list[ItemResult], today: dt.date) -> tuple[dt.date, dt.date]:
+    dates = [today]
+    for it in items:
+        dates += [it.start, it.finish]
+        if it.baseline_start and it.baseline_finish:
+            dates += [it.baseline_start, it.baseline_finish]
+    return min(dates) - dt.timedelta(days=3), max(dates) + dt.timedelta(days=10)
+
+
+def first_late(items: list[ItemResult]) -> ItemResult | None:
+    """The first unfinished work item (in plan order) that is behind its baseline or past
+    its deadline."""
+    return next((it for it in items if it.late and it.actual_finish is None), None)
+
+
+def gantt_focus(items: list[ItemResult], *, today: dt.date) -> tuple[dt.date, ItemResult | None]:
+    """The date the chart opens at: today while the programme is under way (its bars span
+    today); before or after that, the start of the first late item when there is one, so
+    that the problem is what a reader sees first; else today."""
+    if items and min(it.start for it in items) <= today <= max(it.finish for it in items):
+        return today, None
+    late = first_late(items)
+    return (late.start, late) if late is not None else (today, None)
+
+
+@dataclass(frozen=True)
+class GanttLayout:
+    """Where the page's sticky row labels and the opening scroll go: the rows drawn, the
+    geometry shared with the SVG, the x of the focus date, of today and of the first late
+    item in the chart."""
+
+    rows: list[ItemResult]
+    row_h: int
+    head_h: int
+    height: int
+    focus_x: int
+    today_x: int
+    focus_item: ItemResult | None
+    late_item: ItemResult | None
+    late_x: int | None
+
+
+def gantt_layout(
+    ps: ProgramSchedule, *, zoom: str = "month", today: dt.date, max_rows: int = 400
+) -> GanttLayout:
+    """The geometry the page needs beside an SVG drawn with ``labels=False``."""
+    ppd = PX_PER_DAY.get(zoom, PX_PER_DAY["month"])
+    items = ps.items[:max_rows]
+    t0, _t1 = _time_span(items, today)
+    focus, focus_item = gantt_focus(items, today=today)
+    late = first_late(items)
+    return GanttLayout(
+        rows=items,
+        row_h=ROW_H,
+        head_h=HEAD_H,
+        height=HEAD_H + ROW_H * max(len(items), 1) + 10,
+        focus_x=round((focus - t0).days * ppd),
+        today_x=round((today - t0).days * ppd),
+        focus_item=focus_item,
+        late_item=late,
+        late_x=round((late.start - t0).days * ppd) if late is not None else None,
+    )
+
+
 def render_gantt(
     ps: ProgramSchedule,
     *,
@@ -74,23 +139,20 @@ def render_gantt(
     today: dt.date,
     max_rows: int = 400,
     title: str = "Gantt",
+    labels: bool = True,
 ) -> str:
-    """Return the SVG document of the program's Gantt chart."""
+    """Return the SVG document of the program's Gantt chart. With ``labels=False`` the row
+    labels are left out (the page draws them as a sticky HTML column beside the chart)."""
     ppd = PX_PER_DAY.get(zoom, PX_PER_DAY["month"])
     items = ps.items[:max_rows]
     colours = agency_colours(ps.items)
-    dates = [today]
-    for it in items:
-        dates += [it.start, it.finish]
-        if it.baseline_start and it.baseline_finish:
-            dates += [it.baseline_start, it.baseline_finish]
-    t0 = min(dates) - dt.timedelta(days=3)
-    t1 = max(dates) + dt.timedelta(days=10)
-    width = LABEL_W + (t1 - t0).days * ppd + 10
+    t0, t1 = _time_span(items, today)
+    label_w = LABEL_W if labels else 0
+    width = label_w + (t1 - t0).days * ppd + 10
     height = HEAD_H + ROW_H * max(len(items), 1) + 10
 
     def x(d: dt.date) -> float:
-        return LABEL_W + (d - t0).days * ppd
+        return label_w + (d - t0).days * ppd
 
     row_of = {it.id: n for n, it in enumerate(items)}
     out: list[str] = [
@@ -122,10 +184,13 @@ def render_gantt(
             out.append(
                 f'<rect x="0" y="{y}" width="{_fmt(width)}" height="{ROW_H}" fill="#f6f8fa"/>'
             )
-        label = f"{it.wbs} {it.title}"
-        if len(label) > 34:
-            label = label[:33] + "…"
-        out.append(f'<text x="4" y="{y + 16}" fill="#1d2733" class="label">{escape(label)}</text>')
+        if labels:
+            label = f"{it.wbs} {it.title}"
+            if len(label) > 34:
+                label = label[:33] + "…"
+            out.append(
+                f'<text x="4" y="{y + 16}" fill="#1d2733" class="label">{escape(label)}</text>'
+            )
         if it.baseline_start and it.baseline_finish:
             bx = x(it.baseline_start)
             bw = max(x(it.baseline_finish + dt.timedelta(days=1)) - bx, 2)

@@ -22,6 +22,18 @@ from .models import (
 from .scheduling import Attribution, ItemResult, program_attribution, program_schedule
 
 
+def program_code_free(code: str) -> str:
+    """``code``, or with the first free suffix (``-2``, ``-3`` …) when a program has it; codes
+    are unique across every region, so all programs count, seen or not."""
+    taken = set(Program.objects.filter(code__startswith=code[:37]).values_list("code", flat=True))
+    if code not in taken:
+        return code
+    n = 2
+    while f"{code[: 40 - len(str(n)) - 1]}-{n}" in taken:
+        n += 1
+    return f"{code[: 40 - len(str(n)) - 1]}-{n}"
+
+
 def programs_search(
     *, user: Any, q: str = "", status: str = "", coordinator: str = ""
 ) -> QuerySet[Program]:

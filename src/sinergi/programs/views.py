@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,8 +39,9 @@ from .forms import (
     ProposalForm,
     WorkItemFilterForm,
     WorkItemForm,
+    suggest_program_code,
 )
-from .gantt import agency_colours, render_gantt
+from .gantt import agency_colours, gantt_layout, render_gantt
 from .models import (
     Baseline,
     Commitment,
@@ -58,6 +60,7 @@ from .selectors import (
     handoffs,
     my_work,
     program_attribution_summary,
+    program_code_free,
     program_commitments,
     program_dependencies,
     program_indicators,
@@ -121,8 +124,13 @@ def create(request: AuthedRequest) -> HttpResponse:
         form.fields["coordinator"].queryset = Agency.objects.filter(  # type: ignore[attr-defined]
             pk__in=[a.pk for a in coordinator_choices(request.user)]
         )
+    form.fields["code"].widget.attrs["data-auto"] = "true"
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        if not data["code"]:
+            data["code"] = program_code_free(
+                suggest_program_code(data["title"], data["planned_start"].year)
+            )
         try:
             program = services.program_create(
                 actor=request.user, coordinator=data.pop("coordinator"), now=now(), **data
@@ -135,7 +143,7 @@ def create(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "programs/form.html",
-        {"form": form, "title": _("New program")},
+        {"form": form, "title": _("New program"), "suggest_code": True},
         status=400 if form.errors else 200,
     )
 
@@ -225,15 +233,17 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
     }
     if can_change:
         context |= {
-            "partner_form": PartnerForm(),
+            # Each form its own id prefix: several share field names on this page.
+            "partner_form": PartnerForm(auto_id="partner-%s"),
             "commitment_form": CommitmentForm(
                 agencies=Agency.objects.filter(
                     pk__in=program.partnerships.values("agency_id")
-                ).order_by("name")
+                ).order_by("name"),
+                auto_id="commitment-%s",
             ),
-            "indicator_form": IndicatorForm(),
-            "item_form": WorkItemForm(agencies=parties),
-            "dependency_form": DependencyForm(),
+            "indicator_form": IndicatorForm(auto_id="indicator-%s"),
+            "item_form": WorkItemForm(agencies=parties, auto_id="item-%s"),
+            "dependency_form": DependencyForm(items=ps.items, auto_id="link-%s"),
         }
     return render(request, "programs/detail.html", context)
 
@@ -328,23 +338,22 @@ def dependency_add(request: AuthedRequest, code: str) -> HttpResponse:
     """Link two work items; a cycle is refused with the items named."""
 
     def apply(program: Program, d: dict[str, Any]) -> None:
-        found = {
-            w.wbs: w
-            for w in WorkItem.objects.filter(
-                program=program, wbs__in=[d["predecessor"], d["successor"]]
-            )
-        }
-        missing = [w for w in (d["predecessor"], d["successor"]) if w not in found]
+        codes = [*d["predecessor"], d["successor"]]
+        found = {w.wbs: w for w in WorkItem.objects.filter(program=program, wbs__in=codes)}
+        missing = [w for w in codes if w not in found]
         if missing:
             raise ValidationFailed(_("No work item %s in this program.") % ", ".join(missing))
-        services.dependency_add(
-            actor=request.user,
-            predecessor=found[d["predecessor"]],
-            successor=found[d["successor"]],
-            type=d["type"],
-            lag=d["lag"],
-            now=now(),
-        )
+        # Several predecessors at once: all links or none.
+        with transaction.atomic():
+            for code in d["predecessor"]:
+                services.dependency_add(
+                    actor=request.user,
+                    predecessor=found[code],
+                    successor=found[d["successor"]],
+                    type=d["type"],
+                    lag=d["lag"],
+                    now=now(),
+                )
 
     return _plan_post(request, code, DependencyForm, apply)
 
@@ -444,7 +453,6 @@ def gantt_page(request: AuthedRequest, code: str) -> HttpResponse:
     program = _program(request, code)
     ps = program_schedule(program, now=now())
     zoom = _zoom(request)
-    svg = render_gantt(ps, zoom=zoom, today=local_today(program, now()), title=program.title)
     names = {i.owner_slug: i.owner_name for i in ps.items}
     legend = [(names[s], c) for s, c in agency_colours(ps.items).items()]
     return render(
@@ -453,13 +461,21 @@ def gantt_page(request: AuthedRequest, code: str) -> HttpResponse:
         {
             "program": program,
             "ps": ps,
-            "svg": svg,
             "zoom": zoom,
             "zooms": Zoom.choices,
             "legend": legend,
             "truncated": len(ps.items) > 400,
+            **_gantt_context(ps, zoom=zoom, today=local_today(program, now()), title=program.title),
         },
     )
+
+
+def _gantt_context(ps: Any, *, zoom: str, today: Any, title: str) -> dict[str, Any]:
+    """The chart without its labels and the sticky label column's layout beside it."""
+    return {
+        "svg": render_gantt(ps, zoom=zoom, today=today, title=title, labels=False),
+        "gantt": gantt_layout(ps, zoom=zoom, today=today),
+    }
 
 
 @login_required
@@ -753,9 +769,6 @@ def public_detail(request: HttpRequest, code: str) -> HttpResponse:
     if program is None:
         raise Http404
     ps = program_schedule(program, now=now())
-    svg = render_gantt(
-        ps, zoom=_zoom(request), today=local_today(program, now()), title=program.title
-    )
     names = {i.owner_slug: i.owner_name for i in ps.items}
     return render(
         request,
@@ -763,7 +776,9 @@ def public_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "program": program,
             "ps": ps,
-            "svg": svg,
+            **_gantt_context(
+                ps, zoom=_zoom(request), today=local_today(program, now()), title=program.title
+            ),
             "zoom": _zoom(request),
             "zooms": Zoom.choices,
             "legend": [(names[s], c) for s, c in agency_colours(ps.items).items()],
