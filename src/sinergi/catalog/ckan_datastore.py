@@ -136,6 +136,7 @@ def search(
         f"{'rowid + 1' if n == ROW_ID else tabular.quote(n)} {d.upper()} NULLS LAST"
         for n, d in order
     ]
+    counted = ""
     if distinct:
         inner = f"SELECT DISTINCT {select} FROM {source}{where_sql}"  # noqa: S608 - names quoted, values bound
         outer_order = [
@@ -144,15 +145,21 @@ def search(
         sql = f"SELECT * FROM ({inner}) ORDER BY {', '.join(outer_order)} LIMIT ? OFFSET ?"  # noqa: S608 - as above
     else:
         order_terms.append("rowid")
+        # The total rides along as a window count (one pass over the matching rows), as in
+        # tabular.query; without a filter DuckDB knows the row count at once.
+        counted = ", count(*) OVER () AS __sinergi_total" if with_total and where else ""
         sql = (
-            f"SELECT {select} FROM {source}{where_sql} "  # noqa: S608 - names quoted, values bound
+            f"SELECT {select}{counted} FROM {source}{where_sql} "  # noqa: S608 - names quoted, values bound
             f"ORDER BY {', '.join(order_terms)} LIMIT ? OFFSET ?"
         )
     con = tabular._connection().cursor()  # noqa: SLF001 - this thread's DuckDB
     try:
         rows = con.execute(sql, [*params, limit, offset]).fetchall()
         total = 0
-        if with_total:
+        if counted and rows:
+            total = int(rows[0][-1])
+            rows = [row[:-1] for row in rows]
+        elif with_total and (distinct or offset or not where or not limit):
             # CKAN's total counts the matching rows, not the distinct values.
             total = int(
                 con.execute(f"SELECT count(*) FROM {source}{where_sql}", params).fetchone()[0]  # type: ignore[index]  # noqa: S608 - as above

@@ -214,6 +214,9 @@ def parse_stokdarah(
         seen.setdefault(name.upper(), n)
         counts: dict[str, int] = {}
         for column in CELL_COLUMNS:
+            if column not in row:
+                problems.append(_("%(c)s is missing") % {"c": column})
+                continue
             raw = row.get(column)
             text = "" if raw is None else str(raw).strip()
             try:
