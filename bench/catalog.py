@@ -144,6 +144,13 @@ def main() -> None:
         f"median {median_ms(words, max(3, args.runs // 3))[0]:.1f} ms; "
         f"total {words().total:,}"
     )
+    like = lambda: tabular.query(  # noqa: E731
+        ingested.path, ingested.columns, q="Kapuas", limit=LIMIT
+    )
+    print(
+        f"  reference: substring q (ILIKE over the text columns, 'Kapuas'): "
+        f"median {median_ms(like, max(3, args.runs // 3))[0]:.1f} ms; total {like().total:,}"
+    )
     unfiltered = lambda: tabular.query(ingested.path, ingested.columns, limit=LIMIT)  # noqa: E731
     print(f"  first page, no filter or sort: median {median_ms(unfiltered, args.runs)[0]:.1f} ms")
     metrics = tabular.parse_metrics(

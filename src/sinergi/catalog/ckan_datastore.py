@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from . import tabular
 
-#: Characters that separate words, as DuckDB's RE2 understands them.
-WORD_SPLIT = r"[^\pL\pN_]+"
+#: What is not part of a word, as DuckDB's RE2 understands it.
+NOT_WORD = r"[^\pL\pN_]"
 ROW_ID = "_id"
 RECORD_FORMATS = ("objects", "lists", "csv", "tsv")
 MAX_WORDS = 20
@@ -38,9 +38,32 @@ def words(text: str) -> list[str]:
     return [w for w in re.split(r"[^\w]+", text.lower()) if w][:MAX_WORDS]
 
 
-def _tokens(names: Sequence[str]) -> str:
-    cast = ", ".join(f"CAST({tabular.quote(n)} AS VARCHAR)" for n in names)
-    return f"string_split_regex(lower(concat_ws(' ', {cast})), '{WORD_SPLIT}')"
+def _word_condition(
+    word: str, names: Sequence[str], types: dict[str, str], params: list[Any]
+) -> str:
+    """SQL that is true when one of the columns holds ``word`` as a whole word. A cheap
+    substring test runs first and the word-boundary expression only on the rows it keeps;
+    number and date columns are only looked at for a word of digits (their text holds
+    nothing else), and an integer column is compared as a number."""
+    parts = []
+    digits = word.isascii() and word.isdigit()
+    pattern = f"(^|{NOT_WORD}){word}({NOT_WORD}|$)"
+    for name in names:
+        kind = types[name]
+        column = tabular.quote(name)
+        if kind == "integer":
+            if digits and len(word) < 19:
+                parts.append(f"abs({column}) = ?")
+                params.append(int(word))
+            continue
+        if kind in ("number", "date", "datetime") and not digits:
+            continue
+        if kind == "boolean" and word not in ("true", "false"):
+            continue
+        text = f"lower(CAST({column} AS VARCHAR))"
+        parts.append(f"(contains({text}, ?) AND regexp_matches({text}, ?))")
+        params.extend([word, pattern])
+    return "(" + (" OR ".join(parts) or "false") + ")"
 
 
 @dataclass
@@ -116,15 +139,11 @@ def search(
                 raise tabular.TableError(
                     _("Cannot search %(c)r: there is no such column.") % {"c": name}, column="q"
                 )
-            wanted = words(str(text))
-            if wanted:
-                where.append(f"list_has_all({_tokens([name])}, ?::VARCHAR[])")
-                params.append(wanted)
+            for word in words(str(text)):
+                where.append(_word_condition(word, [name], types, params))
     elif q:
-        wanted = words(q)
-        if wanted:
-            where.append(f"list_has_all({_tokens(names)}, ?::VARCHAR[])")
-            params.append(wanted)
+        for word in words(q):
+            where.append(_word_condition(word, names, types, params))
     order = tabular.parse_sort(sort, all_names) if sort else []
     source = tabular._source(path)  # noqa: SLF001 - the version's read-only attached table
     select_parts = [("rowid + 1" if n == ROW_ID else tabular.quote(n)) for n in chosen]

@@ -64,6 +64,8 @@ CLEARED: dict[str, Any] = {
 #: again by package_update round trips, so they are ignored rather than refused).
 READ_ONLY_EXTRAS = {"walidata", "region"}
 MAX_RECORDS = 100_000
+#: An upsert rewrites the whole version in memory: above this, upload the file instead.
+MAX_UPSERT_ROWS = 200_000
 
 
 def invalid(field: str, message: str) -> CkanError:
@@ -392,6 +394,12 @@ def datastore_create(request: HttpRequest, user: Any, params: dict[str, Any]) ->
 def _upsert(
     user: Any, version: DatasetVersion, records: list[dict[str, Any]], method: str
 ) -> dict[str, Any]:
+    if version.row_count + len(records) > MAX_UPSERT_ROWS:
+        raise invalid(
+            "resource_id",
+            f"An upsert rewrites the whole resource; above {MAX_UPSERT_ROWS:,} rows upload "
+            "the file with resource_create instead",
+        )
     rows = ckan_datastore.all_rows(version_path(version), version.columns)
     for n, record in enumerate(records, start=1):
         record = dict(record)
