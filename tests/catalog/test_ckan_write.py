@@ -212,3 +212,30 @@ def test_ckan_write_refusals(db: Any, store: Path, now: Any) -> None:
     )
     assert forged.status_code == 403
     assert forged.json()["error"]["__type"] == "Authorization Error"
+
+
+def test_every_read_action_through_ckanapi(db: Any) -> None:
+    public = remote(None)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("status_show", {}),
+        ("package_list", {}),
+        ("package_show", {"id": "donor-darah-bulanan"}),
+        ("package_search", {"q": "darah", "fq": "groups:kesehatan"}),
+        ("organization_list", {"all_fields": True}),
+        ("organization_show", {"id": "dinkes-sanggau"}),
+        ("group_list", {}),
+        ("group_show", {"id": "kesehatan"}),
+        ("tag_list", {}),
+        ("resource_show", {"id": "donor-darah-bulanan-v3"}),
+        ("help_show", {"name": "datastore_upsert"}),
+        ("datastore_search", {"resource_id": "donor-darah-bulanan-v3", "limit": 1}),
+    ]
+    for name, data in calls:
+        assert public.call_action(name, data), name
+    public.get_only = True
+    found = public.call_action(
+        "datastore_search", {"resource_id": "donor-darah-bulanan-v3", "q": "AB", "limit": 0}
+    )
+    assert found["total"] == 22
+    with pytest.raises(ckanapi.NotAuthorized):
+        public.call_action("datastore_search_sql", {"sql": "SELECT 1"})
