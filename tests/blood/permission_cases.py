@@ -199,6 +199,24 @@ API_CASES = [
         data={"stale_after_minutes": 120, "safe_days": 5},
     ),
     Case(
+        "post /api/v1/blood/units/{slug}/stokdarah",
+        "post",
+        f"/api/v1/blood/units/{UNIT}/stokdarah",
+        expect(403, anonymous=401, admin=200),
+        data={
+            "rows": [
+                {
+                    "udd": "UDD PMI Kabupaten Sanggau",
+                    "produk": "TC",
+                    "nama": "Trombosit Konsentrat",
+                    **{f"{g}_{r}": "4" for g in ("a", "b", "o", "ab") for r in ("pos", "neg")},
+                    "ket": None,
+                    "update_on": "2026-11-02 07:40:03",
+                }
+            ]
+        },
+    ),
+    Case(
         "post /api/v1/blood/units/{slug}/simdondar",
         "post",
         f"/api/v1/blood/units/{UNIT}/simdondar",

@@ -124,8 +124,14 @@ def test_errors_use_the_ckan_envelope(ckan: RemoteCKAN) -> None:
         ckan.call_action("package_show", {"id": "prevalensi-stunting-desa"})
     assert info.value.status == 404 and info.value.error["__type"] == "Not Found Error"
     with pytest.raises(CKANAPIError) as info:
-        ckan.call_action("package_create", {"name": "x"})
+        ckan.call_action("no_such_action", {"name": "x"})
     assert info.value.status == 400
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("package_create", {"name": "x"})  # writes need a token
+    assert info.value.status == 403 and info.value.error["__type"] == "Authorization Error"
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("datastore_search_sql", {"sql": 'SELECT * FROM "x"'})
+    assert info.value.status == 403 and "disabled" in info.value.error["message"]
     with pytest.raises(CKANAPIError) as info:
         ckan.call_action("datastore_search", {"resource_id": "donor-darah-bulanan-v3", "sort": "x"})
     assert info.value.status == 409 and info.value.error["__type"] == "Validation Error"
@@ -174,3 +180,72 @@ def test_dcat_catalog(client: Client, db: Any) -> None:
     assert donors["dcat:distribution"][3]["dcat:downloadURL"]["@id"].endswith("unduh.xlsx?versi=3")
     assert donors["dct:accrualPeriodicity"]["@id"].endswith("/MONTHLY")
     assert donors["dct:publisher"]["dct:identifier"] == "udd-pmi-sanggau"
+
+
+def test_datastore_semantics(ckan: RemoteCKAN) -> None:
+    """``_id``, whole-word ``q`` over every field (numbers too) or per field, distinct and
+    the record formats, as CKAN 2.10's DataStore answers them."""
+    rid = "donor-darah-bulanan-v3"
+    every = ckan.call_action("datastore_search", {"resource_id": rid, "limit": 32000})
+    assert every["fields"][0] == {"id": "_id", "type": "int"}
+    assert [r["_id"] for r in every["records"]] == list(range(1, 89))
+    number = every["records"][40]["kantong_terkumpul"]
+    holding = [r for r in every["records"] if str(number) in {str(v) for v in r.values()}]
+    found = ckan.call_action("datastore_search", {"resource_id": rid, "q": str(number)})
+    assert found["total"] == len(holding) >= 1
+    assert {r["_id"] for r in found["records"]} == {r["_id"] for r in holding}
+    # Whole words: "A" is not "AB"; a dict searches each named field.
+    a_rows = ckan.call_action("datastore_search", {"resource_id": rid, "q": "A"})
+    assert {r["golongan"] for r in a_rows["records"]} == {"A"}
+    per_field = ckan.call_action(
+        "datastore_search", {"resource_id": rid, "q": {"golongan": "AB"}, "limit": 0}
+    )
+    assert per_field["total"] == 22
+    get = ckan.call_action(
+        "datastore_search",
+        {"resource_id": rid, "q": json.dumps({"golongan": "O"}), "limit": 0},
+        get_only=True,
+    )
+    assert get["total"] == 22
+    distinct = ckan.call_action(
+        "datastore_search",
+        {"resource_id": rid, "fields": ["golongan"], "distinct": True, "sort": "golongan"},
+    )
+    assert distinct["records"] == [{"golongan": g} for g in ("A", "AB", "B", "O")]
+    assert distinct["total"] == 88  # CKAN counts the matching rows, not the distinct values
+    lists = ckan.call_action(
+        "datastore_search",
+        {"resource_id": rid, "records_format": "lists", "fields": "_id,golongan", "limit": 2},
+    )
+    assert lists["records"] == [
+        [1, every["records"][0]["golongan"]],
+        [2, every["records"][1]["golongan"]],
+    ]
+    text = ckan.call_action(
+        "datastore_search",
+        {"resource_id": rid, "records_format": "csv", "fields": "_id,golongan", "limit": 2},
+    )
+    assert text["records"].splitlines()[0] == f"1,{every['records'][0]['golongan']}"
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("datastore_search", {"resource_id": rid, "records_format": "xml"})
+    assert info.value.status == 409
+
+
+def test_groups_and_help(ckan: RemoteCKAN) -> None:
+    groups = ckan.call_action("group_list", {"all_fields": True})
+    health = next(g for g in groups if g["name"] == "kesehatan")
+    assert health["type"] == "group" and health["package_count"] >= 1
+    shown = ckan.call_action("group_show", {"id": "kesehatan", "include_datasets": True})
+    assert "fasilitas-kesehatan" in [p["name"] for p in shown["packages"]]
+    assert (
+        ckan.call_action("package_show", {"id": "fasilitas-kesehatan"})["groups"][0]["name"]
+        == "kesehatan"
+    )
+    grouped = ckan.call_action("package_search", {"fq": "groups:kesehatan", "rows": 100})
+    assert "fasilitas-kesehatan" in [p["name"] for p in grouped["results"]]
+    for name in ("datastore_search", "package_create", "help_show", "group_list"):
+        assert ckan.call_action("help_show", {"name": name}, get_only=True)
+    assert "_id" in ckan.call_action("help_show", {"name": "datastore_search"})
+    with pytest.raises(CKANAPIError) as info:
+        ckan.call_action("help_show", {"name": "nope"})
+    assert info.value.status == 404

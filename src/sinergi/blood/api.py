@@ -48,6 +48,8 @@ from .schemas import (
     BloodRequestIn,
     BloodRequestOut,
     BloodStockOut,
+    BloodStokdarahIn,
+    BloodStokdarahOut,
     BloodTrackIn,
     BloodTrackOut,
     BloodUnitSettingsIn,
@@ -218,6 +220,28 @@ def simdondar_push(request: ApiRequest, slug: str, data: BloodPushIn) -> Any:
         now=now(),
     )
     return {"adjustments": result.adjustments, "unchanged": result.unchanged}
+
+
+@router.post(
+    "/units/{slug}/stokdarah",
+    response=responses(BloodStokdarahOut),
+    summary="Apply SIMDONDAR's stokdarah table",
+)
+def stokdarah_import(request: ApiRequest, slug: str, data: BloodStokdarahIn) -> Any:
+    """SIMDONDAR's ``stokdarah`` rows as its JSON export holds them (``udd, produk, nama,
+    a_pos … ab_neg, ket, update_on``; numbers may be strings, empty cells count 0),
+    applied all or nothing as counted levels; bad rows reported as ``rows.<n>``."""
+    unit = _unit(slug)
+    result = services.stock_import_stokdarah(
+        actor=request.auth, unit=unit, rows=data.rows, now=now()
+    )
+    return {
+        "adjustments": result.adjustments,
+        "unchanged": result.unchanged,
+        "udd": result.udd,
+        "counted_at": result.counted_at,
+        "emergency": result.emergency,
+    }
 
 
 @router.get(

@@ -74,11 +74,15 @@ class MovementForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    """A CSV file with the SIMDONDAR columns."""
+    """A CSV file with the SIMDONDAR columns, or SIMDONDAR's stokdarah export."""
 
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("Columns: produk, a_pos, a_neg, b_pos, b_neg, o_pos, o_neg, ab_pos, ab_neg."),
+        label=_("CSV or JSON file"),
+        help_text=_(
+            "SIMDONDAR's stokdarah table as CSV or JSON (udd, produk, nama, a_pos … ab_neg, "
+            "ket, update_on), or the short CSV: produk, a_pos, a_neg, b_pos, b_neg, o_pos, "
+            "o_neg, ab_pos, ab_neg."
+        ),
     )
 
 

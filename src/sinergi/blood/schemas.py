@@ -150,6 +150,24 @@ class BloodPushOut(Schema):
     unchanged: int
 
 
+class BloodStokdarahIn(Schema):
+    """SIMDONDAR's stokdarah rows as exported (``udd, produk, nama, a_pos, b_pos, o_pos,
+    ab_pos, a_neg, b_neg, o_neg, ab_neg, ket, update_on``), applied all or nothing."""
+
+    rows: list[dict[str, Any]] = Field(..., max_length=500)
+
+
+class BloodStokdarahOut(Schema):
+    """What a stokdarah import changed: adjustments, the UDD named, when SIMDONDAR counted
+    and the emergency Rh+ stock noted in ``ket`` per product (included in the counts)."""
+
+    adjustments: int
+    unchanged: int
+    udd: str
+    counted_at: dt.datetime | None
+    emergency: dict[str, int]
+
+
 class BloodRequestIn(Schema):
     """A hospital's blood request (case number, never a name)."""
 

@@ -435,6 +435,13 @@ def upload(request: AuthedRequest, slug: str) -> HttpResponse:
                 request,
                 _("File applied: %(n)d adjustments recorded.") % {"n": result.adjustments},
             )
+            emergency = getattr(result, "emergency", None)
+            if emergency:
+                messages.info(
+                    request,
+                    _("Emergency Rh+ stock noted in SIMDONDAR (included in the counts): %(e)s.")
+                    % {"e": ", ".join(f"{c} {n}" for c, n in sorted(emergency.items()))},
+                )
             return redirect("blood:unit", slug=unit.slug)
     return render(
         request, "blood/unit.html", _unit_context(request, unit, upload_form=form), status=422

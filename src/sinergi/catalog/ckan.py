@@ -3,11 +3,14 @@
 Harvesters and clients such as ``ckanapi`` call these with a JSON body (POST) or a query
 string (GET) and expect CKAN's envelope: ``{"help", "success": true, "result"}`` or
 ``{"help", "success": false, "error": {"__type", "message", ...}}``. Datasets are CKAN
-packages, publishing agencies organizations, and each version a datastore resource.
+packages, publishing agencies organizations, sectors groups, and each version a datastore
+resource. The write actions (package_create … datastore_upsert) are in ``ckan_write``, the
+DataStore search semantics in ``ckan_datastore``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shlex
@@ -19,11 +22,11 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from sinergi.agencies.models import Agency
-from sinergi.core.exceptions import Unauthenticated, ValidationFailed
+from sinergi.agencies.models import Agency, Sector
+from sinergi.core.exceptions import Forbidden, NotFound, SinergiError, Unauthenticated
 
-from . import tabular
-from .api import caller, parse_filters
+from . import ckan_datastore, tabular
+from .api import caller
 from .models import Dataset, DatasetVersion, Tag
 from .selectors import version_path
 
@@ -36,6 +39,28 @@ CKAN_TYPES = {
     "datetime": "timestamp",
     "text": "text",
 }
+#: CKAN's DataStore types (and their PostgreSQL aliases) as Sinergi column types.
+SINERGI_TYPES = {
+    "int": "integer",
+    "int4": "integer",
+    "int8": "integer",
+    "bigint": "integer",
+    "integer": "integer",
+    "numeric": "number",
+    "float": "number",
+    "float8": "number",
+    "double precision": "number",
+    "number": "number",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "datetime",
+    "timestamptz": "datetime",
+    "datetime": "datetime",
+    "text": "text",
+    "varchar": "text",
+    "string": "text",
+}
 SORTS = {
     "name": "slug",
     "title": "title",
@@ -45,7 +70,15 @@ SORTS = {
 }
 #: Every version downloads in these formats (the resource itself is the CSV).
 DOWNLOAD_FORMATS = {"CSV", "XLSX", "JSON"}
-FQ_FIELDS = {"organization", "tags", "license_id", "name", "res_format", "dataset_type"}
+FQ_FIELDS = {
+    "organization",
+    "tags",
+    "license_id",
+    "name",
+    "res_format",
+    "dataset_type",
+    "groups",
+}
 
 
 class CkanError(Exception):
@@ -161,7 +194,9 @@ def package_dict(request: HttpRequest, d: Dataset) -> dict[str, Any]:
         "title": d.title,
         "notes": d.description,
         "type": "dataset",
-        "state": "active",
+        # CKAN's states: a dataset not yet published by its walidata is a draft.
+        "state": "active" if d.status == "published" else "draft",
+        "sinergi_status": d.status,
         "private": d.access_level != "public",
         "license_id": d.licence,
         "license_title": d.get_licence_display(),
@@ -180,8 +215,27 @@ def package_dict(request: HttpRequest, d: Dataset) -> dict[str, Any]:
         "extras": [{"key": k, "value": v} for k, v in extras.items()],
         "url": _absolute(request, reverse("catalog:public_detail", args=[d.slug])),
         "version": str(versions[-1].number) if versions else None,
-        "groups": [],
+        "groups": [group_dict(d.sector)] if d.sector else [],
     }
+
+
+def group_dict(sector: Sector, package_count: int | None = None) -> dict[str, Any]:
+    """A sector as a CKAN group."""
+    out: dict[str, Any] = {
+        "id": sector.slug,
+        "name": sector.slug,
+        "title": sector.name,
+        "display_name": sector.name,
+        "description": sector.name_en,
+        "type": "group",
+        "is_organization": False,
+        "state": "active",
+        "image_url": "",
+        "approval_status": "approved",
+    }
+    if package_count is not None:
+        out["package_count"] = package_count
+    return out
 
 
 # --- actions ----------------------------------------------------------------------------
@@ -190,6 +244,14 @@ def package_dict(request: HttpRequest, d: Dataset) -> dict[str, Any]:
 def _packages(user: Any) -> QuerySet[Dataset]:
     return (
         Dataset.objects.filter(pk__in=Dataset.objects.published_for(user).values("pk"))
+        .select_related("publisher", "walidata", "region", "sector", "affair")
+        .prefetch_related("tags", "versions")
+    )
+
+
+def _visible(user: Any) -> QuerySet[Dataset]:
+    return (
+        Dataset.objects.filter(pk__in=Dataset.objects.visible_to(user).values("pk"))
         .select_related("publisher", "walidata", "region", "sector", "affair")
         .prefetch_related("tags", "versions")
     )
@@ -218,10 +280,12 @@ def package_list(request: HttpRequest, user: Any, params: dict[str, Any]) -> Any
 
 
 def _dataset(user: Any, params: dict[str, Any], key: str = "id") -> Dataset:
+    """A dataset by name: the published ones the caller may read, and for a signed-in
+    caller also the drafts they see in Sinergi (their agency's, their walidata queue)."""
     ident = _str(params, key, max_length=200)
     if not ident:
         raise validation(key, "Missing value")
-    d = _packages(user).filter(slug=ident).first()
+    d = _visible(user).filter(slug=ident).first()
     if d is None:
         raise not_found()
     return d
@@ -277,6 +341,8 @@ def package_search(request: HttpRequest, user: Any, params: dict[str, Any]) -> A
             qs = qs.filter(licence=value)
         elif key == "name":
             qs = qs.filter(slug=value)
+        elif key == "groups":
+            qs = qs.filter(sector__slug=value)
         elif (key == "res_format" and value.upper() not in DOWNLOAD_FORMATS) or (
             key == "dataset_type" and value != "dataset"
         ):
@@ -327,6 +393,14 @@ def package_search(request: HttpRequest, user: Any, params: dict[str, Any]) -> A
                 .order_by("-n", "licence")
             )
             items = [(r["licence"], r["licence"], r["n"]) for r in lic]
+        elif name == "groups":
+            per_sector = (
+                Dataset.objects.filter(pk__in=ids, sector__isnull=False)
+                .values("sector__slug", "sector__name")
+                .annotate(n=Count("pk"))
+                .order_by("-n", "sector__slug")
+            )
+            items = [(r["sector__slug"], r["sector__name"], r["n"]) for r in per_sector]
         else:
             continue
         if facet_limit >= 0:
@@ -399,7 +473,7 @@ def _resource(user: Any, ident: str) -> DatasetVersion:
         raise not_found("Resource was not found.")
     version = (
         DatasetVersion.objects.filter(
-            dataset__in=Dataset.objects.published_for(user).values("pk"),
+            dataset__in=Dataset.objects.visible_to(user).values("pk"),
             dataset__slug=slug,
             number=int(number),
         )
@@ -419,26 +493,56 @@ def resource_show(request: HttpRequest, user: Any, params: dict[str, Any]) -> An
     return resource_dict(request, _resource(user, ident))
 
 
+def _flag(params: dict[str, Any], name: str, default: bool = False) -> bool:
+    value = params.get(name, default)
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "yes", "on")
+
+
+def _json_param(params: dict[str, Any], name: str) -> Any:
+    """A parameter that is JSON in a query string and a value in a JSON body."""
+    value = params.get(name)
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise validation(name, "Cannot parse JSON") from exc
+    return value
+
+
 def datastore_search(request: HttpRequest, user: Any, params: dict[str, Any]) -> Any:
-    """Rows of a resource: filters, q, fields, sort, limit, offset and the total."""
+    """Search the rows of a datastore resource (a dataset version).
+
+    resource_id (or id); filters: {"column": value or [values]} (``_id`` too);
+    q: full-text query, a string over every field or {"column": "words"} per field — each
+    word must be a whole word of the value, case-insensitive (``q=127`` finds 127, ``q=A``
+    does not find "AB"); distinct: only distinct rows of the chosen fields; fields: columns
+    to return (a list or "a,b"); sort: "column asc, other desc"; limit (≤ 32000, default
+    100); offset; include_total (default true); records_format: objects (default), lists,
+    csv or tsv. Every row carries ``_id``, its 1-based number in the version, which never
+    changes because a version never changes.
+    """
     ident = _str(params, "resource_id", max_length=200) or _str(params, "id", max_length=200)
     if not ident:
         raise validation("resource_id", "Missing value")
     version = _resource(user, ident)
-    raw_filters = params.get("filters")
-    if isinstance(raw_filters, dict):
+    raw_filters = _json_param(params, "filters")
+    if raw_filters in (None, ""):
+        filters: dict[str, Any] = {}
+    elif isinstance(raw_filters, dict):
         filters = raw_filters
     else:
-        try:
-            filters = parse_filters(_str(params, "filters", max_length=4000) or None)
-        except ValidationFailed as exc:
-            raise validation("filters", "Cannot parse JSON") from exc
-    q = params.get("q", "")
-    if isinstance(q, dict):
-        filters_q = " ".join(str(v) for v in q.values())
-        q = filters_q
-    q = str(q)[:200]
-    raw_fields = params.get("fields")
+        raise validation("filters", "Enter a JSON object")
+    raw_q = _json_param(params, "q") or _json_param(params, "full_text") or ""
+    q: str | dict[str, Any]
+    if isinstance(raw_q, dict):
+        q = {str(k): str(v)[:200] for k, v in raw_q.items()}
+    elif isinstance(raw_q, str | int | float):
+        q = str(raw_q)[:200]
+    else:
+        raise validation("q", "Enter a string or a JSON object")
+    raw_fields = _json_param(params, "fields")
     if isinstance(raw_fields, list):
         fields = [str(f) for f in raw_fields]
     else:
@@ -447,44 +551,112 @@ def datastore_search(request: HttpRequest, user: Any, params: dict[str, Any]) ->
         ]
     limit = _int(params, "limit", 100, 0, 32000)
     offset = _int(params, "offset", 0, 0, 10_000_000)
-    include_total = str(params.get("include_total", "true")).lower() not in ("false", "0")
+    include_total = _flag(params, "include_total", True)
+    records_format = _str(params, "records_format", "objects", max_length=20)
+    sort = _json_param(params, "sort")
+    if isinstance(sort, list):
+        sort = ", ".join(str(x) for x in sort)
     try:
-        page = tabular.query(
+        page = ckan_datastore.search(
             version_path(version),
             version.columns,
             filters=filters,
             q=q,
             fields=fields or None,
-            sort=_str(params, "sort", max_length=1000),
+            sort=_str({"sort": sort}, "sort", max_length=1000),
+            distinct=_flag(params, "distinct"),
             limit=limit,
             offset=offset,
             with_total=include_total,
+            records_format=records_format,
         )
     except tabular.TableError as exc:
         raise validation(exc.column or "query", exc.message) from exc
     base = reverse("catalog:ckan_action", args=["datastore_search"])
     result: dict[str, Any] = {
         "resource_id": version.resource_id,
-        "fields": [
-            {"id": c["name"], "type": CKAN_TYPES.get(c["type"], "text")} for c in page.columns
-        ],
-        "records": page.rows,
+        "fields": [{"id": f["id"], "type": CKAN_TYPES.get(f["type"], "text")} for f in page.fields],
+        "records": page.records,
         "limit": limit,
         "offset": offset,
         "filters": filters,
+        "records_format": records_format,
         "_links": {
             "start": f"{base}?resource_id={version.resource_id}",
             "next": f"{base}?resource_id={version.resource_id}&offset={offset + limit}",
         },
     }
-    if fields:
-        result["fields"] = [f for f in result["fields"] if f["id"] in fields]
     if q:
         result["q"] = q
     if include_total:
         result["total"] = page.total
         result["total_was_estimated"] = False
     return result
+
+
+def datastore_search_sql(request: HttpRequest, user: Any, params: dict[str, Any]) -> Any:
+    """Disabled on this site, as in CKAN's default configuration
+    (``ckan.datastore.sqlsearch.enabled = false``): use datastore_search, whose filters,
+    q, fields, sort and distinct answer the same questions. See
+    docs/decisions/catalog-ckan-sql.md."""
+    raise CkanError(
+        403,
+        "Authorization Error",
+        "Access denied: datastore_search_sql is disabled on this site; use datastore_search",
+    )
+
+
+def _sector_counts(user: Any) -> dict[str, int]:
+    rows = (
+        Dataset.objects.filter(pk__in=Dataset.objects.published_for(user).values("pk"))
+        .filter(sector__isnull=False)
+        .values("sector__slug")
+        .annotate(n=Count("pk"))
+    )
+    return {r["sector__slug"]: r["n"] for r in rows}
+
+
+def group_list(request: HttpRequest, user: Any, params: dict[str, Any]) -> Any:
+    """The sectors as CKAN groups: names, or dicts with package_count when all_fields is
+    true; limit, offset; sort "name" (default) or "package_count"."""
+    limit = _int(params, "limit", 1000, 1, 1000)
+    offset = _int(params, "offset", 0, 0, 10_000_000)
+    counts = _sector_counts(user)
+    sectors = list(Sector.objects.order_by("slug"))
+    sort = _str(params, "sort", "name", max_length=40).split()[0:1] or ["name"]
+    if sort[0] == "package_count":
+        sectors.sort(key=lambda g: (-counts.get(g.slug, 0), g.slug))
+    elif sort[0] not in ("name", "title"):
+        raise validation("sort", "Sort by name or package_count")
+    sectors = sectors[offset : offset + limit]
+    if _flag(params, "all_fields"):
+        return [group_dict(g, counts.get(g.slug, 0)) for g in sectors]
+    return [g.slug for g in sectors]
+
+
+def group_show(request: HttpRequest, user: Any, params: dict[str, Any]) -> Any:
+    """One sector as a CKAN group, with its datasets when include_datasets is true."""
+    ident = _str(params, "id", max_length=200)
+    sector = Sector.objects.filter(slug=ident).first() if ident else None
+    if sector is None:
+        raise not_found("Group not found")
+    out = group_dict(sector, _sector_counts(user).get(sector.slug, 0))
+    if _flag(params, "include_datasets"):
+        out["packages"] = [
+            package_dict(request, d)
+            for d in _packages(user).filter(sector=sector).order_by("slug")[:1000]
+        ]
+    return out
+
+
+def help_show(request: HttpRequest, user: Any, params: dict[str, Any]) -> Any:
+    """The documentation of an action (name): what the ``help`` link of every answer
+    points to."""
+    name = _str(params, "name", max_length=100)
+    handler = actions().get(name)
+    if handler is None:
+        raise not_found("Action function not found")
+    return inspect.getdoc(handler) or ""
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, Any, dict[str, Any]], Any]] = {
@@ -497,7 +669,18 @@ ACTIONS: dict[str, Callable[[HttpRequest, Any, dict[str, Any]], Any]] = {
     "tag_list": tag_list,
     "resource_show": resource_show,
     "datastore_search": datastore_search,
+    "datastore_search_sql": datastore_search_sql,
+    "group_list": group_list,
+    "group_show": group_show,
+    "help_show": help_show,
 }
+
+
+def actions() -> dict[str, Callable[[HttpRequest, Any, dict[str, Any]], Any]]:
+    """Every action this site answers: the reads here and the writes of ``ckan_write``."""
+    from .ckan_write import WRITE_ACTIONS
+
+    return {**ACTIONS, **WRITE_ACTIONS}
 
 
 def _params(request: HttpRequest) -> dict[str, Any]:
@@ -510,8 +693,32 @@ def _params(request: HttpRequest) -> dict[str, Any]:
             if not isinstance(body, dict):
                 raise CkanError(400, "Bad request", "JSON Error: body must be an object")
             return body
-        return {k: request.POST.get(k) for k in request.POST}
+        params: dict[str, Any] = {k: request.POST.get(k) for k in request.POST}
+        params.update({k: request.FILES[k] for k in request.FILES})
+        return params
     return {k: request.GET.get(k) for k in request.GET}
+
+
+def _writer(request: HttpRequest, name: str) -> Any:
+    """The caller of a write action: only an API token counts (a browser session would
+    let another site post on the user's behalf, these views being CSRF-exempt)."""
+    if request.method != "POST":
+        raise CkanError(400, "Bad request", f"Bad request - {name} can only be called with POST")
+    if not request.headers.get("Authorization", "").strip():
+        raise CkanError(403, "Authorization Error", f"Access denied: {name} needs an API token")
+    # Scopes: once tokens carry scopes, require ``write:catalog`` here.
+    return caller(request)
+
+
+def _sinergi_error(exc: SinergiError, name: str) -> CkanError:
+    """A service's refusal in CKAN's shape: 403 Authorization Error, 404 Not Found Error,
+    409 Validation Error with messages per field."""
+    if isinstance(exc, Forbidden):
+        return CkanError(403, "Authorization Error", f"Access denied: {exc.message}")
+    if isinstance(exc, NotFound):
+        return CkanError(404, "Not Found Error", exc.message)
+    fields = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+    return CkanError(409, "Validation Error", exc.message, **fields)
 
 
 @csrf_exempt
@@ -529,15 +736,20 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
         response = JsonResponse(body, status=405)
         response["Allow"] = "GET, POST"
         return response
+    from .ckan_write import WRITE_ACTIONS
+
     try:
-        handler = ACTIONS.get(name)
+        handler = actions().get(name)
         if handler is None:
             raise CkanError(400, "Bad request", f"Bad request - Action name not known: {name}")
         try:
-            user = caller(request)
+            user = _writer(request, name) if name in WRITE_ACTIONS else caller(request)
         except Unauthenticated as exc:
             raise CkanError(403, "Authorization Error", "Access denied: invalid API token") from exc
-        result = handler(request, user, _params(request))
+        try:
+            result = handler(request, user, _params(request))
+        except SinergiError as exc:
+            raise _sinergi_error(exc, name) from exc
     except CkanError as exc:
         error = {"__type": exc.kind, "message": exc.message, **exc.extra}
         return JsonResponse({"help": help_url, "success": False, "error": error}, status=exc.status)

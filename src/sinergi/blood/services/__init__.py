@@ -28,6 +28,14 @@ from .requests import (
     request_substitutes,
     requests_escalate_due,
 )
+from .simdondar import (
+    PRODUCT_NAMES,
+    StokdarahResult,
+    looks_like_stokdarah,
+    parse_stokdarah,
+    read_stokdarah,
+    stock_import_stokdarah,
+)
 from .stock import (
     MAX_IMPORT_ROWS,
     LevelsResult,
@@ -40,6 +48,12 @@ from .stock import (
 from .units import CELL_COLUMNS, MAX_BAGS, is_tracked, unit_configure
 
 __all__ = [
+    "PRODUCT_NAMES",
+    "StokdarahResult",
+    "looks_like_stokdarah",
+    "parse_stokdarah",
+    "read_stokdarah",
+    "stock_import_stokdarah",
     "ANSWER_HOURS",
     "BAG_STATUS_OUT",
     "BagRecord",

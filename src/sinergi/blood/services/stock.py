@@ -273,8 +273,13 @@ def stock_push_rows(
 
 
 def stock_import_csv(*, actor: Any, unit: Agency, data: bytes, now: dt.datetime) -> LevelsResult:
-    """Apply a CSV file with the SIMDONDAR columns, all or nothing."""
+    """Apply a CSV file with the SIMDONDAR columns, all or nothing; SIMDONDAR's own
+    ``stokdarah`` export (CSV or JSON) goes to ``stock_import_stokdarah``."""
     ensure_can(actor, "blood.record", _unit(unit))
+    from .simdondar import looks_like_stokdarah, stock_import_stokdarah
+
+    if looks_like_stokdarah(data):
+        return stock_import_stokdarah(actor=actor, unit=unit, data=data, now=now)
     if len(data) > 200_000:
         raise ValidationFailed(fields={"file": [_("The file is too large (at most 200 kB).")]})
     try:
