@@ -10,7 +10,9 @@ and two status dates, then times through Django's test client with a bearer toke
 - the work-item table endpoint (first page, filtered to critical items);
 - the Gantt SVG (400 rows drawn) and the delay attribution over the status dates;
 - MSPDI export of the whole program and import into an empty program;
-- XLSX export, and XLSX import as a background job (the task function run directly).
+- XLSX export, and XLSX import as a background job (the task function run directly);
+- the HTML programme page and Gantt page with a browser session (cold and warm), for the
+  generated programme and for the demo's biggest one.
 
     .venv/bin/python bench/programs.py                 # 10,000 items
     .venv/bin/python bench/programs.py --items 2000    # quick
@@ -231,6 +233,7 @@ def main() -> None:
     print(f"work-item table, critical filter, first page (cached schedule): {table * 1000:.1f} ms")
     gantt, _, r = timed(lambda: get(f"{base}/gantt?zoom=month"), runs=3)
     print(f"Gantt SVG (400 rows drawn): {gantt * 1000:.1f} ms, {len(r.content) / 1e3:.0f} kB")
+    html_pages(program.code, clear_caches)
     clear_caches()
     attr, _, r = timed(lambda: get(f"{base}/attribution"))
     print(f"delay attribution over {len(r.json()['windows'])} status periods (cold): {attr:.3f} s")
@@ -290,6 +293,48 @@ def main() -> None:
         data_dir,
         "| load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()),
     )
+
+
+def html_pages(code: str, clear_caches: Callable[[], None]) -> None:
+    """The programme page and its Gantt page as a partner opens them in the browser (Django
+    test client with a session: middleware, permission checks, schedule, templates), for the
+    generated programme and for the demo's biggest one; cold = schedule cache cleared."""
+    from django.db.models import Count
+    from django.test import Client
+
+    from sinergi.accounts.models import User
+    from sinergi.programs.models import Program
+
+    browser = Client()
+    browser.force_login(User.objects.get(username="pupr"))
+    demo_biggest = (
+        Program.objects.exclude(code__startswith="BENCH")
+        .annotate(n=Count("work_items"))
+        .order_by("-n")
+        .first()
+    )
+    targets = [(code, Program.objects.get(code=code).work_items.count())]
+    if demo_biggest is not None:
+        targets.append((demo_biggest.code, demo_biggest.n))  # type: ignore[attr-defined]
+    for prog, n in targets:
+        for label, url in (
+            ("page", f"/program/{prog}/"),
+            ("Gantt page", f"/program/{prog}/gantt/"),
+        ):
+
+            def page(url: str = url) -> Any:
+                r = browser.get(url)
+                assert r.status_code == 200, (url, r.status_code)
+                return r
+
+            clear_caches()
+            cold, _, r = timed(page)
+            warm, runs, _ = timed(page, runs=7)
+            print(
+                f"HTML programme {label} {prog} ({n:,} items, {len(r.content) / 1e3:.0f} kB): "
+                f"cold {cold * 1000:.0f} ms, warm best {warm * 1000:.1f} ms, "
+                f"median {statistics.median(runs) * 1000:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@
 # benchmark-only tool, installed here when missing and running as root).
 #
 # Usage: bench/ticker.sh [seconds per run, default 10] [connections, default 32] [rounds, 1]
-# Each round measures sinergi then nginx; the machine's load average is printed with each.
+# Each round measures sinergi then nginx (same number of worker processes); `uptime` is
+# printed before and after, the load average before each measurement, and a warning when
+# the machine is not quiet (load above half the cores).
 # Environment: BENCH_PG=postgresql://postgres@127.0.0.1:5432 runs on a fresh PostgreSQL
 # database (created and dropped here) instead of SQLite; SINERGI_WORKERS and
 # SINERGI_THREADS as for `sinergi serve`; BENCH_NO_WORKER=1 passes --no-worker.
@@ -92,8 +94,11 @@ mkdir -p "$WORK/www/darah" "$WORK/tmp"
 chmod 755 "$WORK" "$WORK/www" "$WORK/www/darah"  # nginx workers run as an unprivileged user
 cp "$WORK/ticker.json" "$WORK/www/darah/ticker.json"
 chmod 644 "$WORK/www/darah/ticker.json"
+# The same number of worker processes as `sinergi serve` runs, so neither side gets more
+# of the machine's cores than the other.
+WORKERS="${SINERGI_WORKERS:-$(nproc)}"
 cat >"$WORK/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $WORKERS;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log warn;
 events { worker_connections 1024; }
@@ -139,9 +144,14 @@ measure() {  # name url -> prints "rps p50_ms p99_ms socket_errors"
     "$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")" "${errors:-0}"
 }
 
+echo "machine before the runs: $(uptime)"
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v c="$(nproc)" 'BEGIN {exit !(l > c / 2)}'; then
+  echo "WARNING: load average above half the $(nproc) cores: other processes share the" \
+    "machine, the figures below are lower bounds for both servers (the ratio holds better)"
+fi
 echo "wrk: 2 threads, $CONNS connections, ${DURATION}s per server after a 2 s warm-up," \
-  "$ROUNDS round(s); sinergi serve: ${SINERGI_WORKERS:-$(nproc)} workers x" \
-  "${SINERGI_THREADS:-8} threads, $DB_NAME"
+  "$ROUNDS round(s); sinergi serve: $WORKERS workers x ${SINERGI_THREADS:-8} threads," \
+  "$DB_NAME; nginx: $WORKERS worker processes"
 printf '%-6s %-18s %12s %9s %9s %7s %12s\n' "round" "server" "requests/s" "p50 ms" "p99 ms" \
   "errors" "load before"
 RATIOS=()
@@ -159,7 +169,7 @@ for round in $(seq 1 "$ROUNDS"); do
   printf 'round %s: ratio %.1f%% of nginx (target >= 20%%), sinergi p99 %.2f ms (target < 20 ms)\n' \
     "$round" "$RATIO" "$APP_P99"
 done
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "machine after the runs: $(uptime) ($(nproc) cores)"
 if [ "$ROUNDS" -gt 1 ]; then
   printf 'median ratio over %s rounds: %.1f%%\n' "$ROUNDS" \
     "$(printf '%s\n' "${RATIOS[@]}" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')"

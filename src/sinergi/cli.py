@@ -349,6 +349,30 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_seed(args: argparse.Namespace) -> int:
+    _setup(None, args.data_dir)
+    from sinergi.benchseed import BENCH_PASSWORD, BENCH_USERS, NotEmpty, bench_seed
+    from sinergi.core.clock import now
+
+    _manage("migrate", "--no-input", "-v", "0")
+    print(f"Generating the {args.scale} scale (seed {args.seed}) …", flush=True)
+    try:
+        bench_seed(
+            scale=args.scale,
+            now=now(),
+            seed=args.seed,
+            force=args.force,
+            log=lambda line: print(line, flush=True),
+        )
+    except NotEmpty as exc:
+        print(f"sinergi bench seed: {exc}", file=sys.stderr)
+        return 2
+    print(f"\nBench logins (password for all: {BENCH_PASSWORD}):")
+    for username, what in BENCH_USERS.items():
+        print(f"  {username:<16} {what}")
+    return 0
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     from sinergi.schedule.cli import main as schedule_main
 
@@ -437,6 +461,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="overwrite a database or data folder that is not empty"
     )
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("bench", help="benchmark fixtures (never on a production database)")
+    bsub = p.add_subparsers(dest="bench_command", required=True)
+    pb = bsub.add_parser(
+        "seed", help="bulk-load generated data at kabupaten or national scale into an empty DB"
+    )
+    pb.add_argument("--scale", required=True, choices=["tiny", "kabupaten", "national"])
+    pb.add_argument("--data-dir", help="data folder of the SQLite database")
+    pb.add_argument("--seed", type=int, default=17, help="random seed (same seed, same rows)")
+    pb.add_argument("--force", action="store_true", help="add to a database that holds data")
+    pb.set_defaults(func=cmd_bench_seed)
 
     p = sub.add_parser("schedule", help="run the scheduling engine on a JSON file", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

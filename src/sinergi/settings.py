@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that renders, so it compresses the final bytes; public only.
+    "sinergi.core.compression.PublicGZipMiddleware",
     "sinergi.core.middleware.RejectNulMiddleware",
     "sinergi.blood.middleware.TickerFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
