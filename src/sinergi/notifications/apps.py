@@ -13,6 +13,6 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import digest, outbox, permissions, webhooks
+        from . import account_mail, digest, outbox, permissions, webhooks
 
-        del digest, outbox, permissions, webhooks
+        del account_mail, digest, outbox, permissions, webhooks
