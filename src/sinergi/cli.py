@@ -101,6 +101,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     for username, _name, agency, role, position in DEMO_OFFICERS:
         print(f"  {username:<12} {role}: {position} ({agency}, Layanan)")
+    from django.conf import settings
+
+    roles = ", ".join(settings.SINERGI_TOTP_REQUIRED_ROLES)
+    if roles:
+        print(
+            f"\nTwo-factor login is required for: {roles} (admin, bupati, sekda, kabappeda):"
+            "\nthey are asked to set up an authenticator app at their first login."
+            "\nSet SINERGI_TOTP_REQUIRED_ROLES= (empty) to turn the requirement off."
+        )
     if args.no_serve:
         return 0
     print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)\n", flush=True)
