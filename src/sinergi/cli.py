@@ -117,6 +117,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     for username, _name, agency, role, position in DEMO_OFFICERS:
         print(f"  {username:<12} {role}: {position} ({agency}, Layanan)")
+    from django.conf import settings
+
+    roles = ", ".join(settings.SINERGI_TOTP_REQUIRED_ROLES)
+    if roles:
+        print(
+            f"\nTwo-factor login is required for: {roles} (admin, bupati, sekda, kabappeda):"
+            "\nthey are asked to set up an authenticator app at their first login."
+            "\nSet SINERGI_TOTP_REQUIRED_ROLES= (empty) to turn the requirement off."
+        )
     if args.no_serve:
         return 0
     print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
@@ -233,8 +242,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     _setup()
     from sinergi.accounts.models import User
-    from sinergi.accounts.services import token_create
-    from sinergi.core.clock import now
+    from sinergi.accounts.services import token_create, token_default_expiry
+    from sinergi.core.clock import now, parse_now
     from sinergi.core.exceptions import SinergiError
     from sinergi.core.permissions import SYSTEM
 
@@ -242,12 +251,43 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     if user is None:
         print(f"sinergi token create: no active user {args.username!r}", file=sys.stderr)
         return 2
+    moment = now()
+    expires = (args.expires or "").strip()
     try:
-        _token, secret = token_create(actor=SYSTEM, user=user, name=args.name, now=now())
+        if expires.endswith("d") and expires[:-1].isdigit():
+            expires_at = token_default_expiry(moment, int(expires[:-1]))
+        elif expires.isdigit():
+            expires_at = token_default_expiry(moment, int(expires))
+        elif expires:
+            expires_at = parse_now(expires)
+        else:
+            expires_at = token_default_expiry(moment)
+    except (ValueError, OverflowError):
+        print(
+            "sinergi token create: --expires takes days (90 or 90d) or a date (2027-06-30)",
+            file=sys.stderr,
+        )
+        return 2
+    scopes = [
+        s for value in args.scope or ["read", "write"] for s in value.replace(",", " ").split()
+    ]
+    try:
+        token, secret = token_create(
+            actor=SYSTEM,
+            user=user,
+            name=args.name,
+            scopes=scopes,
+            expires_at=expires_at,
+            now=moment,
+        )
     except SinergiError as exc:
-        print(f"sinergi token create: {exc.message}", file=sys.stderr)
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+        print(f"sinergi token create: {exc.message} {details}".strip(), file=sys.stderr)
         return 2
     print(secret)
+    print(
+        f"Scopes: {token.scopes}; expires {token.expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr
+    )
     print("Store it now: only its hash is kept, it cannot be shown again.", file=sys.stderr)
     return 0
 
@@ -442,6 +482,16 @@ def build_parser() -> argparse.ArgumentParser:
     pt = tsub.add_parser("create", help="print a new bearer token once")
     pt.add_argument("username")
     pt.add_argument("--name", default="cli")
+    pt.add_argument(
+        "--scope",
+        action="append",
+        help="read, write or write:<module> (repeat or separate with commas); default: read write",
+    )
+    pt.add_argument(
+        "--expires",
+        help="lifetime in days (90 or 90d, the default 90) or an end date (2027-06-30); "
+        "at most SINERGI_TOKEN_MAX_DAYS (365)",
+    )
     pt.set_defaults(func=cmd_token_create)
 
     p = sub.add_parser("audit", help="the audit chain")

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sinergi.accounts.middleware.LanguageMiddleware",
+    "sinergi.accounts.middleware.TwoFactorMiddleware",
     "sinergi.core.middleware.ApiErrorShapeMiddleware",
     "sinergi.core.middleware.RegionTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -178,6 +179,21 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling: this many failures within the window locks the account for the lockout.
 SINERGI_LOGIN_MAX_FAILURES = int(os.environ.get("SINERGI_LOGIN_MAX_FAILURES", "5"))
 SINERGI_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SINERGI_LOGIN_LOCKOUT_MINUTES", "15"))
+# Two-factor login (TOTP): roles that must use it — platform_admin, leader, or membership
+# roles (viewer, staff, manager, head, admin). On for admins and leaders in production and
+# the demo; off in dev and the tests unless a test turns it on
+# (docs/decisions/two-factor-and-token-scopes.md). Users who enrolled always use it.
+SINERGI_TOTP_REQUIRED_ROLES = [
+    r.strip()
+    for r in os.environ.get(
+        "SINERGI_TOTP_REQUIRED_ROLES", "" if MODE == "dev" else "platform_admin,leader"
+    ).split(",")
+    if r.strip()
+]
+SINERGI_TOTP_ISSUER = os.environ.get("SINERGI_TOTP_ISSUER", "Sinergi")
+# API tokens: default and longest lifetime in days.
+SINERGI_TOKEN_DEFAULT_DAYS = int(os.environ.get("SINERGI_TOKEN_DEFAULT_DAYS", "90"))
+SINERGI_TOKEN_MAX_DAYS = int(os.environ.get("SINERGI_TOKEN_MAX_DAYS", "365"))
 # How many reverse proxies (nginx) stand in front and append to X-Forwarded-For.
 SINERGI_PROXY_COUNT = int(os.environ.get("SINERGI_PROXY_COUNT", "0"))
 

@@ -129,9 +129,20 @@ def test_profile_update_and_bad_email(client_as: Any) -> None:
     )
     assert bad.status_code == 400
     assert User.objects.get(username="dinkes").full_name == "Staf Dinas Kesehatan (demo)"
-    ok = client.post(
+    no_password = client.post(
         "/akun/",
         {"full_name": "Rina", "email": "rina@example.org", "phone": "0812", "language": "id"},
+    )
+    assert no_password.status_code == 400  # a new email needs the current password
+    ok = client.post(
+        "/akun/",
+        {
+            "full_name": "Rina",
+            "email": "rina@example.org",
+            "phone": "0812",
+            "language": "id",
+            "current_password": PASSWORD,
+        },
     )
     assert ok.status_code == 302
     assert User.objects.get(username="dinkes").full_name == "Rina"
@@ -179,8 +190,10 @@ def test_bad_tokens_get_401_json(header: str) -> None:
     assert response.json()["code"] == "unauthenticated"
 
 
-def test_token_api_create_and_revoke(api_as: Any) -> None:
-    api = api_as("staff")
+def test_token_api_create_and_revoke(client_as: Any, openapi_schema: Any) -> None:
+    from tests.conftest import ApiClient
+
+    api = ApiClient(openapi_schema, client=client_as("staff"))  # the session, not a token
     created = api.post("/api/v1/me/tokens", {"name": "integrasi"})
     assert created.status_code == 201
     body = created.json()
@@ -210,7 +223,9 @@ def test_login_throttle_reads_the_address_behind_the_proxy(settings: Any) -> Non
     assert _client_ip(request) == "203.0.113.7"
 
 
-def test_token_audit_entries_hold_no_hash(api_as: Any) -> None:
-    api_as("staff").post("/api/v1/me/tokens", {"name": "tanpa-hash"})
+def test_token_audit_entries_hold_no_hash(client_as: Any) -> None:
+    client_as("staff").post(
+        "/api/v1/me/tokens", {"name": "tanpa-hash"}, content_type="application/json"
+    )
     entry = AuditEntry.objects.filter(action="token.create").latest("seq")
     assert "token_hash" not in entry.after

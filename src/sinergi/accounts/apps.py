@@ -12,6 +12,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import permissions
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
+        from . import permissions, twofactor
 
         del permissions
+        unknown = set(settings.SINERGI_TOTP_REQUIRED_ROLES) - set(twofactor.KNOWN_ROLES)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"SINERGI_TOTP_REQUIRED_ROLES: unknown {sorted(unknown)}; "
+                f"use {', '.join(twofactor.KNOWN_ROLES)}"
+            )

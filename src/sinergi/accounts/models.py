@@ -48,6 +48,8 @@ class User(AbstractUser):
     totp_secret = models.CharField(_("TOTP secret"), max_length=64, blank=True)
     totp_confirmed_at = models.DateTimeField(_("TOTP confirmed at"), null=True, blank=True)
     totp_required = models.BooleanField(_("two-factor required"), default=False)
+    # The last 30-second step whose code was accepted: the same code is never taken twice.
+    totp_last_step = models.BigIntegerField(_("last TOTP step used"), null=True, blank=True)
 
     objects = SinergiUserManager()  # type: ignore[misc]  # django-stubs: AbstractUser declares a ClassVar
 
@@ -58,6 +60,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Whether the user confirmed an authenticator app (two-factor login is on)."""
+        return bool(self.totp_secret and self.totp_confirmed_at)
 
     @property
     def display_name(self) -> str:
@@ -94,6 +101,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Space-separated: "read", "write" (every module) and "write:<module>" (see scopes.py).
+    # Tokens made before scopes existed keep every right they had ("read write").
+    scopes = models.CharField(_("scopes"), max_length=500, default="read write")
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -109,3 +119,38 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         """Not revoked (expiry is checked against the request time by the authenticator)."""
         return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        """The token's scopes as a list."""
+        return self.scopes.split()
+
+
+class RecoveryCodeQuerySet(VisibleQuerySet):
+    """Who sees which recovery code (hashes only)."""
+
+    def visible_to(self, user: Any) -> Self:
+        """A user sees their own codes' bookkeeping only."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app; only a hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    objects = RecoveryCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        indexes = [models.Index(fields=["user", "code_hash"], name="accounts_recovery_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"

@@ -12,13 +12,18 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
 
-from .models import ApiToken, User
+from . import scopes as token_scopes
+from . import twofactor
+from .models import ApiToken, RecoveryCode, User
+from .signals import security_notice
 
 TOKEN_PREFIX = "sng_"  # noqa: S105 - a public marker, not a secret
 PROFILE_FIELDS = ("full_name", "email", "phone", "language")
@@ -87,14 +92,26 @@ def user_create(
     return user
 
 
-@transaction.atomic
-def user_update_profile(*, actor: Any, user: User, now: dt.datetime, **fields: str) -> User:
-    """Change a user's name, email, phone or language."""
+def user_update_profile(
+    *,
+    actor: Any,
+    user: User,
+    now: dt.datetime,
+    current_password: str | None = None,
+    totp_code: str | None = None,
+    credentials_checked: bool = False,
+    **fields: str,
+) -> User:
+    """Change a user's name, email, phone or language.
+
+    People changing their own email give their current password (and a two-factor code
+    when they use two-factor login) unless the caller checked them already
+    (``credentials_checked``); the old address is told of the change.
+    """
     ensure_can(actor, "user.change", user)
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
-    before = snapshot(user, PROFILE_FIELDS)
     errors: dict[str, list[str]] = {}
     if fields.get("email"):
         try:
@@ -107,42 +124,125 @@ def user_update_profile(*, actor: Any, user: User, now: dt.datetime, **fields: s
         errors["full_name"] = [_("At most 200 characters.")]
     if errors:
         raise ValidationFailed(fields=errors)
-    for key, value in fields.items():
-        setattr(user, key, value)
-    user.save(update_fields=list(fields) or None)
-    audit_record(
-        actor=actor,
-        action="user.update",
-        obj=user,
-        before=before,
-        after=snapshot(user, PROFILE_FIELDS),
-        now=now,
-    )
+    old_email = user.email
+    email_changes = "email" in fields and fields["email"] != old_email
+    if email_changes and getattr(actor, "pk", None) == user.pk and not credentials_checked:
+        # Outside the change's transaction, so a wrong password or code is counted.
+        verify_credentials(user=user, password=current_password, code=totp_code, now=now)
+    with transaction.atomic():
+        before = snapshot(user, PROFILE_FIELDS)
+        for key, value in fields.items():
+            setattr(user, key, value)
+        user.save(update_fields=list(fields) or None)
+        audit_record(
+            actor=actor,
+            action="user.update",
+            obj=user,
+            before=before,
+            after=snapshot(user, PROFILE_FIELDS),
+            now=now,
+        )
+        if email_changes and old_email:
+            _notify(
+                user,
+                to=old_email,
+                now=now,
+                subject=gettext_noop("Your Sinergi email address was changed"),
+                body=gettext_noop(
+                    "The email address of the Sinergi account %(u)s was changed from %(old)s "
+                    "to %(new)s. If you did not do this, tell your administrator at once."
+                ),
+                values={"old": old_email, "new": user.email or "—"},
+            )
     return user
 
 
-@transaction.atomic
+def _notify(
+    user: User, *, to: str, now: dt.datetime, subject: str, body: str, values: dict[str, str]
+) -> None:
+    """Ask (through the notifications outbox) for a security email in the user's language."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        text = _(body) % {"u": user.username, **values}
+        title = _(subject)
+    security_notice.send(sender=User, user=user, to=to, subject=title, body=text, now=now)
+
+
+def verify_credentials(
+    *, user: User, password: str | None, code: str | None, now: dt.datetime
+) -> None:
+    """Check the current password (and the two-factor code when the user has one) before a
+    sensitive change; each wrong answer counts towards the login lockout."""
+    if login_locked(user, now):
+        raise ValidationFailed(
+            fields={
+                "current_password": [
+                    _("This account is locked after too many failed attempts. Try again later.")
+                ]
+            }
+        )
+    if not password:
+        raise ValidationFailed(
+            fields={"current_password": [_("Enter your current password to make this change.")]}
+        )
+    if not user.check_password(password):
+        login_record_failure(user=user, now=now)
+        raise ValidationFailed(fields={"current_password": [_("The current password is wrong.")]})
+    if user.totp_enabled:
+        if not code:
+            raise ValidationFailed(
+                fields={"totp_code": [_("Enter the code from your authenticator app.")]}
+            )
+        if not second_factor_check(user=user, code=code, now=now):
+            raise ValidationFailed(fields={"totp_code": [_("The code is wrong or was used.")]})
+
+
 def user_change_password(
-    *, actor: Any, user: User, new_password: str, now: dt.datetime, old_password: str | None = None
+    *,
+    actor: Any,
+    user: User,
+    new_password: str,
+    now: dt.datetime,
+    old_password: str | None = None,
+    totp_code: str | None = None,
 ) -> User:
-    """Set a new password; people changing their own must give the old one."""
+    """Set a new password; people changing their own must give the old one (and a
+    two-factor code when they use two-factor login). The account's address is told."""
     ensure_can(actor, "user.change", user)
-    if old_password is not None and not user.check_password(old_password):
-        raise ValidationFailed(fields={"old_password": [_("The current password is wrong.")]})
+    if old_password is not None:
+        try:
+            verify_credentials(user=user, password=old_password, code=totp_code, now=now)
+        except ValidationFailed as exc:
+            if "current_password" in exc.fields:
+                exc.fields["old_password"] = exc.fields.pop("current_password")
+            raise
     _check_password(new_password, user)
-    user.set_password(new_password)
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.save(update_fields=["password", "failed_login_count", "locked_until"])
-    audit_record(
-        actor=actor,
-        action="user.password_change",
-        obj=user,
-        before={},
-        after={"password": "***"},
-        only_changes=False,
-        now=now,
-    )
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.save(update_fields=["password", "failed_login_count", "locked_until"])
+        audit_record(
+            actor=actor,
+            action="user.password_change",
+            obj=user,
+            before={},
+            after={"password": "***"},
+            only_changes=False,
+            now=now,
+        )
+        if user.email:
+            _notify(
+                user,
+                to=user.email,
+                now=now,
+                subject=gettext_noop("Your Sinergi password was changed"),
+                body=gettext_noop(
+                    "The password of the Sinergi account %(u)s was changed. If you did not "
+                    "do this, reset it at once with 'Forgot your password?' and tell your "
+                    "administrator."
+                ),
+                values={},
+            )
     return user
 
 
@@ -199,17 +299,45 @@ def login_record_success(*, user: User, now: dt.datetime) -> User:
 
 @transaction.atomic
 def token_create(
-    *, actor: Any, user: User, name: str, now: dt.datetime, expires_at: dt.datetime | None = None
+    *,
+    actor: Any,
+    user: User,
+    name: str,
+    now: dt.datetime,
+    expires_at: dt.datetime | None = None,
+    scopes: Any = None,
 ) -> tuple[ApiToken, str]:
-    """Create an API token and return it with its secret, which is shown this once only."""
+    """Create an API token and return it with its secret, which is shown this once only.
+
+    ``scopes`` is a list (or space-separated string) of ``read``, ``write`` and
+    ``write:<module>``; None gives ``read write``. The UI, the API and the CLI always pass an
+    expiry (90 days unless chosen, at most SINERGI_TOKEN_MAX_DAYS); None (no expiry) is for
+    internal callers only.
+    """
     ensure_can(actor, "token.manage", None if actor.pk == user.pk else _Owned(user))
     name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
     if not name:
-        raise ValidationFailed(fields={"name": [_("Give the token a name.")]})
-    if len(name) > 100:
-        raise ValidationFailed(fields={"name": [_("At most 100 characters.")]})
+        errors["name"] = [_("Give the token a name.")]
+    elif len(name) > 100:
+        errors["name"] = [_("At most 100 characters.")]
     if expires_at is not None and expires_at <= now:
-        raise ValidationFailed(fields={"expires_at": [_("The expiry must be in the future.")]})
+        errors["expires_at"] = [_("The expiry must be in the future.")]
+    elif expires_at is not None and expires_at > now + dt.timedelta(
+        days=settings.SINERGI_TOKEN_MAX_DAYS
+    ):
+        errors["expires_at"] = [
+            _("A token may last at most %(d)d days.") % {"d": settings.SINERGI_TOKEN_MAX_DAYS}
+        ]
+    try:
+        scope_text = token_scopes.scopes_clean(
+            scopes if scopes is not None else [token_scopes.READ, token_scopes.WRITE]
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        scope_text = ""
+    if errors:
+        raise ValidationFailed(fields=errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -218,9 +346,15 @@ def token_create(
         token_hash=hash_token(secret),
         created_at=now,
         expires_at=expires_at,
+        scopes=scope_text,
     )
     audit_record(actor=actor, action="token.create", obj=token, now=now)
     return token, secret
+
+
+def token_default_expiry(now: dt.datetime, days: int | None = None) -> dt.datetime:
+    """The expiry of a new token: ``days`` (default SINERGI_TOKEN_DEFAULT_DAYS) from now."""
+    return now + dt.timedelta(days=days or settings.SINERGI_TOKEN_DEFAULT_DAYS)
 
 
 class _Owned:
@@ -262,4 +396,172 @@ def token_authenticate(secret: str, now: dt.datetime) -> User | None:
     # A bookkeeping timestamp, not a domain change: written at most once a minute, unaudited.
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    user = token.user
+    # Who asks through a token carries it, so scope checks (scopes.token_allows) can see it.
+    user.api_token = token
+    return user
+
+
+# --- Two-factor login ---------------------------------------------------------------------
+
+
+def second_factor_check(*, user: User, code: str, now: dt.datetime) -> str | None:
+    """Check a code from the authenticator app or a recovery code; return ``"totp"`` or
+    ``"recovery"``, or None after recording the failure (audited; counts towards the
+    login lockout). A TOTP code is taken once: the same step again is refused."""
+    result = _second_factor_consume(user=user, code=code, now=now)
+    if result is None:
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="user.totp_failed",
+                obj=user,
+                before={},
+                after={},
+                only_changes=False,
+                now=now,
+            )
+        fresh = login_record_failure(user=user, now=now)
+        user.locked_until = fresh.locked_until
+    return result
+
+
+@transaction.atomic
+def _second_factor_consume(*, user: User, code: str, now: dt.datetime) -> str | None:
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.totp_enabled:
+        return None
+    if twofactor.looks_like_totp(code):
+        step = twofactor.matching_step(locked.totp_secret, code, now)
+        if step is None or (locked.totp_last_step is not None and step <= locked.totp_last_step):
+            return None
+        User.objects.filter(pk=user.pk).update(totp_last_step=step)
+        user.totp_last_step = step
+        return "totp"
+    if len(twofactor.normalise_code(code)) != twofactor.RECOVERY_LENGTH:
+        return None
+    found = RecoveryCode.objects.filter(
+        user=user, code_hash=twofactor.recovery_hash(user.pk, code), used_at__isnull=True
+    ).first()
+    if found is None:
+        return None
+    RecoveryCode.objects.filter(pk=found.pk).update(used_at=now)
+    audit_record(
+        actor=user,
+        action="user.totp_recovery_used",
+        obj=user,
+        before={},
+        after={"recovery_codes_left": recovery_codes_left(user)},
+        only_changes=False,
+        now=now,
+    )
+    return "recovery"
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many recovery codes the user has not used yet."""
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+def _recovery_codes_new(user: User, now: dt.datetime) -> list[str]:
+    RecoveryCode.objects.filter(user=user).delete()
+    codes = twofactor.new_recovery_codes()
+    RecoveryCode.objects.bulk_create(
+        [
+            RecoveryCode(user=user, code_hash=twofactor.recovery_hash(user.pk, c), created_at=now)
+            for c in codes
+        ]
+    )
+    return codes
+
+
+@transaction.atomic
+def totp_enrol(*, actor: Any, user: User, secret: str, code: str, now: dt.datetime) -> list[str]:
+    """Turn on two-factor login with the secret the user's app scanned, confirmed by a code
+    from it; return the ten recovery codes (shown once, stored hashed)."""
+    ensure_can(actor, "user.change", user)
+    if user.totp_enabled:
+        raise ValidationFailed(_("Two-factor login is already on."))
+    step = twofactor.matching_step(secret, code, now)
+    if step is None:
+        raise ValidationFailed(
+            fields={"code": [_("The code is wrong. Check the time on your phone and try again.")]}
+        )
+    user.totp_secret = secret
+    user.totp_confirmed_at = now
+    user.totp_last_step = step
+    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    codes = _recovery_codes_new(user, now)
+    audit_record(
+        actor=actor,
+        action="user.totp_enrol",
+        obj=user,
+        before={"totp_confirmed_at": None},
+        after={"totp_confirmed_at": now, "recovery_codes": len(codes)},
+        only_changes=False,
+        now=now,
+    )
+    return codes
+
+
+def totp_disable(
+    *,
+    actor: Any,
+    user: User,
+    now: dt.datetime,
+    password: str | None = None,
+    code: str | None = None,
+) -> User:
+    """Turn two-factor login off. People doing it for themselves give their password and a
+    code, and may not when their role requires it; a platform admin may reset anyone's
+    (a lost phone): they enrol again at their next login."""
+    ensure_can(actor, "user.change", user)
+    if not user.totp_enabled:
+        return user
+    if getattr(actor, "pk", None) == user.pk:
+        if twofactor.totp_required_for(user):
+            raise ValidationFailed(
+                _("Two-factor login is required for your role and cannot be turned off.")
+            )
+        verify_credentials(user=user, password=password, code=code, now=now)
+    with transaction.atomic():
+        user.totp_secret = ""
+        user.totp_confirmed_at = None
+        user.totp_last_step = None
+        user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+        RecoveryCode.objects.filter(user=user).delete()
+        audit_record(
+            actor=actor,
+            action="user.totp_disable",
+            obj=user,
+            before={"totp_enabled": True},
+            after={"totp_enabled": False},
+            only_changes=False,
+            now=now,
+        )
+    return user
+
+
+def recovery_codes_regenerate(
+    *, actor: Any, user: User, now: dt.datetime, code: str | None
+) -> list[str]:
+    """Replace the recovery codes (the old ones stop working), confirmed by a code."""
+    ensure_can(actor, "user.change", user)
+    if not user.totp_enabled:
+        raise ValidationFailed(_("Turn on two-factor login first."))
+    if not code or not twofactor.looks_like_totp(code):
+        raise ValidationFailed(fields={"code": [_("Enter the code from your authenticator app.")]})
+    if not second_factor_check(user=user, code=code, now=now):
+        raise ValidationFailed(fields={"code": [_("The code is wrong or was used.")]})
+    with transaction.atomic():
+        codes = _recovery_codes_new(user, now)
+        audit_record(
+            actor=actor,
+            action="user.totp_recovery_regenerate",
+            obj=user,
+            before={},
+            after={"recovery_codes": len(codes)},
+            only_changes=False,
+            now=now,
+        )
+    return codes

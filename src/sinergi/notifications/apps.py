@@ -15,8 +15,8 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from sinergi.core.anchor import set_witness_sender
 
-        from . import digest, outbox, permissions, webhooks
+        from . import account_mail, digest, outbox, permissions, webhooks
 
         # Audit anchors go to the witness URL through the same SSRF-checked sender.
         set_witness_sender(webhooks.post)
-        del digest, outbox, permissions, webhooks
+        del account_mail, digest, outbox, permissions, webhooks
