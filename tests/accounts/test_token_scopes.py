@@ -203,3 +203,19 @@ def test_cli_token_create_takes_scope_and_expiry(capsys: Any) -> None:
     assert main(["token", "create", "dinkes", "--expires", "800"]) == 2
     assert main(["token", "create", "dinkes", "--scope", "root"]) == 2
     assert main(["token", "create", "dinkes", "--expires", "kemarin"]) == 2
+
+
+def test_ckan_actions_check_the_token_scope_too() -> None:
+    """CKAN's action API authenticates its own way (bare key or Bearer): the same scopes."""
+    _t, reader = token("walidata", ["read"])
+    assert reader.get("/api/3/action/package_list").json()["success"] is True
+    denied = reader.post(
+        "/api/3/action/package_create",
+        {"name": "uji-cakupan", "title": "Uji"},
+        content_type="application/json",
+    )
+    assert denied.status_code == 403
+    assert denied.json()["error"]["__type"] == "Authorization Error"
+    assert "write:catalog" in denied.json()["error"]["message"]
+    _t, blind = token("walidata", ["write:catalog"])
+    assert blind.get("/api/3/action/package_list").status_code == 403

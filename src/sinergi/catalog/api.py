@@ -51,6 +51,7 @@ router = Router(tags=["catalog"])
 def caller(request: HttpRequest) -> Any:
     """The user behind a request that may be anonymous: a bearer token (or CKAN's bare API
     key in ``Authorization``) or the browser session; a bad token is refused."""
+    from sinergi.accounts.scopes import ensure_token_allows
     from sinergi.accounts.services import token_authenticate
 
     header = request.headers.get("Authorization", "").strip()
@@ -59,6 +60,8 @@ def caller(request: HttpRequest) -> Any:
         user = token_authenticate(secret, now())
         if user is None:
             raise Unauthenticated()
+        # Reads through a token need its ``read`` scope; writes check their module's scope.
+        ensure_token_allows(user, "catalog", write=False)
         return user
     return getattr(request, "user", None)
 

@@ -706,8 +706,11 @@ def _writer(request: HttpRequest, name: str) -> Any:
         raise CkanError(400, "Bad request", f"Bad request - {name} can only be called with POST")
     if not request.headers.get("Authorization", "").strip():
         raise CkanError(403, "Authorization Error", f"Access denied: {name} needs an API token")
-    # Scopes: once tokens carry scopes, require ``write:catalog`` here.
-    return caller(request)
+    from sinergi.accounts.scopes import ensure_token_allows
+
+    user = caller(request)
+    ensure_token_allows(user, "catalog", write=True)
+    return user
 
 
 def _sinergi_error(exc: SinergiError, name: str) -> CkanError:
@@ -746,6 +749,8 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
             user = _writer(request, name) if name in WRITE_ACTIONS else caller(request)
         except Unauthenticated as exc:
             raise CkanError(403, "Authorization Error", "Access denied: invalid API token") from exc
+        except Forbidden as exc:  # a token without the scope
+            raise CkanError(403, "Authorization Error", f"Access denied: {exc.message}") from exc
         try:
             result = handler(request, user, _params(request))
         except SinergiError as exc:
