@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
@@ -34,6 +34,41 @@ def _leader_codes(user: Any) -> list[str]:
     from sinergi.agencies.selectors import leader_region_codes
 
     return leader_region_codes(user)
+
+
+# Beyond this many agencies the visibility filter asks the agency table in a subquery
+# instead of binding every id (a national or provincial leader).
+_IN_LIST_MAX = 2000
+
+
+def led_agency_ids(user: Any) -> list[int]:
+    """Ids of every agency in the regions (and sub-regions) the user leads, read once per
+    user object; empty for someone who leads no region."""
+    codes = _leader_codes(user)
+    if not codes:
+        return []
+    cached = getattr(user, "_sinergi_led_agencies", None)
+    if cached is not None and cached[0] == codes:
+        return list(cached[1])
+    from sinergi.agencies.models import Agency
+
+    found = list(
+        Agency.objects.filter(_region_q("region", codes))
+        .order_by()
+        .values_list("pk", flat=True)[: _IN_LIST_MAX + 1]
+    )
+    user._sinergi_led_agencies = codes, found
+    return list(found)
+
+
+def _led_agencies_query(user: Any, member_ids: list[int]) -> QuerySet[Any]:
+    from sinergi.agencies.models import Agency
+
+    return (
+        Agency.objects.filter(_region_q("region", _leader_codes(user)) | Q(pk__in=member_ids))
+        .order_by()
+        .values("pk")
+    )
 
 
 def _region_q(field: str, codes: list[str]) -> Q:
@@ -246,12 +281,21 @@ class RequestQuerySet(VisibleQuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
+        # The agencies are resolved first (the user's own, and every agency of the regions
+        # they lead), so the filter is an OR of IN-lists on the indexed agency keys (and a
+        # lookup of the forwarding table by agency): no ``pk IN`` over an OR across joins,
+        # which read every request of the table (docs/performance.md, "Lists at scale").
         ids = _member_agency_ids(user)
-        cond = Q(from_agency_id__in=ids) | Q(to_agency_id__in=ids) | Q(previous_handlers__in=ids)
-        codes = _leader_codes(user)
-        if codes:
-            cond |= _region_q("from_agency__region", codes) | _region_q("to_agency__region", codes)
-        return self.filter(pk__in=self.filter(cond).values("pk"))
+        agencies: list[int] | QuerySet[Any] = sorted(set(ids) | set(led_agency_ids(user)))
+        if len(agencies) > _IN_LIST_MAX:
+            agencies = _led_agencies_query(user, ids)
+        if not ids and not agencies:
+            return self.none()
+        cond = Q(from_agency_id__in=agencies) | Q(to_agency_id__in=agencies)
+        if ids:
+            forwarded = Request.previous_handlers.through.objects.filter(agency_id__in=ids)
+            cond |= Q(pk__in=forwarded.values("request_id"))
+        return self.filter(cond)
 
     def open(self) -> Self:
         """Requests whose SLA clock runs."""
@@ -373,6 +417,10 @@ class Request(TimestampedModel):
             models.Index(fields=["to_agency", "status", "due_at"]),
             models.Index(fields=["from_agency", "status", "due_at"]),
             models.Index(fields=["status", "next_step_at"]),
+            # The insights tick reads the requests changed since its last run.
+            models.Index(fields=["updated_at"]),
+            # Escalated open requests (the dashboard, the "escalated" filter).
+            models.Index(fields=["status", "escalation_level"]),
         ]
 
     def __str__(self) -> str:
