@@ -286,15 +286,22 @@ class RequestQuerySet(VisibleQuerySet):
         # lookup of the forwarding table by agency): no ``pk IN`` over an OR across joins,
         # which read every request of the table (docs/performance.md, "Lists at scale").
         ids = _member_agency_ids(user)
-        agencies: list[int] | QuerySet[Any] = sorted(set(ids) | set(led_agency_ids(user)))
-        if len(agencies) > _IN_LIST_MAX:
-            agencies = _led_agencies_query(user, ids)
-        if not ids and not agencies:
+        listed = sorted(set(ids) | set(led_agency_ids(user)))
+        if not listed:
             return self.none()
+        agencies: list[int] | QuerySet[Any] = listed
+        if len(listed) > _IN_LIST_MAX:
+            agencies = _led_agencies_query(user, ids)
         cond = Q(from_agency_id__in=agencies) | Q(to_agency_id__in=agencies)
         if ids:
-            forwarded = Request.previous_handlers.through.objects.filter(agency_id__in=ids)
-            cond |= Q(pk__in=forwarded.values("request_id"))
+            # Requests these agencies forwarded: few, so listed by id (an IN-subquery inside
+            # the OR would keep PostgreSQL from combining the indexes).
+            through = Request.previous_handlers.through.objects.filter(agency_id__in=ids)
+            forwarded = list(through.values_list("request_id", flat=True)[: _IN_LIST_MAX + 1])
+            if len(forwarded) > _IN_LIST_MAX:
+                cond |= Q(pk__in=through.values("request_id"))
+            elif forwarded:
+                cond |= Q(pk__in=forwarded)
         return self.filter(cond)
 
     def open(self) -> Self:

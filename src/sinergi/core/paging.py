@@ -78,9 +78,10 @@ def _page_number(value: Any) -> int:
 
 
 def bounded_page(
-    qs: QuerySet[Any], page: Any, per_page: int, *, cap: int = COUNT_CAP
+    qs: QuerySet[Any], page: Any, per_page: int, *, cap: int | None = None
 ) -> BoundedPage:
     """The page ``page`` ("last", a number, a negative number from the end) of ``qs``."""
+    cap = COUNT_CAP if cap is None else cap
     count = qs.order_by()[: cap + 1].count()
     capped = count > cap
     number = _page_number(page)
@@ -112,7 +113,7 @@ def bounded_page(
 
 
 def paginate_bounded(
-    request: HttpRequest, qs: QuerySet[Any], per_page: int = 50, *, cap: int = COUNT_CAP
+    request: HttpRequest, qs: QuerySet[Any], per_page: int = 50, *, cap: int | None = None
 ) -> dict[str, Any]:
     """A bounded page of ``qs`` and the query string that keeps the filters across pages."""
     page = bounded_page(qs, request.GET.get("page"), per_page, cap=cap)
