@@ -202,7 +202,6 @@ def main() -> None:
             page("/permintaan/daftar/?page=last"),
             None,
         ),
-        ("GET /permintaan/daftar/?page=2000 (Bupati)", page("/permintaan/daftar/?page=2000"), None),
         (
             f"GET /permintaan/?agency={busy.slug} (inbox)",
             page(f"/permintaan/?agency={busy.slug}"),

@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
@@ -36,39 +36,40 @@ def _leader_codes(user: Any) -> list[str]:
     return leader_region_codes(user)
 
 
-# Beyond this many agencies the visibility filter asks the agency table in a subquery
-# instead of binding every id (a national or provincial leader).
+# Agencies bound as parameters at most (beyond: a subquery of the forwarding table).
 _IN_LIST_MAX = 2000
 
 
-def led_agency_ids(user: Any) -> list[int]:
-    """Ids of every agency in the regions (and sub-regions) the user leads, read once per
-    user object; empty for someone who leads no region."""
+def led_scope(user: Any) -> tuple[list[int], list[int] | None]:
+    """What the regions the user leads open to them, read once per user object: the ids
+    of their agencies when they are a small part of all agencies (a regency in a national
+    deployment), else ``([], region ids)`` — the leader sees most requests, and reading
+    them in list order beats collecting them through the agency indexes."""
     codes = _leader_codes(user)
     if not codes:
-        return []
-    cached = getattr(user, "_sinergi_led_agencies", None)
+        return [], None
+    cached = getattr(user, "_sinergi_led_scope", None)
     if cached is not None and cached[0] == codes:
-        return list(cached[1])
+        return cached[1]
     from sinergi.agencies.models import Agency
+    from sinergi.regions.models import Region
 
-    found = list(
-        Agency.objects.filter(_region_q("region", codes))
+    cond = Q()
+    for code in codes:
+        cond |= Q(code=code) | Q(code__startswith=code + ".")
+    regions = list(Region.objects.filter(cond).values_list("pk", flat=True))
+    led = list(
+        Agency.objects.filter(region_id__in=regions)
         .order_by()
         .values_list("pk", flat=True)[: _IN_LIST_MAX + 1]
     )
-    user._sinergi_led_agencies = codes, found
-    return list(found)
-
-
-def _led_agencies_query(user: Any, member_ids: list[int]) -> QuerySet[Any]:
-    from sinergi.agencies.models import Agency
-
-    return (
-        Agency.objects.filter(_region_q("region", _leader_codes(user)) | Q(pk__in=member_ids))
-        .order_by()
-        .values("pk")
-    )
+    found: tuple[list[int], list[int] | None]
+    if len(led) <= _IN_LIST_MAX and len(led) * 4 < Agency.objects.count():
+        found = led, None
+    else:
+        found = [], regions
+    user._sinergi_led_scope = codes, found
+    return found
 
 
 def _region_q(field: str, codes: list[str]) -> Q:
@@ -281,18 +282,26 @@ class RequestQuerySet(VisibleQuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        # The agencies are resolved first (the user's own, and every agency of the regions
-        # they lead), so the filter is an OR of IN-lists on the indexed agency keys (and a
-        # lookup of the forwarding table by agency): no ``pk IN`` over an OR across joins,
-        # which read every request of the table (docs/performance.md, "Lists at scale").
+        # The agencies are resolved first (the user's own, and those of the regions they
+        # lead when these are few), so the filter is an OR of IN-lists on the indexed agency
+        # keys; a leader of most agencies gets a per-row EXISTS on the agency's region, read
+        # in list order. No ``pk IN`` over an OR across joins, which read every request of
+        # the table (docs/decisions/bounded-list-counts.md).
         ids = _member_agency_ids(user)
-        listed = sorted(set(ids) | set(led_agency_ids(user)))
-        if not listed:
+        led, regions = led_scope(user)
+        listed = sorted(set(ids) | set(led))
+        if not listed and regions is None:
             return self.none()
-        agencies: list[int] | QuerySet[Any] = listed
-        if len(listed) > _IN_LIST_MAX:
-            agencies = _led_agencies_query(user, ids)
-        cond = Q(from_agency_id__in=agencies) | Q(to_agency_id__in=agencies)
+        cond = Q(pk__in=[])
+        if listed:
+            cond = Q(from_agency_id__in=listed) | Q(to_agency_id__in=listed)
+        if regions is not None:
+            from sinergi.agencies.models import Agency
+
+            in_region = Agency.objects.filter(region_id__in=regions)
+            cond |= Q(Exists(in_region.filter(pk=OuterRef("from_agency_id")))) | Q(
+                Exists(in_region.filter(pk=OuterRef("to_agency_id")))
+            )
         if ids:
             # Requests these agencies forwarded: few, so listed by id (an IN-subquery inside
             # the OR would keep PostgreSQL from combining the indexes).
