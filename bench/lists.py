@@ -114,6 +114,12 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=500)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", metavar="DATA_DIR", help="an earlier run's data (no seeding)")
+    parser.add_argument(
+        "--last",
+        default="last",
+        help="page parameter of the last page (code before bounded pages: 99999, which "
+        "Django's get_page turns into the last page)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sinergi-bench-lists-"))
     os.environ["SINERGI_DATA_DIR"] = args.reuse or str(work / "data")
@@ -186,10 +192,10 @@ def main() -> None:
         return call
 
     def new_page(number: Any) -> Callable[[], Any]:
-        from sinergi.coordination.selectors import Filters, requests_search
-        from sinergi.core.paging import bounded_page
-
         def call() -> None:
+            from sinergi.coordination.selectors import Filters, requests_search
+            from sinergi.core.paging import bounded_page
+
             qs = requests_search(user=bupati, filters=Filters(), now=dt.datetime.now(dt.UTC))
             list(bounded_page(qs, number, 30))
 
@@ -198,8 +204,8 @@ def main() -> None:
     cases: list[tuple[str, Callable[[], Any], str | None]] = [
         ("GET /permintaan/daftar/ (Bupati, first page)", page("/permintaan/daftar/"), None),
         (
-            "GET /permintaan/daftar/?page=last (Bupati)",
-            page("/permintaan/daftar/?page=last"),
+            f"GET /permintaan/daftar/?page={args.last} (Bupati)",
+            page(f"/permintaan/daftar/?page={args.last}"),
             None,
         ),
         (
