@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Agency
 
-LIST_MAX = 50  # up to this many active agencies: a plain <select>
+LIST_MAX = 80  # up to this many active agencies (a regency has 40–80): a plain <select>
 RESULTS_MAX = 20  # agencies answered per search
 FIELD_RE = re.compile(r"^[a-z_]{1,40}$")
 
