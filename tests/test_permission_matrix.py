@@ -41,6 +41,7 @@ UI = [
     Case(
         "agencies:create", "get", "/instansi/baru/?parent=dinkes-sanggau", managers(200, 403, 302)
     ),
+    Case("agencies:pick", "get", "/instansi/pilih/?field=to_agency&q=dinas", SIGNED_IN),
     Case("agencies:detail", "get", "/instansi/dinkes-sanggau/", SIGNED_IN),
     Case("agencies:edit", "get", "/instansi/dinkes-sanggau/ubah/", managers(200, 403, 302)),
     Case(

@@ -9,6 +9,7 @@ app_name = "agencies"
 urlpatterns = [
     path("", views.directory, name="list"),
     path("baru/", views.create, name="create"),
+    path("pilih/", views.pick, name="pick"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/ubah/", views.edit, name="edit"),
     path("<slug:slug>/nonaktifkan/", views.set_active, {"active": False}, name="deactivate"),

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from sinergi.core.clock import now
@@ -16,7 +16,7 @@ from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
-from . import services
+from . import picker, services
 from .forms import AgencyForm, DirectoryFilterForm, MembershipForm
 from .models import Agency, Membership
 from .selectors import agencies_search, agency_members
@@ -199,3 +199,28 @@ def member_remove(request: AuthedRequest, slug: str, membership_id: int) -> Http
     else:
         messages.success(request, _("The member was removed."))
     return redirect("agencies:detail", slug=agency.slug)
+
+
+@login_required
+@require_GET
+def pick(request: AuthedRequest) -> HttpResponse:
+    """Agencies matching the typed words, as radio buttons of an agency picker (htmx)."""
+    field = request.GET.get("field", "")
+    if not picker.FIELD_RE.match(field):
+        return HttpResponse(status=400)
+    q = request.GET.get("q", "")[:100]
+    value = request.GET.get(field, "")[:100]
+    found, more = picker.search(user=request.user, q=q) if q.strip() else ([], False)
+    if value and all(a.slug != value for a in found):
+        found = [*Agency.objects.filter(slug=value, is_active=True)[:1], *found]
+    return render(
+        request,
+        "agencies/_picker_results.html",
+        {
+            "agencies": found,
+            "field": field,
+            "value": value,
+            "more": more,
+            "searched": bool(q.strip()),
+        },
+    )

@@ -157,10 +157,11 @@ class CaseQuerySet(VisibleQuerySet):
         ids = _member_agency_ids(user)
         if not ids:
             return self.none()
-        cond = Q(service__front_agency_id__in=ids) | Q(
-            steps__agency_id__in=ids, steps__request__isnull=False
-        )
-        return self.filter(pk__in=self.filter(cond).values("pk"))
+        # Two indexed lookups (services by front agency, steps by agency), no ``pk IN``
+        # over an OR across joins (docs/decisions/bounded-list-counts.md).
+        services = Service.objects.filter(front_agency_id__in=ids).values("pk")
+        stepped = CaseStep.objects.filter(agency_id__in=ids, request__isnull=False)
+        return self.filter(Q(service_id__in=services) | Q(pk__in=stepped.values("case_id")))
 
     def open(self) -> Self:
         """Cases still being worked on."""

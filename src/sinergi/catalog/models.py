@@ -46,11 +46,14 @@ class DatasetQuerySet(VisibleQuerySet):
 
     def published_for(self, user: Any) -> Self:
         """Published datasets whose access level lets the user read them."""
+        if user is not None and user.is_authenticated and user.is_superuser:
+            return self.filter(status=DatasetStatus.PUBLISHED)
+        return self.filter(self._published_q(user))
+
+    def _published_q(self, user: Any) -> Q:
         public = Q(status=DatasetStatus.PUBLISHED, access_level=AccessLevel.PUBLIC)
         if user is None or not user.is_authenticated or not user.is_active:
-            return self.filter(public)
-        if user.is_superuser:
-            return self.filter(status=DatasetStatus.PUBLISHED)
+            return public
         from sinergi.agencies.selectors import user_memberships
 
         memberships = user_memberships(user)
@@ -59,12 +62,14 @@ class DatasetQuerySet(VisibleQuerySet):
             cond |= Q(status=DatasetStatus.PUBLISHED, access_level=AccessLevel.GOVERNMENT)
         agency_ids = [m.agency_id for m in memberships]
         if agency_ids:
+            # The access list by agency (its own index), not a join that repeats rows.
+            allowed = Dataset.allowed_agencies.through.objects.filter(agency_id__in=agency_ids)
             cond |= Q(
                 status=DatasetStatus.PUBLISHED,
                 access_level=AccessLevel.AGENCIES,
-                allowed_agencies__in=agency_ids,
-            ) | Q(status=DatasetStatus.PUBLISHED, publisher__in=agency_ids)
-        return self.filter(cond)
+                pk__in=allowed.values("dataset_id"),
+            ) | Q(status=DatasetStatus.PUBLISHED, publisher_id__in=agency_ids)
+        return cond
 
     def visible_to(self, user: Any) -> Self:
         """Anonymous visitors see published public datasets; signed-in users also what
@@ -75,21 +80,32 @@ class DatasetQuerySet(VisibleQuerySet):
         base = self.published_for(user)
         if user is None or not user.is_authenticated or not user.is_active:
             return base
+        from sinergi.agencies.models import Agency
         from sinergi.agencies.selectors import leader_region_codes, user_memberships
+        from sinergi.regions.models import Region
 
+        # Agencies and regions resolved first: an OR of indexed keys, no ``pk IN`` over
+        # joins and no DISTINCT (docs/decisions/bounded-list-counts.md).
         memberships = user_memberships(user)
         own = [m.agency_id for m in memberships]
-        cond = Q(pk__in=base.values("pk"))
+        cond = self._published_q(user)
         if own:
+            below = Agency.objects.filter(Q(parent_id__in=own) | Q(parent__parent_id__in=own))
             cond |= (
-                Q(publisher__in=own)
-                | Q(publisher__parent__in=own)
-                | Q(publisher__parent__parent__in=own)
-                | Q(walidata__in=own, status__in=[DatasetStatus.SUBMITTED, DatasetStatus.PUBLISHED])
+                Q(publisher_id__in=own)
+                | Q(publisher_id__in=below.values("pk"))
+                | Q(
+                    walidata_id__in=own,
+                    status__in=[DatasetStatus.SUBMITTED, DatasetStatus.PUBLISHED],
+                )
             )
-        for code in leader_region_codes(user):
-            cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
-        return self.filter(cond).distinct()
+        codes = leader_region_codes(user)
+        if codes:
+            led = Q()
+            for code in codes:
+                led |= Q(code=code) | Q(code__startswith=code + ".")
+            cond |= Q(region_id__in=Region.objects.filter(led).values("pk"))
+        return self.filter(cond)
 
 
 class Dataset(TimestampedModel):

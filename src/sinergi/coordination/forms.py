@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.picker import AgencyField
 from sinergi.core.forms import DateInput, TimeInput
 
 from .choices import MeetingStatus, RequestKind, RequestPriority, RequestStatus
@@ -30,7 +31,7 @@ class RequestForm(forms.Form):
     """Write a request to another agency."""
 
     from_agency = forms.ChoiceField(label=_("From agency"))
-    to_agency = forms.ChoiceField(label=_("To agency"))
+    to_agency = AgencyField(label=_("To agency"))
     kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices)
     priority = forms.ChoiceField(
         label=_("Priority"), choices=RequestPriority.choices, initial=RequestPriority.NORMAL
@@ -49,10 +50,6 @@ class RequestForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["from_agency"]).choices = own_agency_choices(user)
-        cast(forms.ChoiceField, self.fields["to_agency"]).choices = [
-            ("", "—"),
-            *_agency_choices(),
-        ]
 
 
 class FilterForm(forms.Form):

@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
@@ -34,6 +34,42 @@ def _leader_codes(user: Any) -> list[str]:
     from sinergi.agencies.selectors import leader_region_codes
 
     return leader_region_codes(user)
+
+
+# Agencies bound as parameters at most (beyond: a subquery of the forwarding table).
+_IN_LIST_MAX = 2000
+
+
+def led_scope(user: Any) -> tuple[list[int], list[int] | None]:
+    """What the regions the user leads open to them, read once per user object: the ids
+    of their agencies when they are a small part of all agencies (a regency in a national
+    deployment), else ``([], region ids)`` — the leader sees most requests, and reading
+    them in list order beats collecting them through the agency indexes."""
+    codes = _leader_codes(user)
+    if not codes:
+        return [], None
+    cached = getattr(user, "_sinergi_led_scope", None)
+    if cached is not None and cached[0] == codes:
+        return cached[1]
+    from sinergi.agencies.models import Agency
+    from sinergi.regions.models import Region
+
+    cond = Q()
+    for code in codes:
+        cond |= Q(code=code) | Q(code__startswith=code + ".")
+    regions = list(Region.objects.filter(cond).values_list("pk", flat=True))
+    led = list(
+        Agency.objects.filter(region_id__in=regions)
+        .order_by()
+        .values_list("pk", flat=True)[: _IN_LIST_MAX + 1]
+    )
+    found: tuple[list[int], list[int] | None]
+    if len(led) <= _IN_LIST_MAX and len(led) * 4 < Agency.objects.count():
+        found = led, None
+    else:
+        found = [], regions
+    user._sinergi_led_scope = codes, found
+    return found
 
 
 def _region_q(field: str, codes: list[str]) -> Q:
@@ -246,12 +282,36 @@ class RequestQuerySet(VisibleQuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
+        # The agencies are resolved first (the user's own, and those of the regions they
+        # lead when these are few), so the filter is an OR of IN-lists on the indexed agency
+        # keys; a leader of most agencies gets a per-row EXISTS on the agency's region, read
+        # in list order. No ``pk IN`` over an OR across joins, which read every request of
+        # the table (docs/decisions/bounded-list-counts.md).
         ids = _member_agency_ids(user)
-        cond = Q(from_agency_id__in=ids) | Q(to_agency_id__in=ids) | Q(previous_handlers__in=ids)
-        codes = _leader_codes(user)
-        if codes:
-            cond |= _region_q("from_agency__region", codes) | _region_q("to_agency__region", codes)
-        return self.filter(pk__in=self.filter(cond).values("pk"))
+        led, regions = led_scope(user)
+        listed = sorted(set(ids) | set(led))
+        if not listed and regions is None:
+            return self.none()
+        cond = Q(pk__in=[])
+        if listed:
+            cond = Q(from_agency_id__in=listed) | Q(to_agency_id__in=listed)
+        if regions is not None:
+            from sinergi.agencies.models import Agency
+
+            in_region = Agency.objects.filter(region_id__in=regions)
+            cond |= Q(Exists(in_region.filter(pk=OuterRef("from_agency_id")))) | Q(
+                Exists(in_region.filter(pk=OuterRef("to_agency_id")))
+            )
+        if ids:
+            # Requests these agencies forwarded: few, so listed by id (an IN-subquery inside
+            # the OR would keep PostgreSQL from combining the indexes).
+            through = Request.previous_handlers.through.objects.filter(agency_id__in=ids)
+            forwarded = list(through.values_list("request_id", flat=True)[: _IN_LIST_MAX + 1])
+            if len(forwarded) > _IN_LIST_MAX:
+                cond |= Q(pk__in=through.values("request_id"))
+            elif forwarded:
+                cond |= Q(pk__in=forwarded)
+        return self.filter(cond)
 
     def open(self) -> Self:
         """Requests whose SLA clock runs."""
@@ -373,6 +433,10 @@ class Request(TimestampedModel):
             models.Index(fields=["to_agency", "status", "due_at"]),
             models.Index(fields=["from_agency", "status", "due_at"]),
             models.Index(fields=["status", "next_step_at"]),
+            # The insights tick reads the requests changed since its last run.
+            models.Index(fields=["updated_at"]),
+            # Escalated open requests (the dashboard, the "escalated" filter).
+            models.Index(fields=["status", "escalation_level"]),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, NotFound, ValidationFailed
+from sinergi.core.paging import paginate_bounded
 from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 from sinergi.notifications.models import Notification
@@ -119,7 +120,7 @@ def request_list(request: AuthedRequest) -> HttpResponse:
         ),
         now=at,
     )
-    context = {"form": form, **paginate_request(request, qs, per_page=30)}
+    context = {"form": form, **paginate_bounded(request, qs, per_page=30)}
     for r in context["page_obj"]:
         annotate_clock(r, at)
     if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]

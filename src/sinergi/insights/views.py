@@ -299,7 +299,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         return _refused(request, "insights/dasbor.html", {**base, "updated_at": _updated()})
     user = request.user
     metrics = selectors.agency_metrics(user=user, window=window, now=at)
-    pairs = selectors.pair_metrics(user=user, window=window, now=at)
+    # Only the pairs between the busiest agencies, chosen from the window sums first.
+    heat = selectors.heat_pairs(user=user, window=window, now=at, agencies=HEAT_LIMIT)
     programs = selectors.program_health(user=user, now=at)
     trend = selectors.monthly_trend(user=user, months=12, now=at)
     sort = request.GET.get("sort", "open_overdue")
@@ -330,7 +331,11 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "league_all_url": "?" + league_all_params.urlencode(),
         "sort": sort,
         "sort_links": _sort_links(request, sort, direction),
-        "heat": _heat(pairs, window, limit=HEAT_LIMIT),
+        "heat": {
+            **_heat(heat.pairs, window, limit=None),
+            "shown": heat.shown,
+            "total": heat.total,
+        },
         "trend": trend_charts(trend),
         "escalations": escalations[:50],
         "escalation_count": len(escalations),

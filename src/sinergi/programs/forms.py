@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.agencies.models import Agency
+from sinergi.agencies.picker import AgencyPicker
 from sinergi.core.forms import DateInput
 
 from .choices import (
@@ -45,6 +46,8 @@ class AgencyChoiceField(forms.ModelChoiceField):
     """An active agency chosen by slug."""
 
     def __init__(self, **kwargs: Any) -> None:
+        # A search box instead of a <select> of every agency once there are many.
+        kwargs.setdefault("widget", AgencyPicker())
         super().__init__(
             queryset=Agency.objects.filter(is_active=True).order_by("name"),
             to_field_name="slug",

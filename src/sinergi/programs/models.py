@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.models import TimestampedModel, VisibleQuerySet
+from sinergi.core.models import HiddenQuerySet, TimestampedModel, VisibleQuerySet
 
 from .choices import (
     CommitmentKind,
@@ -58,8 +58,23 @@ class ProgramQuerySet(VisibleQuerySet):
             return self.filter(public)
         if user.is_superuser:
             return self.all()
-        ids = self.model.objects.filter(involved_program_filter(user)).values("pk")
-        return self.filter(public | Q(pk__in=ids))
+        # Indexed keys only (coordinator, the partnerships by agency, the led regions' ids),
+        # no ``pk IN`` over an OR across joins (docs/decisions/bounded-list-counts.md).
+        from sinergi.agencies.selectors import leader_region_codes, user_memberships
+        from sinergi.regions.models import Region
+
+        agency_ids = sorted({m.agency_id for m in user_memberships(user)})
+        cond = public
+        if agency_ids:
+            partnered = Partnership.objects.filter(agency_id__in=agency_ids)
+            cond |= Q(coordinator_id__in=agency_ids) | Q(pk__in=partnered.values("program_id"))
+        codes = leader_region_codes(user)
+        if codes:
+            led = Q()
+            for code in codes:
+                led |= Q(code=code) | Q(code__startswith=code + ".")
+            cond |= Q(region_id__in=Region.objects.filter(led).values("pk"))
+        return self.filter(cond)
 
 
 class Program(TimestampedModel):
@@ -587,3 +602,25 @@ class PlanRevision(ProgramPart):
 
     def __str__(self) -> str:
         return f"{self.program.code} {self.date}"
+
+
+class ScheduleSnapshot(models.Model):
+    """The last schedule computed for a large program, shared by every process: its page
+    shows it (noting that a recomputation runs) while the worker computes the new one
+    after a plan change. See docs/decisions/programs-schedule-off-request.md."""
+
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    key = models.CharField(_("plan stamp, data date and baseline"), max_length=120)
+    computed_at = models.DateTimeField(_("computed at"))
+    payload = models.BinaryField(_("computed schedule"))
+
+    objects = HiddenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("schedule snapshot")
+        verbose_name_plural = _("schedule snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.key}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -256,6 +257,10 @@ class ProgramSchedule:
     comparison: BaselineComparison | None
     baseline_name: str
     error: str = ""
+    # Set on a page's copy of a large program's last schedule while the worker
+    # recomputes it after a plan change (see ``page_schedule``).
+    stale: bool = False
+    computed_at: dt.datetime | None = None
 
     @property
     def finish_date(self) -> dt.date | None:
@@ -354,6 +359,68 @@ def program_schedule(program: Program, *, now: dt.datetime) -> ProgramSchedule:
         found = compute_schedule(program, data_date)
         _SCHEDULES.put(key, found)
     return found
+
+
+# Programs with at least this many work items are recomputed by the worker after a plan
+# change, their pages showing the last schedule meanwhile; smaller ones compute in the
+# request (a few milliseconds). See docs/decisions/programs-schedule-off-request.md.
+OFF_REQUEST_ITEMS = 500
+
+
+def _snapshot_key(program: Program, data_date: dt.date) -> str:
+    return f"{program.plan_stamp}:{data_date.isoformat()}:{program.baseline_id or ''}"
+
+
+def is_large(program: Program) -> bool:
+    """Whether the program's schedule is recomputed off the request path."""
+    return WorkItem.objects.filter(program=program)[OFF_REQUEST_ITEMS - 1 :].exists()
+
+
+def store_snapshot(program: Program, *, now: dt.datetime) -> ProgramSchedule:
+    """Compute the program's schedule at today's date and keep it for every process (the
+    worker's job after a plan change; also the first view of a large program)."""
+    from .models import ScheduleSnapshot
+
+    data_date = local_today(program, now)
+    found = compute_schedule(program, data_date)
+    ScheduleSnapshot.objects.update_or_create(
+        program=program,
+        defaults={
+            "key": _snapshot_key(program, data_date),
+            "computed_at": now,
+            "payload": pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
+        },
+    )
+    _SCHEDULES.put((program.pk, program.plan_stamp, data_date, program.baseline_id), found)
+    return found
+
+
+def page_schedule(program: Program, *, now: dt.datetime) -> ProgramSchedule:
+    """The schedule a page shows. Small programs: as ``program_schedule``. Large ones: the
+    stored snapshot when it is current; after a plan change the last one, marked
+    ``stale`` (the page says it is being recomputed), while the worker computes the new
+    one; computed here only when the program has never had one."""
+    from .models import ScheduleSnapshot
+    from .tasks import recompute_schedule
+
+    data_date = local_today(program, now)
+    key = (program.pk, program.plan_stamp, data_date, program.baseline_id)
+    found = _SCHEDULES.get(key)
+    if found is not None:
+        return found
+    if not is_large(program):
+        return program_schedule(program, now=now)
+    snap = ScheduleSnapshot.objects.filter(program=program).first()
+    if snap is None:
+        return store_snapshot(program, now=now)
+    last: ProgramSchedule = pickle.loads(bytes(snap.payload))  # noqa: S301 (our own rows)
+    if snap.key == _snapshot_key(program, data_date):
+        _SCHEDULES.put(key, last)
+        return last
+    recompute_schedule.enqueue(program.pk)
+    last.stale = True
+    last.computed_at = snap.computed_at
+    return last
 
 
 def compute_schedule(program: Program, data_date: dt.date) -> ProgramSchedule:

@@ -54,7 +54,7 @@ from .models import (
     WorkItem,
 )
 from .permissions import coordinator_choices, proposer_agencies
-from .scheduling import local_today, program_schedule
+from .scheduling import local_today, page_schedule, program_schedule
 from .selectors import (
     filter_items,
     handoffs,
@@ -197,7 +197,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
     """A program: partners, commitments, indicators, schedule, work items, delay
     attribution."""
     program = _program(request, code)
-    ps = program_schedule(program, now=now())
+    ps = page_schedule(program, now=now())
     fform = WorkItemFilterForm(request.GET or None)
     f = fform.cleaned_data if fform.is_valid() else {}
     items = filter_items(

@@ -29,6 +29,18 @@ def bump_plan(program: Program, now: dt.datetime) -> None:
         plan_version=F("plan_version") + 1, plan_stamp=uuid.uuid4().hex, updated_at=now
     )
     program.refresh_from_db(fields=["plan_version", "plan_stamp", "updated_at"])
+    _recompute_later(program)
+
+
+def _recompute_later(program: Program) -> None:
+    """A large program's schedule is recomputed by the worker once the change commits, so
+    that no page view pays for it (docs/decisions/programs-schedule-off-request.md)."""
+    from ..scheduling import is_large
+    from ..tasks import recompute_schedule
+
+    if is_large(program):
+        pk = program.pk
+        transaction.on_commit(lambda: recompute_schedule.enqueue(pk))
 
 
 def _sectors(slugs: Iterable[str]) -> list[Sector]:
@@ -110,6 +122,7 @@ def program_update(
     program.plan_stamp = uuid.uuid4().hex
     validate_model(program)
     program.save()
+    _recompute_later(program)
     if sectors is not None:
         program.sectors.set(_sectors(sectors))
     audit_record(actor=actor, action="program.update", obj=program, before=before, now=now)

@@ -1,0 +1,196 @@
+"""The main list pages run a number of queries that does not grow with their rows.
+
+Each test counts the queries of a page on the session demo, adds rows the page lists
+(copies of demo rows, bulk inserted), and asserts the page runs no more queries than
+before (a few more are allowed for sections that appear once there is something to
+show). A query per row would add dozens.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from sinergi.accounts.models import User
+
+ROWS = 40  # rows added; a per-row query would add at least this many
+SLACK = 3  # sections that appear once they have something to show
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def _clone(qs: QuerySet[Any], n: int, **vary: Callable[[int], Any]) -> list[Model]:
+    """``n`` copies of the rows of ``qs`` (cycled), with ``vary`` giving unique fields."""
+    sources = list(qs[:10])
+    assert sources, qs.model
+    made = []
+    for i in range(n):
+        obj = copy.copy(sources[i % len(sources)])
+        obj._state = ModelState()
+        obj.pk = None
+        for name, value in vary.items():
+            setattr(obj, name, value(i))
+        made.append(obj)
+    return qs.model.objects.bulk_create(made)  # type: ignore[no-any-return]
+
+
+def _holds(
+    client: Client, url: str, add: Callable[[], None], django_assert_max_num_queries: Any
+) -> None:
+    before = _queries(client, url)
+    add()
+    with django_assert_max_num_queries(before + SLACK):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def _add_requests(**filters: Any) -> Callable[[], None]:
+    from sinergi.coordination.models import Request
+
+    def add() -> None:
+        _clone(
+            Request.objects.filter(**filters).order_by("pk"),
+            ROWS,
+            subject=lambda i: f"Salinan uji {i}",
+        )
+
+    return add
+
+
+@pytest.mark.django_db
+def test_request_inbox(django_assert_max_num_queries: Any) -> None:
+    from sinergi.coordination.choices import OPEN_STATUSES
+
+    add = _add_requests(to_agency__slug="dinkes-sanggau", status__in=OPEN_STATUSES)
+    _holds(_client("dinkes"), "/permintaan/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_request_list(django_assert_max_num_queries: Any) -> None:
+    # 30 rows a page: the first page fills up with the added rows.
+    _holds(_client("bupati"), "/permintaan/daftar/", _add_requests(), django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_request_list_last_page(django_assert_max_num_queries: Any) -> None:
+    _holds(
+        _client("bupati"),
+        "/permintaan/daftar/?page=last",
+        _add_requests(),
+        django_assert_max_num_queries,
+    )
+
+
+@pytest.mark.django_db
+def test_dashboard(django_assert_max_num_queries: Any) -> None:
+    _holds(_client("bupati"), "/dasbor/", _add_requests(), django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_programme_list(django_assert_max_num_queries: Any) -> None:
+    from sinergi.programs.models import Program
+
+    def add() -> None:
+        _clone(Program.objects.order_by("pk"), ROWS, code=lambda i: f"UJI-{i:03d}")
+
+    _holds(_client("bupati"), "/program/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_agency_directory(django_assert_max_num_queries: Any) -> None:
+    from sinergi.agencies.models import Agency
+
+    def add() -> None:
+        _clone(
+            Agency.objects.filter(kind="opd").order_by("pk"),
+            ROWS,
+            slug=lambda i: f"uji-opd-{i:03d}",
+            name=lambda i: f"Instansi Uji {i:03d}",
+        )
+
+    _holds(_client("bupati"), "/instansi/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_catalog_list(django_assert_max_num_queries: Any) -> None:
+    from sinergi.catalog.models import Dataset
+
+    def add() -> None:
+        _clone(
+            Dataset.objects.filter(status="published").order_by("pk"),
+            ROWS,
+            slug=lambda i: f"data-uji-{i:03d}",
+        )
+
+    _holds(_client("bupati"), "/data/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_notifications(django_assert_max_num_queries: Any) -> None:
+    from sinergi.notifications.models import Notification
+
+    user = User.objects.get(username="dinkes")
+
+    def add() -> None:
+        _clone(Notification.objects.filter(user=user).order_by("pk"), ROWS)
+
+    _holds(_client("dinkes"), "/notifikasi/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_case_list(django_assert_max_num_queries: Any) -> None:
+    from sinergi.agencies.models import Membership
+    from sinergi.cases.models import Case
+
+    case = Case.objects.select_related("service").order_by("pk").first()
+    assert case is not None
+    member = Membership.objects.filter(agency_id=case.service.front_agency_id).first()
+    assert member is not None
+
+    def add() -> None:
+        _clone(
+            Case.objects.filter(service__front_agency_id=case.service.front_agency_id),
+            ROWS,
+            code=lambda i: f"UJI-{i:05d}",
+        )
+
+    _holds(_client(member.user.username), "/layanan/kasus/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the blood index reads each unit's stock, issue rates and profile one unit at a "
+    "time (blood.selectors.unit_summary); 500 units would run ~1,500 queries",
+)
+@pytest.mark.django_db
+def test_blood_units(django_assert_max_num_queries: Any) -> None:
+    from sinergi.agencies.models import Agency
+
+    def add() -> None:
+        _clone(
+            Agency.objects.filter(kind="blood_unit", is_active=True).order_by("pk"),
+            ROWS // 4,
+            slug=lambda i: f"udd-uji-{i:03d}",
+            name=lambda i: f"UDD Uji {i:03d}",
+        )
+
+    _holds(_client("bupati"), "/darah/", add, django_assert_max_num_queries)
