@@ -3,10 +3,9 @@ private data."""
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pytest
@@ -107,9 +106,7 @@ def test_ticker_html_is_frameable_and_familiar(db: Any, at_demo_time: Any) -> No
     assert "frame-ancestors *" in response["Content-Security-Policy"]
     # One script, a file of the app's own (it tells the framing page its height): nothing
     # inline, no inline style.
-    assert re.findall(r"<script[^>]*>", html) == [
-        '<script src="/static/blood/ticker.js" defer>'
-    ]
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/blood/ticker.js" defer>']
     assert "style=" not in html
     assert Client().get("/darah/ticker", HTTP_IF_NONE_MATCH=response["ETag"]).status_code in (
         200,

@@ -81,8 +81,9 @@ OVERFLOW = """(width) => {
   for (const el of document.querySelectorAll("body *")) {
     const box = el.getBoundingClientRect();
     if (box.right > width + 1 && box.width > 0 && !clipped(el)) {
+      const cls = typeof el.className === "string" ? el.className.trim() : "";
       const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-        (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+        (cls ? "." + cls.split(/\\s+/).join(".") : "");
       wide.push(name + " " + Math.round(box.right));
     }
     if (wide.length > 8) break;
@@ -170,9 +171,9 @@ def _walk(
         missing: list[str] = []
         page.on(
             "response",
-            lambda r, missing=missing: missing.append(f"{r.status} {r.url}")
-            if r.status >= 400
-            else None,
+            lambda r, missing=missing: (
+                missing.append(f"{r.status} {r.url}") if r.status >= 400 else None
+            ),
         )
         todo = list(pages)
         seen: set[str] = set()
@@ -238,7 +239,6 @@ def test_walk_front_desk(browser: Any, walk_site: tuple[str, dict], shots: Path)
 
 def test_walk_public(browser: Any, walk_site: tuple[str, dict], shots: Path) -> None:
     _walk(browser, walk_site, shots, "public", None, PUBLIC_PAGES)
-
 
 
 # Words that give away the other language in the UI's own text (menus, headings, labels,

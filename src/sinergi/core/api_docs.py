@@ -62,7 +62,12 @@ class LocalizedAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["info"]["title"] = api_title()
         schema["info"]["description"] = api_description()
-        used = {tag for path in schema["paths"].values() for op in path.values() for tag in op.get("tags", [])}
+        used = {
+            tag
+            for path in schema["paths"].values()
+            for op in path.values()
+            for tag in op.get("tags", [])
+        }
         schema["tags"] = [
             {"name": tag, "x-displayName": str(label)} for tag, label in TAGS.items() if tag in used
         ] + [{"name": tag} for tag in sorted(used - TAGS.keys())]
