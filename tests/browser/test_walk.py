@@ -317,3 +317,54 @@ def test_both_languages_complete(browser: Any, walk_site: tuple[str, dict], shot
                     found.append(f"visitor {code} {path}: {hit.group()!r} in {text[:80]!r}")
     context.close()
     assert not found, "\n".join(found)
+
+
+def test_embedded_ticker_shows_every_unit(
+    browser: Any, walk_site: tuple[str, dict], shots: Path
+) -> None:
+    """A news site embeds the ticker of every unit with one line: the frame grows to show
+    one line per unit (the ticker posts its height), and nothing is cut off."""
+    import http.server
+    import threading
+
+    base, _cookies = walk_site
+    html = (
+        "<!DOCTYPE html><html lang='id'><head><title>Berita</title></head><body>"
+        f'<h1>Berita</h1><script src="{base}/darah/embed.js" async></script></body></html>'
+    ).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(html)))
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport=PHONE, locale="id-ID")
+    context.set_default_timeout(3 * TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/berita/")
+        rows = page.frame_locator("iframe").locator("a.ticker-row")
+        rows.first.wait_for()
+        count = rows.count()
+        assert count >= 2, "the demo has several units"
+        ticker = next(f for f in page.frames if "/darah/ticker" in f.url)
+        needed = ticker.evaluate("document.documentElement.scrollHeight")
+        assert needed >= 30 * count, "one line per unit"
+        # The frame's height follows the ticker's message: wait until every line is inside.
+        page.wait_for_function(
+            "(h) => document.querySelector('iframe').getBoundingClientRect().height >= h",
+            arg=needed,
+        )
+        page.screenshot(path=str(shots / "ticker-embed-every-unit.png"))
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
