@@ -252,8 +252,9 @@ INDONESIAN_WORDS = re.compile(
     r"\b(Beranda|Permintaan|Instansi|Rapat|Darah|Dasbor|Layanan|Simpan|Cari|Tambah|Ubah|"
     r"Ganti|Bahasa|Keluar|Judul|Tanggal|Tenggat|Terlambat|Semua|dan|yang|untuk|dengan|dari)\b"
 )
+# Page titles, not section headings: those name units and programmes (data).
 UI_TEXT = """() => Array.from(document.querySelectorAll(
-  "nav.main-nav a, main h1, main h2, main label, main caption, thead th, main button, " +
+  "nav.main-nav a, main h1, main label, main caption, thead th, main button, " +
   ".site-footer label, .site-footer button, .account-menu summary .visually-hidden"
 )).map(el => el.innerText.trim()).filter(Boolean)"""
 LANGUAGE_PAGES = [
