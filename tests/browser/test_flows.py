@@ -318,7 +318,7 @@ def test_api_docs_are_served_locally(page: Any, live_server: Any, problems: Any,
     host, in Indonesian; the test waits for Redoc to say it has drawn, not for a time."""
     page.goto("/api/v1/docs")
     expect(page.locator("html[data-docs-ready]")).to_have_attribute(
-        "data-docs-ready", "true", timeout=30_000
+        "data-docs-ready", "true", timeout=60_000
     )
     expect(page.locator("#api-docs h1").first).to_contain_text("API Sinergi")
     expect(page.locator("#api-docs").get_by_text("Darah", exact=True).first).to_be_attached()
