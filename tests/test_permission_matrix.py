@@ -20,6 +20,7 @@ from tests.matrix import API_READ, PUBLIC, ROLES, SIGNED_IN, Case, expect, manag
 UI = [
     Case("core:home", "get", "/", SIGNED_IN),
     Case("core:healthz", "get", "/healthz", expect(200)),
+    Case("core:favicon", "get", "/favicon.ico", expect(302)),
     Case("core:audit", "get", "/audit/", expect(403, anonymous=302, admin=200, leader=200)),
     Case("accounts:login", "get", "/masuk/", expect(302, anonymous=200)),
     Case("accounts:logout", "post", "/keluar/", expect(302)),

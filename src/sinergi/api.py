@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from django.views.decorators.gzip import gzip_page
 
 from sinergi.accounts.api import AUTH
 from sinergi.accounts.api import router as accounts_router
@@ -15,23 +15,22 @@ from sinergi.catalog.api import router as catalog_router
 from sinergi.coordination.api import meetings_router
 from sinergi.coordination.api import router as requests_router
 from sinergi.core.api import audit_router, install_error_handlers
+from sinergi.core.api_docs import LocalizedAPI, LocalRedoc, api_description
 from sinergi.insights.api import public_router as insights_public_router
 from sinergi.insights.api import router as insights_router
 from sinergi.notifications.api import router as notifications_router
 from sinergi.programs.api import router as programs_router
 from sinergi.regions.api import router as regions_router
 
-api = NinjaAPI(
+api = LocalizedAPI(
     title="Sinergi API",
     version="1",
-    description=(
-        "JSON API of Sinergi. Authenticate with `Authorization: Bearer <token>` (create a token "
-        "on your profile page or with `sinergi token create`) or with the browser session. "
-        'Errors are `{"code", "message", "fields"}`.'
-    ),
+    description=api_description(),
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    docs=LocalRedoc(),
+    docs_decorator=gzip_page,
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)

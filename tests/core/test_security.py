@@ -100,7 +100,7 @@ def test_security_headers(client: Client) -> None:
 
 def test_api_docs_are_served_locally(client: Client) -> None:
     html = client.get("/api/v1/docs").content.decode()
-    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "/static/ninja/redoc.standalone.js" in html
     assert "cdn" not in html.lower()
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit, name="audit"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

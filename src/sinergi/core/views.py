@@ -10,8 +10,9 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -169,6 +170,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(report, status=200 if ok else 503)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The icon at the address browsers and crawlers ask for when a page names none."""
+    return HttpResponseRedirect(static("sinergi/img/favicon.ico"))
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

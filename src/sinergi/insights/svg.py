@@ -71,7 +71,9 @@ def heat_map(
     width = LABEL_W + CELL * max(len(cols), 1) + 10
     height = HEAD_H + CELL * max(len(rows), 1) + 10
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="insights-heat" role="img" '
+        # A group, not an image: its cells are links, and an image has no interactive parts.
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="insights-heat" role="group" '
+        f"aria-label={quoteattr(title)} "
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'font-family="system-ui, sans-serif" font-size="11">',
         f"<title>{escape(title)}</title>",

@@ -12,7 +12,22 @@
   frame.setAttribute("scrolling", "no");
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.width = "100%";
-  frame.height = me.getAttribute("data-height") || "40";
+  // One line is 38 px; the ticker then says how tall it is (every unit on its own line),
+  // unless the host fixed the height with data-height.
+  var fixed = me.getAttribute("data-height");
+  frame.height = fixed || "38";
   frame.frameBorder = "0";
+  frame.style.border = "0";
+  frame.style.display = "block";
+  if (!fixed) {
+    var origin = new URL(base, window.location.href).origin;
+    window.addEventListener("message", function (event) {
+      var data = event.data;
+      if (event.source !== frame.contentWindow || event.origin !== origin) { return; }
+      if (!data || data.type !== "sinergi-ticker-height") { return; }
+      var height = Math.round(Number(data.height));
+      if (height > 0 && height < 2000) { frame.height = String(height); }
+    });
+  }
   me.parentNode.insertBefore(frame, me);
 })();
