@@ -57,14 +57,29 @@ def test_nothing_personal_in_requests_or_audit(db: Any) -> None:
             assert case.applicant_name not in blob
 
 
-def test_purge_deletes_old_documents_and_is_audited(db: Any, now: dt.datetime) -> None:
+def test_purge_deletes_old_documents_and_is_audited(
+    db: Any, now: dt.datetime, django_capture_on_commit_callbacks: Any
+) -> None:
     case = Case.objects.filter(status="finished").first()
     assert case is not None
     names = list(case.documents.values_list("stored_name", flat=True))
     assert all((storage_dir() / n).exists() for n in names)
+    # The files are deleted after the commit; keep copies so that later tests of this
+    # session (audit verify checks every file row) still find the demo's files.
+    kept = {p.name: p.read_bytes() for p in storage_dir().iterdir() if p.is_file()}
     later = now + dt.timedelta(days=case.version.retention_days + 400)
-    call_command("cases_purge", now=later.isoformat())
-    case.refresh_from_db()
-    assert case.purged_at is not None
-    assert not any((storage_dir() / n).exists() for n in names)
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            call_command("cases_purge", now=later.isoformat())
+        assert all((storage_dir() / n).exists() for n in names)  # not before the commit
+        for callback in callbacks:
+            callback()
+        case.refresh_from_db()
+        assert case.purged_at is not None
+        assert not any((storage_dir() / n).exists() for n in names)
+    finally:
+        for n, data in kept.items():
+            if not (storage_dir() / n).exists():
+                (storage_dir() / n).write_bytes(data)
+
     assert AuditEntry.objects.filter(action="case.purge", object_id=str(case.pk)).exists()

@@ -5,6 +5,7 @@ client (same bytes on the wire: JSON bodies, multipart uploads, the bare API key
 
 from __future__ import annotations
 
+import gzip
 import io
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,10 @@ class DjangoAdapter(BaseAdapter):
         )
         response = requests.Response()
         response.status_code = answer.status_code
-        response._content = answer.content
+        content = answer.content
+        if answer.get("Content-Encoding") == "gzip":  # urllib3 would decode it for requests
+            content = gzip.decompress(content)
+        response._content = content
         response.headers = CaseInsensitiveDict(dict(answer.items()))
         response.encoding = "utf-8"
         response.url = request.url

@@ -879,7 +879,9 @@ def cases_purge(*, now: dt.datetime, actor: Any = SYSTEM) -> dict[str, int]:
         if case.finished_at + dt.timedelta(days=case.version.retention_days) > now:
             continue
         docs = list(case.documents.filter(purged_at__isnull=True))
-        _forget_files([d.stored_name for d in docs])
+        # The files go once the rows say so: a rolled-back purge keeps both.
+        names = [d.stored_name for d in docs]
+        transaction.on_commit(lambda names=names: _forget_files(names))  # type: ignore[misc]
         case.documents.filter(purged_at__isnull=True).update(purged_at=now)
         case.purged_at = now
         case.save(update_fields=["purged_at"])
