@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 WRITERS = 20
 WRITES_EACH = 3
+ROWS = 200_000
 
 
 def _file_database(tmp_path: Path) -> dict[str, Any]:
@@ -95,17 +96,18 @@ def test_a_slow_upload_blocks_no_writer_and_loses_no_write(
     thread = threading.Thread(target=prepare)
     thread.start()
     thread.join()
-    data = _big_csv(300_000)
-    start = threading.Barrier(WRITERS + 1)
+    assert "dataset" in setup, "the file database could not be prepared"
+    data = _big_csv(ROWS)
+    start = threading.Barrier(WRITERS + 1, timeout=120)
     state = {"uploading": False}
     outcomes: dict[str, Any] = {}
     during_upload: list[int] = []
 
     @on_file
     def upload() -> None:
-        start.wait()
-        state["uploading"] = True
         try:
+            start.wait()
+            state["uploading"] = True
             version = version_upload(
                 actor=User.objects.get(username="dinkes"),
                 dataset=setup["dataset"],
@@ -121,9 +123,9 @@ def test_a_slow_upload_blocks_no_writer_and_loses_no_write(
 
     @on_file
     def write(i: int) -> None:
-        actor = User.objects.get(username="pertanahan")
-        start.wait()
         try:
+            actor = User.objects.get(username="pertanahan")
+            start.wait()
             for k in range(WRITES_EACH):
                 coordination.request_message(
                     actor=actor,
@@ -156,7 +158,7 @@ def test_a_slow_upload_blocks_no_writer_and_loses_no_write(
     thread.start()
     thread.join()
 
-    assert outcomes["upload"] == 300_000, outcomes
+    assert outcomes["upload"] == ROWS, outcomes
     assert all(outcomes[f"writer {i}"] == "ok" for i in range(WRITERS)), outcomes
     assert outcomes["messages"] == WRITERS * WRITES_EACH
     assert outcomes["versions"] == 1
