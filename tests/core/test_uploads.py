@@ -179,5 +179,9 @@ def test_xml_with_entities_is_refused_before_expansion() -> None:
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
         b'<Project xmlns="http://schemas.microsoft.com/project"><Name>&b;</Name></Project>'
     )
-    with translation.override("en"), pytest.raises(ValidationFailed, match="DTD"):
-        parse_mspdi(laughs)
+    # In UTF-16 the byte scan before parsing cannot see the DTD: defusedxml refuses it.
+    wide = laughs.replace(b'version="1.0"?>', b'version="1.0" encoding="UTF-16"?>', 1)
+    for data in (laughs, wide.decode().encode("utf-16")):
+        with translation.override("en"), pytest.raises(ValidationFailed) as info:
+            parse_mspdi(data)
+        assert "DTD" in info.value.fields["file"][0]
