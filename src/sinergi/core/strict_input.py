@@ -85,10 +85,10 @@ def _check(annotation: Any, value: Any, loc: Loc, *, query: bool) -> list[Error]
             return []
         if not isinstance(value, dict):
             return [("dict_type", loc, value)]
-        args = typing.get_args(annotation)
-        if len(args) == 2:
+        kv = typing.get_args(annotation)
+        if len(kv) == 2:
             return [
-                e for k, v in value.items() for e in _check(args[1], v, (*loc, str(k)), query=query)
+                e for k, v in value.items() for e in _check(kv[1], v, (*loc, str(k)), query=query)
             ]
         return []
     if not isinstance(annotation, type):

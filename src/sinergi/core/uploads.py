@@ -185,9 +185,9 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     for tag in _SHEET.findall(workbook):
         a = _attrs(tag)
         rid = next((v for k, v in a.items() if k.endswith(":id")), "")
-        part = targets.get(rid)
-        if part:
-            titles[part] = a.get("name", part)
+        sheet_part = targets.get(rid)
+        if sheet_part:
+            titles[sheet_part] = a.get("name", sheet_part)
     return titles
 
 
