@@ -8,8 +8,10 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -59,3 +61,23 @@ def admin_token(db: Any, now: Any, wsgi_in_test_transaction: Any) -> str:
 )
 def test_api_operation_is_robust(case: Any, admin_token: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {admin_token}"}, checks=CHECKS)
+
+
+# Negative data: bodies that break the schema (wrong types, missing fields, not objects).
+# An invalid body the API accepts (2xx) or any server error fails the test. Only the
+# operations with a JSON body, a few examples each, to keep the suite's time bounded.
+negative_schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json", get_wsgi_application()
+).include(method=["POST", "PATCH", "PUT"])
+negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+NEGATIVE_CHECKS = [schemathesis.checks.not_a_server_error, negative_data_rejection]
+
+
+@pytest.mark.django_db
+@negative_schema.parametrize()
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_refuses_invalid_input(case: Any, admin_token: str) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {admin_token}"}, checks=NEGATIVE_CHECKS
+    )

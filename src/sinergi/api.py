@@ -16,6 +16,7 @@ from sinergi.coordination.api import meetings_router
 from sinergi.coordination.api import router as requests_router
 from sinergi.core.api import audit_router, install_error_handlers
 from sinergi.core.api_docs import LocalizedAPI, LocalRedoc, api_description
+from sinergi.core.strict_input import install_strict_input
 from sinergi.insights.api import public_router as insights_public_router
 from sinergi.insights.api import router as insights_router
 from sinergi.notifications.api import router as notifications_router
@@ -49,3 +50,4 @@ api.add_router("/insights", insights_router)
 api.add_router("/public", insights_public_router)
 api.add_router("/cases", cases_router)
 api.add_router("/notifications", notifications_router)
+install_strict_input(api)  # after every router: it wraps each operation's input models

@@ -149,7 +149,9 @@ def _database() -> dict[str, object]:
         # read by two writers at once; WAL lets readers go on while one writer works.
         db["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            # A writer waits this long for the write lock before "database is locked";
+            # uploads parse outside their transaction, so no writer holds it for long.
+            "timeout": int(os.environ.get("SINERGI_SQLITE_TIMEOUT", "30")),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     db.setdefault("TEST", {})
@@ -194,6 +196,26 @@ SINERGI_TOTP_ISSUER = os.environ.get("SINERGI_TOTP_ISSUER", "Sinergi")
 # API tokens: default and longest lifetime in days.
 SINERGI_TOKEN_DEFAULT_DAYS = int(os.environ.get("SINERGI_TOKEN_DEFAULT_DAYS", "90"))
 SINERGI_TOKEN_MAX_DAYS = int(os.environ.get("SINERGI_TOKEN_MAX_DAYS", "365"))
+# Upload limits of every app (sinergi.core.uploads): bytes per kind of file, the unpacked size
+# of any zip-based file (XLSX), cells per sheet, and seconds a parse may take.
+SINERGI_UPLOAD_MAX_BYTES = {
+    kind: int(float(os.environ.get(f"SINERGI_UPLOAD_MAX_MB_{kind.upper()}", mb)) * 1024 * 1024)
+    for kind, mb in {
+        "csv": "100",
+        "xlsx": "50",
+        "json": "2.5",  # a JSON body: Django's request body limit below follows it
+        "schedule": "20",
+        "attachment": "10",
+        "case_document": "5",
+    }.items()
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = SINERGI_UPLOAD_MAX_BYTES["json"]
+SINERGI_UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("SINERGI_UPLOAD_MAX_UNPACKED_MB", "300")) * (
+    1024 * 1024
+)
+SINERGI_UPLOAD_MAX_CELLS = int(os.environ.get("SINERGI_UPLOAD_MAX_CELLS", "2000000"))
+SINERGI_UPLOAD_MAX_XLSX_ROWS = int(os.environ.get("SINERGI_UPLOAD_MAX_XLSX_ROWS", "500000"))
+SINERGI_UPLOAD_MAX_PARSE_SECONDS = float(os.environ.get("SINERGI_UPLOAD_MAX_PARSE_SECONDS", "120"))
 # How many reverse proxies (nginx) stand in front and append to X-Forwarded-For.
 SINERGI_PROXY_COUNT = int(os.environ.get("SINERGI_PROXY_COUNT", "0"))
 

@@ -202,8 +202,13 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> 
         (lambda: b"PK\x03\x04" + b"x" * (21 * 1024 * 1024), "larger than"),
     ],
 )
-def test_hostile_workbooks_are_refused(now: dt.datetime, make: Any, fragment: str) -> None:
+def test_hostile_workbooks_are_refused(
+    now: dt.datetime, make: Any, fragment: str, settings: Any
+) -> None:
     from sinergi.core.permissions import SYSTEM
+
+    # One unpacked-size limit for every zip-based upload (sinergi.core.uploads).
+    settings.SINERGI_UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
     from sinergi.programs.exchange import schedule_import
     from sinergi.programs.models import Program, WorkItem
 

@@ -29,6 +29,7 @@ from sinergi.coordination.services import (
     request_respond,
     request_submit,
 )
+from sinergi.core import uploads
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import InvalidTransition, ValidationFailed
 from sinergi.core.permissions import SYSTEM, ensure_can
@@ -55,8 +56,8 @@ FIELD_MAX = 500
 
 
 def max_upload_bytes() -> int:
-    """Largest document a citizen may upload (``SINERGI_CASES_MAX_UPLOAD_MB``, default 5)."""
-    return int(getattr(settings, "CASES_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+    """Largest document a citizen may upload (:mod:`sinergi.core.uploads`, default 5 MB)."""
+    return uploads.max_bytes(uploads.CASE_DOCUMENT)
 
 
 def storage_dir() -> Path:
@@ -256,9 +257,7 @@ def check_upload(upload: Upload, field: str) -> tuple[str, list[str]]:
     if not upload.data:
         errors.append(_("The file is empty."))
     elif len(upload.data) > max_upload_bytes():
-        errors.append(
-            _("The file is larger than %(n)d MB.") % {"n": max_upload_bytes() // (1024 * 1024)}
-        )
+        errors.append(uploads.too_large_message(uploads.CASE_DOCUMENT))
     ext = attachments.sniff(upload.data[:4096] if upload.data else b"", upload.name) or ""
     if upload.data and ext not in DOCUMENT_TYPES:
         errors.append(_("Only PDF, PNG or JPEG files are accepted."))

@@ -54,6 +54,7 @@ class RowsIn(Schema):
     )
     columns: list[ColumnIn] | None = Field(
         None,
+        min_length=1,
         max_length=500,
         description="the schema; default: the confirmed schema of the latest version",
     )

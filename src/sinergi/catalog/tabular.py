@@ -370,8 +370,9 @@ def ensure_table(parquet: Path, table: pa.Table | None = None) -> Path:
                     con.execute("CREATE TABLE data AS SELECT * FROM incoming")
                     con.unregister("incoming")
                 else:
-                    source = f"read_parquet('{_path_literal(parquet)}')"
-                    con.execute(f"CREATE TABLE data AS SELECT * FROM {source}")  # noqa: S608 - path escaped
+                    con.execute(
+                        "CREATE TABLE data AS SELECT * FROM read_parquet(?)", [str(parquet)]
+                    )
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -394,7 +395,7 @@ def _source(parquet: Path) -> str:
             raise TableError(_("The data file of this version is missing."))
         path = ensure_table(parquet)
         alias = "v_" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
-        con.execute(f"ATTACH '{_path_literal(path)}' AS {alias} (READ_ONLY)")
+        con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])  # alias: hex digits
         attached[key] = alias
     return f"{alias}.data"
 
@@ -480,7 +481,7 @@ def query(
         # Without a filter the total is the table's row count, which DuckDB knows at once.
         counted = ", count(*) OVER () AS __sinergi_total" if with_total and where else ""
         result = con.execute(
-            f"SELECT {select}{counted} FROM {source}{where_sql}{order_sql} LIMIT ? OFFSET ?",  # noqa: S608 - names quoted, values bound
+            f"SELECT {select}{counted} FROM {source}{where_sql}{order_sql} LIMIT ? OFFSET ?",  # noqa: S608  # nosec B608 - names quoted, values bound
             [*params, limit, offset],
         ).fetchall()
         rows = [{n: _jsonable(v) for n, v in zip(chosen, row, strict=False)} for row in result]
@@ -490,7 +491,7 @@ def query(
         elif with_total and (offset or not where):
             total = int(
                 con.execute(
-                    f"SELECT count(*) FROM {source}{where_sql}",  # noqa: S608 - as above
+                    f"SELECT count(*) FROM {source}{where_sql}",  # noqa: S608  # nosec B608 - as above
                     params,
                 ).fetchone()[0]  # type: ignore[index]  # count(*) always answers one row
             )
@@ -534,10 +535,6 @@ def _conditions(
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         params.extend([pattern] * len(texts))
     return where, params
-
-
-def _path_literal(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _coerce(name: str, kind: str, value: Any) -> Any:
@@ -592,7 +589,7 @@ def column_stats(path: Path, columns: list[dict[str, str]]) -> list[dict[str, An
     con = _connection().cursor()
     try:
         row = con.execute(
-            f"SELECT {', '.join(parts)} FROM {_source(path)}"  # noqa: S608 - names quoted
+            f"SELECT {', '.join(parts)} FROM {_source(path)}"  # noqa: S608  # nosec B608 - names quoted
         ).fetchone()
     finally:
         con.close()
@@ -721,14 +718,14 @@ def aggregate(
     con = _connection().cursor()
     try:
         result = con.execute(
-            f"SELECT {', '.join(select)}, count(*) OVER () AS __sinergi_total "  # noqa: S608 - names quoted, values bound
+            f"SELECT {', '.join(select)}, count(*) OVER () AS __sinergi_total "  # noqa: S608  # nosec B608 - names quoted, values bound
             f"FROM {source}{where_sql}{group_sql}{order_sql} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
         total = int(result[0][-1]) if result else 0
         if not result and offset:
             counted = con.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {source}{where_sql}{group_sql})",  # noqa: S608 - as above
+                f"SELECT count(*) FROM (SELECT 1 FROM {source}{where_sql}{group_sql})",  # noqa: S608  # nosec B608 - as above
                 params,
             ).fetchone()
             total = int(counted[0]) if counted else 0
@@ -756,14 +753,19 @@ def compare(
     try:
         if before == after:
             cols = ", ".join(quote(n) for n in after)
-            a, b = _path_literal(old), _path_literal(new)
+            paths = {"old": str(old), "new": str(new)}
+            difference = (
+                "SELECT count(*) FROM (SELECT {cols} FROM read_parquet(${a}) EXCEPT ALL "
+                "SELECT {cols} FROM read_parquet(${b}))"
+            )
+            # Column names are quoted identifiers; the paths are bound parameters.
             added = con.execute(
-                f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet('{b}') EXCEPT ALL "  # noqa: S608 - names quoted
-                f"SELECT {cols} FROM read_parquet('{a}'))"
+                difference.format(cols=cols, a="new", b="old"),  # nosec B608
+                paths,
             ).fetchone()
             removed = con.execute(
-                f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet('{a}') EXCEPT ALL "  # noqa: S608 - names quoted
-                f"SELECT {cols} FROM read_parquet('{b}'))"
+                difference.format(cols=cols, a="old", b="new"),  # nosec B608
+                paths,
             ).fetchone()
             summary["rows_added"] = int(added[0]) if added else 0
             summary["rows_removed"] = int(removed[0]) if removed else 0
@@ -927,6 +929,8 @@ def ingest_rows(
         raise TableError(_("Send at least one row."))
     if len(rows) > MAX_JSON_ROWS:
         raise TableError(_("At most %(n)d rows at once.") % {"n": MAX_JSON_ROWS})
+    if columns is not None and not columns:
+        raise TableError(_("Give at least one column."))
     if columns:
         names = _check_header([c["name"] for c in columns])
         for c in columns:
@@ -937,12 +941,17 @@ def ingest_rows(
                     column=c["name"],
                 )
     else:
-        names = _check_header([str(k) for k in rows[0]])
+        first = rows[0] if isinstance(rows[0], dict) else {}
+        names = _check_header([str(k) for k in first])
+    if not names:
+        raise TableError(_("The rows have no columns: send objects with at least one value."))
     known = set(names)
     cols: dict[str, list[Any]] = {n: [] for n in names}
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             raise TableError(_("Item %(row)d is not an object.") % {"row": i}, row=i)
+        if not row:
+            raise TableError(_("Item %(row)d is empty.") % {"row": i}, row=i)
         for key, value in row.items():
             if key not in known:
                 raise TableError(
@@ -960,6 +969,9 @@ def ingest_rows(
                 )
         for n in names:
             cols[n].append(row.get(n))
+    if all(v is None for values in cols.values() for v in values):
+        # A version of empty rows would replace a good one with nothing.
+        raise TableError(_("The rows hold no values."))
     arrays: list[pa.Array] = []
     out_columns: list[dict[str, str]] = []
     for c in columns or [{"name": n, "type": "", "unit": ""} for n in names]:

@@ -3,12 +3,12 @@
 from collections.abc import Callable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from ninja import File, Query, Router
 from ninja import Path as PathParam
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from sinergi.core import uploads
 from sinergi.core.api import (
     ERRORS,
     MAX_ID,
@@ -19,11 +19,10 @@ from sinergi.core.api import (
     responses,
 )
 from sinergi.core.clock import now
-from sinergi.core.exceptions import NotFound, ValidationFailed
+from sinergi.core.exceptions import NotFound
 from sinergi.core.permissions import ensure_can, get_visible_or_404
 
 from . import services
-from .attachments import MAX_BYTES
 from .models import (
     Decision,
     EscalationPolicy,
@@ -227,10 +226,7 @@ def request_attach(request: ApiRequest, file: File[UploadedFile], request_id: in
     its content."""
     obj = _request(request, request_id)
     ensure_can(request.auth, "request.message", obj)
-    if file.size is not None and file.size > MAX_BYTES:
-        raise ValidationFailed(
-            fields={"file": [_("The file is larger than %(n)d MB.") % {"n": 10}]}
-        )
+    uploads.check_size(file.size, uploads.ATTACHMENT)
     row = services.attachment_add(
         actor=request.auth, request=obj, data=file.read(), name=file.name or "", now=now()
     )

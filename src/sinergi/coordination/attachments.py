@@ -12,7 +12,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-MAX_BYTES = 10 * 1024 * 1024
+from sinergi.core import uploads
+
+# The default limit; the one in force is ``uploads.max_bytes(uploads.ATTACHMENT)``.
+MAX_BYTES = uploads.DEFAULT_MAX_BYTES[uploads.ATTACHMENT]
 
 #: What we accept: extension -> content type, decided from the bytes.
 TYPES = {
@@ -43,9 +46,12 @@ def sniff(data: bytes, name: str = "") -> str | None:
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
+                members = archive.infolist()
         except (zipfile.BadZipFile, ValueError, OSError):
             return None
+        names = {m.filename for m in members}
+        if sum(m.file_size for m in members) > uploads.max_unpacked():
+            return None  # a zip bomb is no document
         if "[Content_Types].xml" not in names:
             return None
         if "word/document.xml" in names:

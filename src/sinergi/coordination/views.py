@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
+from sinergi.core import uploads
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, NotFound, ValidationFailed
 from sinergi.core.paging import paginate_bounded
@@ -25,7 +26,7 @@ from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 from sinergi.notifications.models import Notification
 
 from . import ics, services
-from .attachments import MAX_BYTES, storage_dir
+from .attachments import storage_dir
 from .calendars import region_tz
 from .choices import OPEN_STATUSES
 from .forms import (
@@ -278,8 +279,8 @@ def attachment_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a file first."))
-    elif upload.size is not None and upload.size > MAX_BYTES:
-        messages.error(request, _("The file is larger than %(n)d MB.") % {"n": 10})
+    elif upload.size is not None and upload.size > uploads.max_bytes(uploads.ATTACHMENT):
+        messages.error(request, uploads.too_large_message(uploads.ATTACHMENT))
     else:
         try:
             services.attachment_add(

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja import Path as PathParam
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -64,37 +65,68 @@ class Pagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=10_000_000)
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": N_("This field is required."),
-    "string_too_long": N_("The value is too long."),
-    "string_too_short": N_("The value is too short."),
-    "int_parsing": N_("Enter a whole number."),
-    "int_type": N_("Enter a whole number."),
-    "float_parsing": N_("Enter a number."),
-    "bool_parsing": N_("Enter true or false."),
-    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
-    "date_parsing": N_("Enter a date as YYYY-MM-DD."),
-    "datetime_parsing": N_("Enter a date and time in ISO 8601 form."),
-    "datetime_from_date_parsing": N_("Enter a date and time in ISO 8601 form."),
-    "literal_error": N_("Choose one of the allowed values."),
-    "enum": N_("Choose one of the allowed values."),
-    "greater_than_equal": N_("The value is too small."),
-    "less_than_equal": N_("The value is too large."),
-    "string_type": N_("Enter text."),
-    "string_unicode": N_("Enter valid text."),
-    "list_type": N_("Enter a list."),
-    "dict_type": N_("Enter an object."),
-    "model_attributes_type": N_("Enter an object."),
-    "json_invalid": N_("The body is not valid JSON."),
-    "value_error": N_("The value is not valid."),
-    "extra_forbidden": N_("This field is not allowed."),
-    "string_pattern_mismatch": N_("The value does not have the expected form."),
+# The common pydantic error types in the user's language (lazy: translated when shown).
+_PYDANTIC_MESSAGES: dict[str, Any] = {
+    "missing": gettext_lazy("This field is required."),
+    "string_too_long": gettext_lazy("The value is too long."),
+    "string_too_short": gettext_lazy("The value is too short."),
+    "too_long": gettext_lazy("The list is too long."),
+    "too_short": gettext_lazy("The list is too short."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "float_parsing": gettext_lazy("Enter a number."),
+    "float_type": gettext_lazy("Enter a number."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "decimal_type": gettext_lazy("Enter a number."),
+    "finite_number": gettext_lazy("Enter a number."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": gettext_lazy("Enter a date and time in ISO 8601 form."),
+    "datetime_from_date_parsing": gettext_lazy("Enter a date and time in ISO 8601 form."),
+    "datetime_type": gettext_lazy("Enter a date and time in ISO 8601 form."),
+    "time_parsing": gettext_lazy("Enter a time as HH:MM."),
+    "time_type": gettext_lazy("Enter a time as HH:MM."),
+    "literal_error": gettext_lazy("Choose one of the allowed values."),
+    "enum": gettext_lazy("Choose one of the allowed values."),
+    "greater_than_equal": gettext_lazy("The value is too small."),
+    "greater_than": gettext_lazy("The value is too small."),
+    "less_than_equal": gettext_lazy("The value is too large."),
+    "less_than": gettext_lazy("The value is too large."),
+    "multiple_of": gettext_lazy("The value is not valid."),
+    "string_type": gettext_lazy("Enter text."),
+    "string_unicode": gettext_lazy("Enter valid text."),
+    "list_type": gettext_lazy("Enter a list."),
+    "set_type": gettext_lazy("Enter a list."),
+    "tuple_type": gettext_lazy("Enter a list."),
+    "dict_type": gettext_lazy("Enter an object."),
+    "model_type": gettext_lazy("Enter an object."),
+    "model_attributes_type": gettext_lazy("Enter an object."),
+    "json_invalid": gettext_lazy("The body is not valid JSON."),
+    "value_error": gettext_lazy("The value is not valid."),
+    "assertion_error": gettext_lazy("The value is not valid."),
+    "extra_forbidden": gettext_lazy("This field is not allowed."),
+    "string_pattern_mismatch": gettext_lazy("The value does not have the expected form."),
+    "uuid_parsing": gettext_lazy("Enter a valid UUID."),
+    "uuid_type": gettext_lazy("Enter a valid UUID."),
+    "url_parsing": gettext_lazy("Enter a valid URL."),
+    "url_type": gettext_lazy("Enter a valid URL."),
+    "url_scheme": gettext_lazy("Enter a valid URL."),
 }
 
 
 def _localized(error: dict[str, Any]) -> str:
     message = _PYDANTIC_MESSAGES.get(str(error.get("type")))
-    return _(message) if message else str(error.get("msg", _("The value is not valid.")))
+    if message is not None:
+        return str(message)
+    if (translation.get_language() or "").startswith("en"):
+        return str(error.get("msg", _("The value is not valid.")))
+    # A type this table lacks: the generic sentence rather than pydantic's English.
+    return _("The value is not valid.")
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from sinergi.accounts.models import User
 from sinergi.agencies.selectors import agency_from_slug
+from sinergi.core import uploads
 from sinergi.core.api import (
     ERRORS,
     MAX_ID,
@@ -690,8 +691,7 @@ def workitems_xlsx_import(request: ApiRequest, file: File[UploadedFile], code: s
     """Add the work items of an uploaded .xlsx, all or nothing (every bad cell is listed).
     Files above 256 KB are imported in the background: 202 with the job to poll."""
     program = _program(request, code)
-    if file.size is not None and file.size > exchange.MAX_BYTES:
-        raise ValidationFailed(fields={"file": [_("The file is too large.")]})
+    uploads.check_size(file.size, uploads.SCHEDULE)
     body = file.read()
     if len(body) > exchange.INLINE_BYTES:
         job = exchange.import_start(

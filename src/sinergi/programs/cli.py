@@ -35,11 +35,12 @@ def cmd_import_schedule(args: argparse.Namespace) -> int:
 
     django.setup()
     from sinergi.accounts.models import User
+    from sinergi.core import uploads
     from sinergi.core.clock import now
     from sinergi.core.exceptions import SinergiError
     from sinergi.core.permissions import SYSTEM
 
-    from .exchange import MAX_BYTES, parse_file, schedule_import
+    from .exchange import parse_file, schedule_import
     from .models import Program
 
     def fail(message: str) -> int:
@@ -49,8 +50,9 @@ def cmd_import_schedule(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return fail(f"no file {path}")
-    if path.stat().st_size > MAX_BYTES:
-        return fail(f"{path} is larger than {MAX_BYTES // 1024 // 1024} MB")
+    limit = uploads.max_bytes(uploads.SCHEDULE)
+    if path.stat().st_size > limit:
+        return fail(f"{path} is larger than {limit // 1024 // 1024} MB")
     fmt = args.format or FORMATS.get(path.suffix.lower())
     if fmt is None:
         return fail("cannot tell the format from the file name; use --format")

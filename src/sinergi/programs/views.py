@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import user_memberships
+from sinergi.core import uploads
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.forms import apply_errors
@@ -598,8 +599,8 @@ def import_view(request: AuthedRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         fmt = form.cleaned_data["format"]
-        if upload.size > exchange.MAX_BYTES:
-            problems = [_("The file is too large.")]
+        if upload.size > uploads.max_bytes(uploads.SCHEDULE):
+            problems = [uploads.too_large_message(uploads.SCHEDULE)]
         elif upload.size > exchange.INLINE_BYTES:
             try:
                 job = exchange.import_start(

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from sinergi.core import uploads
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.spreadsheets import (
     FORMULA_START,
@@ -30,11 +31,10 @@ from sinergi.core.spreadsheets import (
     xlsx_text,
 )
 
-from .exchange import LINK_RE, MAX_BYTES, MAX_ROWS, WBS_RE, ImportRow, program_rows
+from .exchange import LINK_RE, MAX_ROWS, WBS_RE, ImportRow, program_rows
 from .models import MAX_DAYS, Program
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UNPACKED = 100 * 1024 * 1024  # a zip bomb unpacks far beyond this
 MAX_MEMBERS = 200
 MAX_COLUMNS = 30
 ITEMS_SHEET = gettext_lazy("Work items")
@@ -278,10 +278,15 @@ def check_package(data: bytes) -> None:
     every app (:func:`sinergi.core.spreadsheets.check_xlsx_package`)."""
     try:
         check_xlsx_package(
-            data, max_bytes=MAX_BYTES, max_unpacked=MAX_UNPACKED, max_members=MAX_MEMBERS
+            data,
+            max_bytes=uploads.max_bytes(uploads.SCHEDULE),
+            max_unpacked=uploads.max_unpacked(),
+            max_members=MAX_MEMBERS,
         )
     except UnsafeWorkbook as exc:
         raise ValidationFailed(fields={"file": [exc.message]}) from exc
+    # A sheet declaring far more rows than a programme may hold is refused before reading.
+    uploads.check_xlsx_dimensions(data, sheet="", max_rows=2 * MAX_ROWS)
 
 
 def _text(value: Any) -> str:
@@ -346,12 +351,12 @@ def parse_xlsx(data: bytes, *, on_row: Callable[[int, int], None] | None = None)
             fields={"file": [_("The workbook cannot be read: %s") % str(exc)[:200]]}
         ) from exc
     try:
-        return _read_items(wb, on_row)
+        return _read_items(wb, on_row, uploads.ParseDeadline())
     finally:
         wb.close()
 
 
-def _read_items(wb: Any, on_row: Any) -> list[ImportRow]:
+def _read_items(wb: Any, on_row: Any, deadline: uploads.ParseDeadline) -> list[ImportRow]:
     if not wb.worksheets:
         raise ValidationFailed(fields={"file": [_("The workbook has no sheet.")]})
     ws = wb.worksheets[0]
@@ -374,6 +379,8 @@ def _read_items(wb: Any, on_row: Any) -> list[ImportRow]:
     rows: list[ImportRow] = []
     errors: list[str] = []
     for n, cells in enumerate(rows_iter, start=2):
+        if n % 1000 == 0:
+            deadline.check()
         raw = {key: cells[i] if i < len(cells) else None for key, (i, _label) in where.items()}
         if all(c is None or c.value in (None, "") for c in raw.values()):
             continue

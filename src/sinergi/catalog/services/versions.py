@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
+from sinergi.core import uploads
 from sinergi.core.audit import audit_record, snapshot
 from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.permissions import ensure_can
@@ -23,19 +23,14 @@ from ..selectors import storage_root, version_path
 
 
 def max_upload_bytes() -> int:
-    """The largest file accepted, in bytes (``SINERGI_CATALOG_MAX_MB``, default 300 MB)."""
-    return int(getattr(settings, "CATALOG_MAX_UPLOAD_BYTES", 300 * 1024 * 1024))
+    """The largest dataset file accepted before its kind is known (CSV or XLSX), in bytes;
+    each kind's own limit is checked in :func:`version_upload` (:mod:`sinergi.core.uploads`)."""
+    return max(uploads.max_bytes(uploads.CSV), uploads.max_bytes(uploads.XLSX))
 
 
 def xlsx_limits() -> dict[str, int]:
-    """Limits on workbooks: total unpacked size (``CATALOG_XLSX_MAX_UNCOMPRESSED``, default
-    1 GB) and cells read or written (``CATALOG_XLSX_MAX_CELLS``, default 2,000,000)."""
-    return {
-        "max_uncompressed": int(
-            getattr(settings, "CATALOG_XLSX_MAX_UNCOMPRESSED", 1024 * 1024 * 1024)
-        ),
-        "max_cells": int(getattr(settings, "CATALOG_XLSX_MAX_CELLS", 2_000_000)),
-    }
+    """Limits on workbooks (:mod:`sinergi.core.uploads`): total unpacked size and cells."""
+    return {"max_uncompressed": uploads.max_unpacked(), "max_cells": uploads.max_cells()}
 
 
 def discard_files(paths: list[Path]) -> None:
@@ -108,14 +103,18 @@ def version_upload(
 
     def ingest() -> tabular.Ingested:
         if spreadsheet.looks_like_xlsx(data, filename) or looks_like_old_excel(data):
+            uploads.check_size(len(data), uploads.XLSX)
             return spreadsheet.ingest_xlsx(
                 data,
                 root=storage_root(),
-                max_bytes=max_upload_bytes(),
+                max_bytes=uploads.max_bytes(uploads.XLSX),
                 sheet=sheet,
                 **xlsx_limits(),
             )
-        return tabular.ingest_csv(data, root=storage_root(), max_bytes=max_upload_bytes())
+        uploads.check_size(len(data), uploads.CSV)
+        return tabular.ingest_csv(
+            data, root=storage_root(), max_bytes=uploads.max_bytes(uploads.CSV)
+        )
 
     return _record_version(
         actor=actor, dataset=dataset, ingest=ingest, filename=filename, note=note, now=now
@@ -157,56 +156,71 @@ def _record_version(
     note: str,
     now: dt.datetime,
 ) -> DatasetVersion:
-    """Run an ingest and record its version in one transaction; the files the ingest wrote
-    are removed again if the transaction fails (files left by a rollback further out are
+    """Run an ingest, then record its version in a short transaction.
+
+    Reading, checking and converting the file (seconds to minutes for a large one) and
+    comparing it with the latest version happen before the transaction, so no write lock is
+    held meanwhile (on SQLite every other writer would wait for it). The files the ingest
+    wrote are removed again if recording fails (files left by a rollback further out are
     removed by the periodic sweep)."""
+    if len(note) > 300:
+        raise ValidationFailed(fields={"note": [_("The value is too long.")]})
     written: list[Path] = []
     try:
+        try:
+            ingested = ingest()
+        except tabular.TableError as exc:
+            raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
+        written.extend(ingested.written)
+        previous = dataset.latest_version()
+        changes = _changes(previous, ingested)
         with transaction.atomic():
             return _record_version_atomic(
                 actor=actor,
                 dataset=dataset,
-                ingest=ingest,
+                ingested=ingested,
+                compared=(previous.pk if previous else None, changes),
                 filename=filename,
                 note=note,
                 now=now,
-                written=written,
             )
     except BaseException:
         discard_files(written)
         raise
 
 
+def _changes(previous: DatasetVersion | None, ingested: tabular.Ingested) -> dict[str, Any]:
+    """What changed since the previous version; units typed by people are carried over to
+    the columns that stayed."""
+    if previous is None:
+        return {}
+    if previous.file_name == ingested.file_name:
+        raise Conflict(_("This file is the same as the latest version."))
+    changes = tabular.compare(
+        version_path(previous), previous.columns, ingested.path, ingested.columns
+    )
+    units = {c["name"]: c.get("unit", "") for c in previous.columns}
+    for c in ingested.columns:
+        c["unit"] = c.get("unit") or units.get(c["name"], "")
+    return changes
+
+
 def _record_version_atomic(
     *,
     actor: Any,
     dataset: Dataset,
-    ingest: Callable[[], tabular.Ingested],
+    ingested: tabular.Ingested,
+    compared: tuple[int | None, dict[str, Any]],
     filename: str,
     note: str,
     now: dt.datetime,
-    written: list[Path],
 ) -> DatasetVersion:
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-    if len(note) > 300:
-        raise ValidationFailed(fields={"note": [_("The value is too long.")]})
-    try:
-        ingested = ingest()
-    except tabular.TableError as exc:
-        raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
-    written.extend(ingested.written)
     previous = dataset.latest_version()
-    changes: dict[str, Any] = {}
-    if previous is not None:
-        if previous.file_name == ingested.file_name:
-            raise Conflict(_("This file is the same as the latest version."))
-        changes = tabular.compare(
-            version_path(previous), previous.columns, ingested.path, ingested.columns
-        )
-        # Units are typed by people: keep the ones given for columns that stayed.
-        units = {c["name"]: c.get("unit", "") for c in previous.columns}
-        for c in ingested.columns:
-            c["unit"] = c.get("unit") or units.get(c["name"], "")
+    compared_with, changes = compared
+    if (previous.pk if previous else None) != compared_with:
+        # Another version was recorded while this file was read: compare with that one.
+        changes = _changes(previous, ingested)
     version = DatasetVersion.objects.create(
         dataset=dataset,
         number=(previous.number + 1) if previous else 1,

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sinergi.core import uploads
 from sinergi.core.audit import audit_record
 from sinergi.core.exceptions import ValidationFailed
 from sinergi.core.permissions import ensure_can
@@ -32,10 +33,7 @@ def attachment_add(
     ensure_can(actor, "request.message", request)
     if not data:
         raise ValidationFailed(fields={"file": [_("The file is empty.")]})
-    if len(data) > attachments.MAX_BYTES:
-        raise ValidationFailed(
-            fields={"file": [_("The file is larger than %(n)d MB.") % {"n": 10}]}
-        )
+    uploads.check_size(len(data), uploads.ATTACHMENT)
     ext = attachments.sniff(data, name)
     if ext is None:
         raise ValidationFailed(
