@@ -202,7 +202,7 @@ def test_api_token_works_with_the_api(
     page.goto("/akun/token/")
     page.locator("main form input[name=name]").fill("integrasi-simpus")
     with page.expect_navigation():
-        page.locator("main form.inline-form button[type=submit]").click()
+        page.locator("main form.token-form button[type=submit]").click()
     secret = page.locator("code#new-token").inner_text().strip()
     assert secret.startswith("sng_")
     expect(page.locator("main table tbody")).to_contain_text("integrasi-simpus")

@@ -133,6 +133,16 @@ def test_key_file_is_private_and_tick_waits_for_commit(anchors: Path) -> None:
     assert not anchors.exists()
 
 
+def test_commit_callbacks_run_early_sign_nothing(
+    anchors: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A harness running commit callbacks inside the (test's) transaction must not anchor
+    entries that are then rolled back: the next verify would call them missing."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert anchor_tick(NOW) == {"deferred": True}
+    assert not anchors.exists()
+
+
 @pytest.fixture
 def witness() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     received: list[dict[str, Any]] = []
