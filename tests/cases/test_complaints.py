@@ -60,7 +60,7 @@ def test_complaint_reaches_the_head_and_is_answered(db: Any, now: dt.datetime) -
 
 
 def test_overdue_complaints_are_reminded_once(db: Any, now: dt.datetime) -> None:
-    from sinergi.cases.services import complaint_file
+    from sinergi.cases.complaints import complaint_file
 
     case = Case.objects.filter(status="in_process").first()
     assert case is not None
@@ -78,7 +78,7 @@ def test_a_complaint_still_unanswered_reaches_the_regions_leaders(
     """Reminded after the due date; five working days later the region's leaders hear of
     it, once, with a link to the front door's scorecard (not to the personal data)."""
     from sinergi.accounts.models import User
-    from sinergi.cases.services import complaint_file
+    from sinergi.cases.complaints import complaint_file
     from sinergi.core.models import AuditEntry
     from sinergi.notifications.models import Notification
 

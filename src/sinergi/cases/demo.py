@@ -12,7 +12,7 @@ from sinergi.accounts.models import User
 from sinergi.agencies.models import Agency, Membership
 from sinergi.core.permissions import SYSTEM
 
-from . import services
+from . import complaints, services
 from .models import Case, Service
 from .notify import quiet
 from .services import Standard, Upload
@@ -403,7 +403,7 @@ def _play(
         steps = list(case.steps.filter(status="active"))
         if state in ("in_process", "late") and (index == len(groups) - 1 or rng.random() < 0.5):
             if state == "late":
-                complaint = services.complaint_file(
+                complaint = complaints.complaint_file(
                     case=case,
                     body="Sudah lewat jangka waktu standar, belum ada kabar.",
                     lapor_ref=f"LAPOR-{rng.randint(1000000, 9999999)}"
@@ -412,7 +412,7 @@ def _play(
                     now=now - dt.timedelta(days=3),
                 )
                 if rng.random() < 0.5:
-                    services.complaint_answer(
+                    complaints.complaint_answer(
                         actor=SYSTEM,
                         complaint=complaint,
                         now=now - dt.timedelta(days=1),

@@ -28,6 +28,6 @@ def purge(now: dt.datetime) -> dict[str, Any]:
 @tick_job("cases.complaints")
 def complaints(now: dt.datetime) -> dict[str, Any]:
     """Remind the front-door head of complaints past their due date (once each)."""
-    from .services import complaints_remind
+    from .complaints import complaints_remind
 
     return complaints_remind(now=now)

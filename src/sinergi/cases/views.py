@@ -21,7 +21,7 @@ from sinergi.core.forms import apply_errors
 from sinergi.core.permissions import Role, can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
-from . import selectors, services, throttle
+from . import complaints, selectors, services, throttle
 from .choices import SKM_ELEMENTS, CaseStatus, Channel, DocumentSource, StepStatus
 from .forms import (
     ApplicationForm,
@@ -245,7 +245,7 @@ def track_complain(request: HttpRequest) -> HttpResponse:
     form = ComplaintForm(request.POST)
     if form.is_valid():
         try:
-            services.complaint_file(
+            complaints.complaint_file(
                 case=case,
                 body=form.cleaned_data["body"],
                 lapor_ref=form.cleaned_data["lapor_ref"],
@@ -635,7 +635,7 @@ def complaint_answer(request: AuthedRequest, pk: int, complaint_pk: int) -> Http
     return _run(
         request,
         pk,
-        lambda: services.complaint_answer(
+        lambda: complaints.complaint_answer(
             actor=request.user, complaint=complaint, body=request.POST.get("body", ""), now=now()
         ),
         _("The answer was sent to the applicant."),
