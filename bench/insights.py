@@ -63,7 +63,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
 
     engine = connection.vendor
@@ -73,6 +73,7 @@ def main() -> None:
     from sinergi.accounts.models import User
     from sinergi.agencies.models import Agency
     from sinergi.coordination.models import Request
+    from sinergi.core.bulk import BulkWriter
     from sinergi.demo import load_demo
     from sinergi.insights import metrics
     from sinergi.regions.models import Region
@@ -125,6 +126,27 @@ def main() -> None:
         t = time.perf_counter()
         made = 0
         batch = 20_000
+        # COPY on PostgreSQL, batched executemany on SQLite: what a migration of history
+        # into Sinergi would use, not the services (no events: imported history).
+        writer = BulkWriter()
+        ts = writer.ts
+        columns = [
+            "region_id",
+            "from_agency_id",
+            "to_agency_id",
+            "kind",
+            "subject",
+            "body",
+            "status",
+            "sla_days",
+            "clock_started_at",
+            "due_date",
+            "due_at",
+            "submitted_at",
+            "answered_at",
+            "created_at",
+            "updated_at",
+        ]
         while made < args.requests:
             n = min(batch, args.requests - made)
             to_ix = rng.integers(0, len(ids), n)
@@ -139,25 +161,26 @@ def main() -> None:
                 ans = submitted + dt.timedelta(hours=float(resp_hours[k]))
                 is_answered = bool(answered[k]) and ans < real_now
                 rows.append(
-                    Request(
-                        region_id=region.pk,
-                        from_agency_id=int(ids[from_ix[k]]),
-                        to_agency_id=int(ids[to_ix[k]]),
-                        kind="information",
-                        subject=f"Permintaan uji {made + k}",
-                        body="-",
-                        status="answered" if is_answered else "submitted",
-                        sla_days=10,
-                        clock_started_at=submitted,
-                        due_date=due.date(),
-                        due_at=due,
-                        submitted_at=submitted,
-                        answered_at=ans if is_answered else None,
-                        created_at=submitted,
-                        updated_at=ans if is_answered else submitted,
+                    (
+                        region.pk,
+                        int(ids[from_ix[k]]),
+                        int(ids[to_ix[k]]),
+                        "information",
+                        f"Permintaan uji {made + k}",
+                        "-",
+                        "answered" if is_answered else "submitted",
+                        10,
+                        ts(submitted),
+                        due.date().isoformat(),
+                        ts(due),
+                        ts(submitted),
+                        ts(ans) if is_answered else None,
+                        ts(submitted),
+                        ts(ans) if is_answered else ts(submitted),
                     )
                 )
-            Request.objects.bulk_create(rows, batch_size=2000)
+            with transaction.atomic():
+                writer.write(Request, columns, rows)
             made += n
         print(
             f"requests inserted: {Request.objects.count():,} "

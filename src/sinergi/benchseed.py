@@ -8,13 +8,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import itertools
-import json
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -28,6 +25,7 @@ from sinergi.blood.models import Movement, Product, Stock, UnitProfile
 from sinergi.catalog.models import Dataset
 from sinergi.coordination.models import Request, RequestEvent
 from sinergi.core.audit import audit_record
+from sinergi.core.bulk import BulkWriter
 from sinergi.core.permissions import SYSTEM
 from sinergi.programs.models import Dependency, Partnership, Program, WorkItem
 from sinergi.regions.models import Region
@@ -115,82 +113,6 @@ class NotEmpty(Exception):
 
 
 # --- writing rows -----------------------------------------------------------------------
-
-
-class BulkWriter:
-    """Writes rows into a model's table: COPY on PostgreSQL, batched ``executemany`` on
-    SQLite. Columns not given get the field's default (or NULL/empty), computed once."""
-
-    def __init__(self) -> None:
-        self.vendor = connection.vendor
-        self.counts: dict[str, int] = {}
-        self.utc = dt.UTC
-
-    def value(self, v: Any) -> Any:
-        """A Python value as the database takes it (the generators call ``ts`` themselves)."""
-        if isinstance(v, bool) or v is None or isinstance(v, int | str):
-            return v
-        if isinstance(v, Decimal):
-            return str(v)
-        if isinstance(v, dt.datetime):
-            return self.ts(v)
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        if isinstance(v, dict | list):
-            return json.dumps(v)
-        raise TypeError(f"cannot bulk-write {type(v).__name__}")
-
-    def ts(self, moment: dt.datetime) -> Any:
-        """A UTC moment: a datetime for psycopg, Django's naive UTC text for SQLite."""
-        if self.vendor == "postgresql":
-            return moment
-        return moment.astimezone(self.utc).replace(tzinfo=None).isoformat(" ")
-
-    def _constants(self, model: type[models.Model], given: Sequence[str]) -> list[tuple[str, Any]]:
-        out = []
-        for f in model._meta.concrete_fields:
-            if f.attname in given:
-                continue
-            if f.has_default():
-                v = f.get_default()
-            elif f.null:
-                v = None
-            elif f.empty_strings_allowed:
-                v = ""
-            else:
-                raise ValueError(f"{model.__name__}.{f.attname} needs a value")
-            out.append((str(f.column), self.value(v)))
-        return out
-
-    def write(
-        self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
-    ) -> int:
-        """Insert the rows (tuples in the order of ``columns``, attribute names)."""
-        meta = model._meta
-        by_attname = {f.attname: str(f.column) for f in meta.concrete_fields}
-        names = [by_attname[c] for c in columns]
-        consts = self._constants(model, columns)
-        names += [c for c, _ in consts]
-        tail = tuple(v for _, v in consts)
-        table = meta.db_table
-        qn = connection.ops.quote_name
-        cols = ", ".join(qn(n) for n in names)
-        n = 0
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                raw = cursor.cursor
-                with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row + tail)
-                        n += 1
-            else:
-                sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608 - names from the model
-                it = iter(rows)
-                while batch := [r + tail for r in itertools.islice(it, 20_000)]:
-                    cursor.executemany(sql, batch)
-                    n += len(batch)
-        self.counts[table] = self.counts.get(table, 0) + n
-        return n
 
 
 # --- the generator ----------------------------------------------------------------------

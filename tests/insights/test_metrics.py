@@ -188,3 +188,44 @@ def _system() -> Any:
     from sinergi.core.permissions import SYSTEM
 
     return SYSTEM
+
+
+def test_a_large_database_is_built_by_the_worker_not_by_a_page(db: Any, monkeypatch: Any) -> None:
+    from sinergi.insights.models import RefreshState, RequestFact
+
+    RefreshState.objects.all().delete()
+    RequestFact.objects.all().delete()
+    monkeypatch.setattr(metrics, "INLINE_BUILD_LIMIT", 5)
+    metrics.ensure_built(now=at(30, 20))
+    assert metrics.updated_at() is None
+    assert not RequestFact.objects.exists()
+    monkeypatch.setattr(metrics, "INLINE_BUILD_LIMIT", 1_000_000)
+    metrics.ensure_built(now=at(30, 20))
+    assert metrics.updated_at() == at(30, 20)
+    assert RequestFact.objects.exists()
+
+
+def test_full_build_and_incremental_refresh_write_the_same_sums(db: Any) -> None:
+    """The sums are written inside the database (INSERT … SELECT) by both paths."""
+    from sinergi.insights.models import AgencyPeriod, PairPeriod
+
+    def snapshot() -> tuple[list[Any], list[Any]]:
+        skip = {"id"}
+        agency = sorted(
+            tuple(v for k, v in row.items() if k not in skip)
+            for row in AgencyPeriod.objects.values()
+        )
+        pair = sorted(
+            tuple(v for k, v in row.items() if k not in skip) for row in PairPeriod.objects.values()
+        )
+        return agency, pair
+
+    metrics.refresh_facts(now=at(9, 8))
+    r = submit(when=at(9))
+    act(r, "answer", at(12))
+    submit("dinkes-sanggau", frm="dpupr-sanggau", when=at(10))
+    metrics.refresh_facts(now=at(30, 20))
+    incremental = snapshot()
+    metrics.refresh_facts(now=at(30, 20), full=True)
+    assert snapshot() == incremental
+    assert any(row for row in incremental[0] if row[0] == "61.03")

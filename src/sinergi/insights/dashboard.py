@@ -183,6 +183,37 @@ class LateHandoff:
     critical: bool = True
 
 
+def _maybe_late(programs: list[Any], *, now: dt.datetime, critical_only: bool) -> list[Any]:
+    """The programmes that may hold a late hand-off, so that only they are scheduled on the
+    page's request path: those whose hand-off facts (kept by the tick) show an unfinished
+    predecessor forecast past the day it is owed or before today, and those whose facts
+    are older than their plan, baseline or day (computed here as the tick would)."""
+    from sinergi.programs.scheduling import local_today
+
+    from .models import HandoffFact, ProgramFact
+    from .program_facts import fact_key
+
+    if not programs:
+        return []
+    ids = [p.pk for p in programs]
+    keys = dict(ProgramFact.objects.filter(program_id__in=ids).values_list("program_id", "key"))
+    stale = set()
+    today_of: dict[int, dt.date] = {}
+    for p in programs:
+        today_of[p.pk] = today = local_today(p, now)
+        if keys.get(p.pk) != fact_key(p, today):
+            stale.add(p.pk)
+    facts = HandoffFact.objects.filter(program_id__in=set(ids) - stale, done_day__isnull=True)
+    if critical_only:
+        facts = facts.filter(critical=True)
+    late = {
+        pid
+        for pid, due, forecast in facts.values_list("program_id", "due_day", "forecast_day")
+        if forecast > due or forecast < today_of[pid]
+    }
+    return [p for p in programs if p.pk in stale or p.pk in late]
+
+
 def late_critical_handoffs(
     user: Any,
     scope: Scope,
@@ -209,7 +240,7 @@ def late_critical_handoffs(
             scope.region_q("region") | Q(coordinator_id__in=ids) | Q(work_items__owner_id__in=ids)
         ).distinct()
     out: list[LateHandoff] = []
-    for program in programs:
+    for program in _maybe_late(list(programs), now=now, critical_only=critical_only):
         ps = program_schedule(program, now=now)
         if ps.error:
             continue

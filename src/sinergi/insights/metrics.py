@@ -39,13 +39,14 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Max, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
+from sinergi.core.bulk import BulkWriter
 from sinergi.schedule import Calendar
 
 from .models import (
@@ -68,7 +69,11 @@ ONE = dt.timedelta(days=1)
 # --- definitions on one request -------------------------------------------------------
 
 
-def working_days(cal: Calendar, start_day: dt.date, end_day: dt.date) -> int:
+class _CountsDays(Protocol):
+    def working_days_between(self, start: dt.date, end: dt.date) -> int: ...
+
+
+def working_days(cal: _CountsDays, start_day: dt.date, end_day: dt.date) -> int:
     """Working days after ``start_day`` up to and including ``end_day`` (0 when the same
     day or earlier): the SLA clock's counting, the day of arrival being day 0."""
     if end_day <= start_day:
@@ -77,7 +82,7 @@ def working_days(cal: Calendar, start_day: dt.date, end_day: dt.date) -> int:
 
 
 def response_days(
-    cal: Calendar,
+    cal: _CountsDays,
     tz: ZoneInfo,
     submitted_at: dt.datetime,
     first_answer_at: dt.datetime,
@@ -154,19 +159,35 @@ def bucket(days: int) -> int:
 # --- building the facts ---------------------------------------------------------------
 
 
+class _Counting:
+    """A region calendar's working-day count, remembered: a refresh asks the same few
+    thousand (start, end) pairs of days again and again."""
+
+    def __init__(self, cal: Calendar) -> None:
+        self.cal = cal
+        self.memo: dict[tuple[dt.date, dt.date], int] = {}
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        key = (start, end)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.cal.working_days_between(start, end)
+        return found
+
+
 class _Calendars:
     """Calendars and time zones per region, built once per refresh."""
 
     def __init__(self) -> None:
-        self.cals: dict[tuple[str, int], Calendar] = {}
+        self.cals: dict[tuple[str, int], _Counting] = {}
         self.tzs: dict[str, ZoneInfo] = {}
 
-    def cal(self, code: str, day: dt.date) -> Calendar:
+    def cal(self, code: str, day: dt.date) -> _Counting:
         from sinergi.coordination.calendars import calendar_for_region
 
         key = (code, day.year)
         if key not in self.cals:
-            self.cals[key] = calendar_for_region(code, day)
+            self.cals[key] = _Counting(calendar_for_region(code, day))
         return self.cals[key]
 
     def tz(self, code: str, name: str) -> ZoneInfo:
@@ -175,40 +196,71 @@ class _Calendars:
         return self.tzs[code]
 
 
-def build_facts(ids: Sequence[int], cals: _Calendars | None = None) -> list[RequestFact]:
-    """The fact rows of these requests, from the requests and their timelines."""
+#: The columns of a fact row, in the order ``fact_rows`` gives them.
+FACT_COLUMNS = (
+    "request_id",
+    "region_code",
+    "from_agency_id",
+    "to_agency_id",
+    "submitted_at",
+    "submitted_day",
+    "is_open",
+    "due_at",
+    "answered",
+    "on_time",
+    "response_days",
+    "forwarded",
+    "days_to_forward",
+    "esc_head",
+    "esc_sekda",
+    "esc_bupati",
+    "source_updated_at",
+)
+
+
+def fact_rows(
+    ids: Sequence[int], cals: _Calendars | None = None, *, every: bool = False
+) -> list[tuple[Any, ...]]:
+    """The fact rows of these requests (tuples in ``FACT_COLUMNS`` order), from the
+    requests and their timelines. ``every``: the ids are sorted and every request between
+    the first and the last is wanted (a full build), read by key range, not an IN list."""
     from sinergi.coordination.models import Request, RequestEvent
 
     cals = cals or _Calendars()
-    rows = list(
-        Request.objects.filter(pk__in=ids).values(
-            "pk",
-            "region__code",
-            "region__timezone",
-            "from_agency_id",
-            "to_agency_id",
-            "status",
-            "submitted_at",
-            "due_at",
-            "answered_at",
-            "updated_at",
+    if not ids:
+        return []
+    if every:
+        pick, pick_events = (
+            Q(pk__gte=ids[0], pk__lte=ids[-1]),
+            Q(request_id__gte=ids[0], request_id__lte=ids[-1]),
         )
+    else:
+        pick, pick_events = Q(pk__in=ids), Q(request_id__in=ids)
+    rows = Request.objects.filter(pick).values_list(
+        "pk",
+        "region__code",
+        "region__timezone",
+        "from_agency_id",
+        "to_agency_id",
+        "status",
+        "submitted_at",
+        "due_at",
+        "answered_at",
+        "updated_at",
     )
     events: dict[int, list[tuple[str, dt.datetime, str, int | None]]] = defaultdict(list)
     for ev in (
         RequestEvent.objects.filter(
-            request_id__in=ids,
+            pick_events,
             kind__in=["answered", "forwarded", "escalated", "clarification_asked", "clarified"],
         )
         .order_by("at", "pk")
         .values_list("request_id", "kind", "at", "step", "agency_id")
     ):
         events[ev[0]].append((ev[1], ev[2], ev[3], ev[4]))
-    facts = []
-    for r in rows:
-        code = r["region__code"]
-        tz = cals.tz(code, r["region__timezone"])
-        submitted: dt.datetime = r["submitted_at"]
+    out = []
+    for pk, code, tzname, from_id, to_id, status, submitted, due_at, answered_at, upd in rows:
+        tz = cals.tz(code, tzname)
         day = submitted.astimezone(tz).date()
         cal = cals.cal(code, day)
         first_answer = None
@@ -217,7 +269,7 @@ def build_facts(ids: Sequence[int], cals: _Calendars | None = None) -> list[Requ
         pauses: list[tuple[dt.datetime, dt.datetime]] = []
         paused_at = None
         steps: set[str] = set()
-        for kind, at, step, agency_id in events.get(r["pk"], ()):
+        for kind, at, step, agency_id in events.get(pk, ()):
             if kind == "answered" and first_answer is None:
                 first_answer = at
             elif kind == "forwarded":
@@ -228,38 +280,57 @@ def build_facts(ids: Sequence[int], cals: _Calendars | None = None) -> list[Requ
             elif kind == "clarified" and paused_at is not None:
                 pauses.append((paused_at, at))
                 paused_at = None
-            elif kind == "escalated" and step in STEP_FIELDS and agency_id == r["to_agency_id"]:
+            elif kind == "escalated" and step in STEP_FIELDS and agency_id == to_id:
                 steps.add(step)
-        answered_at = r["answered_at"]
         if answered_at is not None and first_answer is None:
             first_answer = answered_at  # imported history without a timeline
-        fact = RequestFact(
-            request_id=r["pk"],
-            region_code=code,
-            from_agency_id=r["from_agency_id"],
-            to_agency_id=r["to_agency_id"],
-            submitted_at=submitted,
-            submitted_day=day,
-            is_open=r["status"] in OPEN_STATUSES,
-            due_at=r["due_at"],
-            answered=answered_at is not None,
-            on_time=(answered_at <= r["due_at"]) if answered_at is not None else None,
-            response_days=(
-                response_days(cal, tz, submitted, first_answer, pauses)
-                if answered_at is not None and first_answer is not None
-                else None
-            ),
-            forwarded=forwarded,
-            days_to_forward=(
-                working_days(cal, day, first_forward.astimezone(tz).date())
-                if first_forward is not None
-                else None
-            ),
-            source_updated_at=r["updated_at"],
-            **{STEP_FIELDS[s]: True for s in steps},
+        out.append(
+            (
+                pk,
+                code,
+                from_id,
+                to_id,
+                submitted,
+                day,
+                status in OPEN_STATUSES,
+                due_at,
+                answered_at is not None,
+                (answered_at <= due_at) if answered_at is not None else None,
+                (
+                    response_days(cal, tz, submitted, first_answer, pauses)
+                    if answered_at is not None and first_answer is not None
+                    else None
+                ),
+                forwarded,
+                (
+                    working_days(cal, day, first_forward.astimezone(tz).date())
+                    if first_forward is not None
+                    else None
+                ),
+                "head" in steps,
+                "sekda" in steps,
+                "bupati" in steps,
+                upd,
+            )
         )
-        facts.append(fact)
-    return facts
+    return out
+
+
+def build_facts(ids: Sequence[int], cals: _Calendars | None = None) -> list[RequestFact]:
+    """The fact rows of these requests as (unsaved) model instances."""
+    return [
+        RequestFact(**dict(zip(FACT_COLUMNS, row, strict=True))) for row in fact_rows(ids, cals)
+    ]
+
+
+def _write_facts(writer: BulkWriter, rows: list[tuple[Any, ...]]) -> None:
+    """Insert fact rows in one COPY (PostgreSQL) or batched ``executemany`` (SQLite)."""
+    ts, day = writer.ts, dt.date.isoformat
+    if writer.vendor != "postgresql":
+        rows = [
+            r[:4] + (ts(r[4]), day(r[5]), r[6], ts(r[7])) + r[8:16] + (ts(r[16]),) for r in rows
+        ]
+    writer.write(RequestFact, FACT_COLUMNS, rows)
 
 
 # --- the aggregates -------------------------------------------------------------------
@@ -343,18 +414,17 @@ def _rebuild_groups(
                     .annotate(**sums)
                     .order_by()
                 )
-            new = [
-                AgencyPeriod(
-                    agency_id=row.pop("to_agency_id"),
-                    region_code=row.pop("region_code"),
-                    period=_as_date(row.pop("p") if monthly else row.pop("submitted_day")),
-                    monthly=monthly,
-                    **{k: v or 0 for k, v in row.items()},
-                )
-                for row in rows
-            ]
             old.delete()
-            AgencyPeriod.objects.bulk_create(new, batch_size=2000)
+            _insert_sums(
+                AgencyPeriod,
+                rows,
+                {
+                    "agency_id": "to_agency_id",
+                    "region_code": "region_code",
+                    "period": "p" if monthly else "submitted_day",
+                },
+                monthly,
+            )
         # Pairs
         if pair_keys is None or (keys := sorted(set(pair_keys))):
             qs = facts_for(monthly)
@@ -379,19 +449,41 @@ def _rebuild_groups(
                     .annotate(**sums)
                     .order_by()
                 )
-            newp = [
-                PairPeriod(
-                    from_agency_id=row.pop("from_agency_id"),
-                    to_agency_id=row.pop("to_agency_id"),
-                    region_code=row.pop("region_code"),
-                    period=_as_date(row.pop("p") if monthly else row.pop("submitted_day")),
-                    monthly=monthly,
-                    **{k: v or 0 for k, v in row.items()},
-                )
-                for row in prows
-            ]
             old_p.delete()
-            PairPeriod.objects.bulk_create(newp, batch_size=2000)
+            _insert_sums(
+                PairPeriod,
+                prows,
+                {
+                    "from_agency_id": "from_agency_id",
+                    "to_agency_id": "to_agency_id",
+                    "region_code": "region_code",
+                    "period": "p" if monthly else "submitted_day",
+                },
+                monthly,
+            )
+
+
+def _insert_sums(
+    model: type[AgencyPeriod] | type[PairPeriod],
+    grouped: Any,
+    keys: dict[str, str],
+    monthly: bool,
+) -> None:
+    """Insert the rows of a grouped fact query into a sums table inside the database
+    (``INSERT … SELECT``): a full build writes about one row per request, which through
+    model instances cost minutes at a million requests."""
+    sql, params = grouped.query.sql_with_params()
+    qn = connection.ops.quote_name
+    names = list(_sums())
+    target = [*keys, "monthly", *names]
+    source = [f"sub.{qn(col)}" for col in keys.values()]
+    source += ["%s"] + [f"COALESCE(sub.{qn(n)}, 0)" for n in names]
+    statement = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in target)}) "  # noqa: S608 - names from the model
+        f"SELECT {', '.join(source)} FROM ({sql}) sub"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [monthly, *params])
 
 
 def _as_date(value: Any) -> dt.date:
@@ -428,9 +520,10 @@ def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
     with transaction.atomic():
         if full:
             RequestFact.objects.all().delete()
+        writer = BulkWriter()
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
-            facts = build_facts(batch, cals)
+            facts = fact_rows(batch, cals, every=full)
             if not full:
                 for f, t, d in RequestFact.objects.filter(request_id__in=batch).values_list(
                     "from_agency_id", "to_agency_id", "submitted_day"
@@ -439,11 +532,11 @@ def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
                     pair_keys.add((f, t))
                     days.add(d)
                 RequestFact.objects.filter(request_id__in=batch).delete()
-                for fact in facts:
-                    agency_ids.add(fact.to_agency_id)
-                    pair_keys.add((fact.from_agency_id, fact.to_agency_id))
-                    days.add(fact.submitted_day)
-            RequestFact.objects.bulk_create(facts, batch_size=1000)
+                for row in facts:
+                    agency_ids.add(row[3])
+                    pair_keys.add((row[2], row[3]))
+                    days.add(row[5])
+            _write_facts(writer, facts)
         if full:
             AgencyPeriod.objects.all().delete()
             PairPeriod.objects.all().delete()
@@ -485,7 +578,17 @@ def refresh_token() -> str:
     return token or ""
 
 
+#: Up to this many requests a page builds never-built summary tables itself (a few
+#: seconds); beyond, the worker's tick does it and pages say the figures are not ready.
+INLINE_BUILD_LIMIT = 20_000
+
+
 def ensure_built(*, now: dt.datetime) -> None:
-    """Build the tables when they were never built (a fresh database before the first tick)."""
-    if updated_at() is None:
+    """Build the tables when they were never built (a fresh database before the first
+    tick), unless the database is too large to do it on a page's request path."""
+    from sinergi.coordination.models import Request
+
+    if updated_at() is None and Request.objects.all()[: INLINE_BUILD_LIMIT + 1].count() <= (
+        INLINE_BUILD_LIMIT
+    ):
         refresh_facts(now=now)

@@ -48,6 +48,11 @@ def rag(slip_days: int | None, late_critical: int, late_any: int) -> str:
     return "green"
 
 
+def fact_key(program: Any, today: dt.date) -> str:
+    """What a programme's facts were computed for: its plan, its baseline and the day."""
+    return f"{program.plan_stamp}:{program.baseline_id}:{today.isoformat()}"[:120]
+
+
 def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
     """Recompute the programmes whose plan, baseline or local day changed."""
     from sinergi.programs.models import Program
@@ -60,7 +65,7 @@ def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
     for program in live:
         seen.add(program.pk)
         today = local_today(program, now)
-        key = f"{program.plan_stamp}:{program.baseline_id}:{today.isoformat()}"[:120]
+        key = fact_key(program, today)
         if stored.get(program.pk) == key:
             continue
         try:
