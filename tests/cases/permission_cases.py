@@ -127,8 +127,8 @@ API_CASES = [
 
 
 def _complaint(now: dt.datetime) -> dict[str, str]:
-    from sinergi.cases.models import Case
     from sinergi.cases.complaints import complaint_file
+    from sinergi.cases.models import Case
 
     found = _case(now)
     complaint = complaint_file(case=Case.objects.get(pk=int(found["case"])), body="Lambat", now=now)
