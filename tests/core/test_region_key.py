@@ -137,7 +137,7 @@ def test_parent_chain_reaches_a_region_through_required_keys(label: str) -> None
         field = model._meta.get_field(hop)
         assert isinstance(field, models.ForeignKey | models.OneToOneField), (label, hop)
         assert not field.null, f"{label}: {hop} may be empty, the row would have no region"
-        model = field.related_model  # type: ignore[assignment]
+        model = field.related_model
     assert last in REGION_FIELDS and _region_field(model) == last, (label, model, last)
 
 
