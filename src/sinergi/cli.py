@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,72 +26,46 @@ def _manage(*args: str) -> None:
     call_command(*args)
 
 
-def _spawn_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "sinergi.cli", "worker"], env=env)  # noqa: S603
+def _server_argv(host: str, port: int, workers: int) -> list[str]:
+    """The command line of the granian WSGI server."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        # Django views block on the database: a few threads per worker keep memory and
+        # connection counts bounded; SINERGI_THREADS tunes it.
+        "--blocking-threads",
+        os.environ.get("SINERGI_THREADS", "8"),
+        "sinergi.wsgi:application",
+    ]
 
 
-def _serve(host: str, port: int, workers: int, with_worker: bool) -> int:
-    env = dict(os.environ)
-    children: list[subprocess.Popen[bytes]] = []
-    if with_worker:
-        children.append(_spawn_worker(env))
-    server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-ws",
-            # Django views block on the database: a few threads per worker keep memory and
-            # connection counts bounded; SINERGI_THREADS tunes it.
-            "--blocking-threads",
-            os.environ.get("SINERGI_THREADS", "8"),
-            "sinergi.wsgi:application",
-        ],
-        env=env,
-    )
-    children.append(server)
+def _become_server(host: str, port: int, workers: int, *, with_worker: bool, demo: bool) -> int:
+    """Replace this process (which loaded Django to migrate and load data, ~100–190 MB it
+    would otherwise hold only to wait) by the worker that runs the server as its child,
+    or by the server alone without a worker. Never returns."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    from django.db import connections
 
-    stopping: list[bool] = []
-
-    def stop(*_: object) -> None:
-        stopping.append(True)
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        # A worker that gives up (its tasks child kept dying) ends the service with a
-        # non-zero code, so that systemd restarts the whole of it.
-        while True:
-            code = server.poll()
-            if code is not None:
-                return code
-            for child in children[:-1]:
-                if child.poll() not in (None, 0) and not stopping:
-                    print(
-                        f"sinergi: the worker failed ({child.returncode}); stopping",
-                        file=sys.stderr,
-                    )
-                    return 1
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    connections.close_all()
+    if not with_worker:
+        argv = _server_argv(host, port, workers)
+    else:
+        argv = [sys.executable, "-m", "sinergi.cli", "worker", "--serve", "--host", host]
+        argv += ["--port", str(port), "--workers", str(workers)]
+        if demo:
+            argv.append("--tasks-in-thread")
+    os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -130,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     print(f"\nSinergi runs at http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
     print(f"Health (database, worker, queue): http://{args.host}:{args.port}/healthz\n", flush=True)
-    return _serve(args.host, args.port, 1, with_worker=True)
+    return _become_server(args.host, args.port, 1, with_worker=True, demo=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -146,7 +117,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     regions_load(actor=SYSTEM, rows=reference_rows(), now=now())
     reference_load(actor=SYSTEM, now=now())
     _manage("collectstatic", "--no-input", "-v", "0")
-    return _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
+    return _become_server(
+        args.host, args.port, args.workers, with_worker=not args.no_worker, demo=False
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -159,7 +132,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 0
     from sinergi.core.worker import run_worker
 
-    return run_worker(interval=args.interval)
+    server = _server_argv(args.host, args.port, args.workers) if args.serve else None
+    return run_worker(
+        interval=args.interval, server_argv=server, tasks_in_thread=args.tasks_in_thread
+    )
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
@@ -452,6 +428,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="background tasks and the periodic tick")
     p.add_argument("--interval", type=int, default=60, help="seconds between ticks")
     p.add_argument("--once", action="store_true", help="run one tick and exit (no tasks worker)")
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="also run the web server (granian) as a child and stop with it "
+        "(what `sinergi serve` and `sinergi demo` become)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="with --serve")
+    p.add_argument("--port", type=int, default=8000, help="with --serve")
+    p.add_argument("--workers", type=int, default=1, help="with --serve: granian workers")
+    p.add_argument(
+        "--tasks-in-thread",
+        action="store_true",
+        help="run the tasks worker in a thread rather than a db_worker child (the demo)",
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("tick", help="run the periodic jobs for a moment")

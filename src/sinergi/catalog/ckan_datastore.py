@@ -19,12 +19,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 from django.utils.translation import gettext as _
 
+from sinergi.core.lazy import lazy_module
+
 from . import tabular
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")  # loaded by the first datastore query, see core/lazy.py
 
 #: What is not part of a word, as DuckDB's RE2 understands it.
 NOT_WORD = r"[^\pL\pN_]"

@@ -22,12 +22,12 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from sinergi.core import uploads
+from sinergi.core.lazy import lazy_module
 from sinergi.core.spreadsheets import (
     ZIP_MAGIC,
     UnsafeWorkbook,
@@ -43,6 +43,11 @@ from .tabular import (
     _parse_csv,
     store_table,
 )
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
+else:
+    pq = lazy_module("pyarrow.parquet")  # loaded by the first file read, see core/lazy.py
 
 MAX_ROWS = 1_048_576  # Excel's own limit
 MAX_MEMBERS = 10_000

@@ -21,16 +21,26 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
+from sinergi.core.lazy import lazy_module
 from sinergi.core.spreadsheets import neutralise
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+else:
+    # Imported when a dataset file is first read or written, not by every web process.
+    duckdb = lazy_module("duckdb")
+    pa = lazy_module("pyarrow")
+    pc = lazy_module("pyarrow.compute")
+    pacsv = lazy_module("pyarrow.csv")
+    pq = lazy_module("pyarrow.parquet")
 
 DELIMITERS = [",", ";", "\t", "|"]
 MAX_COLUMNS = 500
@@ -839,14 +849,20 @@ def looks_like_identifier(text: str) -> bool:
 # --- JSON rows --------------------------------------------------------------------------
 
 COLUMN_TYPES = ("integer", "number", "boolean", "date", "datetime", "text")
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "integer": pa.int64(),
-    "number": pa.float64(),
-    "boolean": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us"),
-    "text": pa.string(),
-}
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    """The Arrow type of a column kind (a function so that PyArrow loads on first use)."""
+    return {
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "datetime": pa.timestamp("us"),
+        "text": pa.string(),
+    }[kind]
+
+
 MAX_JSON_ROWS = 1_000_000
 
 
@@ -999,7 +1015,7 @@ def ingest_rows(
         else:
             kind, values = _infer(name, values)
         try:
-            arrays.append(pa.array(values, type=ARROW_TYPES[kind]))
+            arrays.append(pa.array(values, type=_arrow_type(kind)))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
             raise TableError(
                 _("Column %(col)r: the values do not fit its type %(type)s.")

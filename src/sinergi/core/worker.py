@@ -4,6 +4,12 @@ A supervisor thread waits on the child (so a dead child is reaped at once, never
 zombie), restarts it with exponential backoff, and gives up (the worker exits non-zero for
 systemd or another supervisor to act) when it dies too often. The same thread writes the
 heartbeat read by ``/healthz``.
+
+``sinergi demo`` (and ``sinergi serve``) exec into this process with ``server_argv``: it then
+also starts the web server (granian) as its child and ends with it, so the command a user
+started is the worker itself rather than a parent that holds Django only to wait. The demo
+runs the tasks worker in a thread (``TasksThread``) instead of a ``db_worker`` child: one
+Django process (about 100 MB) fewer where isolating tasks from the tick buys nothing.
 """
 
 from __future__ import annotations
@@ -35,14 +41,72 @@ def tasks_argv() -> list[str]:
     return [sys.executable, "-m", "django", "db_worker", "--interval", "2"]
 
 
-class Supervisor(threading.Thread):
-    """Keeps one ``db_worker`` child running and writes the heartbeat."""
+class TasksThread:
+    """The django-tasks database worker run in a thread of this process, with the parts of
+    the ``Popen`` interface the supervisor uses (``terminate`` ends it after the running
+    task, within the poll interval)."""
 
-    def __init__(self, stop: threading.Event, argv: list[str] | None = None) -> None:
+    def __init__(self, interval: float = 2.0) -> None:
+        from django.utils.crypto import get_random_string
+        from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
+        from django_tasks_db.management.commands.db_worker import Worker
+
+        self.worker = Worker(
+            queue_names=[DEFAULT_TASK_QUEUE_NAME],
+            interval=interval,
+            batch=False,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        self.pid = os.getpid()
+        self.returncode: int | None = None
+        self.thread = threading.Thread(target=self._run, name="sinergi-tasks", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            self.worker.run()
+            self.returncode = 0
+        except Exception:
+            logger.exception("the tasks thread failed")
+            self.returncode = 1
+        finally:
+            connections.close_all()
+
+    def poll(self) -> int | None:
+        """The exit code once the thread has ended, else None."""
+        return None if self.thread.is_alive() else (self.returncode or 0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the thread to end; ``subprocess.TimeoutExpired`` when it does not."""
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise subprocess.TimeoutExpired("tasks thread", timeout or 0)
+        return self.returncode or 0
+
+    def terminate(self) -> None:
+        """Ask the loop to end after the task it runs."""
+        self.worker.running = False
+
+    kill = terminate  # a thread cannot be killed; the worker is a daemon thread
+
+
+class Supervisor(threading.Thread):
+    """Keeps one ``db_worker`` child (or a ``TasksThread``) running and writes the heartbeat."""
+
+    def __init__(
+        self, stop: threading.Event, argv: list[str] | None = None, *, in_thread: bool = False
+    ) -> None:
         super().__init__(name="sinergi-supervisor", daemon=True)
         self.stop = stop
         self.argv = argv or tasks_argv()
-        self.child: subprocess.Popen[bytes] | None = None
+        self.in_thread = in_thread
+        self.child: subprocess.Popen[bytes] | TasksThread | None = None
         self.started_at = 0.0
         self.restarts = 0
         self.failed = False
@@ -51,7 +115,10 @@ class Supervisor(threading.Thread):
         self._lock = threading.Lock()
 
     def _spawn(self) -> None:
-        self.child = subprocess.Popen(self.argv, env=dict(os.environ))  # noqa: S603 - fixed argv
+        if self.in_thread:
+            self.child = TasksThread()
+        else:
+            self.child = subprocess.Popen(self.argv, env=dict(os.environ))  # noqa: S603
         self.started_at = time.monotonic()
         logger.info("tasks worker started (pid %s)", self.child.pid)
 
@@ -61,7 +128,7 @@ class Supervisor(threading.Thread):
         data: dict[str, Any] = {
             "pid": os.getpid(),
             "child_pid": child.pid if child is not None else None,
-            "child_alive": child is not None and child.returncode is None,
+            "child_alive": child is not None and child.poll() is None,
             "restarts": self.restarts,
             "last_tick_at": self.last_tick_at,
         }
@@ -124,18 +191,49 @@ class Supervisor(threading.Thread):
                 child.wait()
 
 
-def run_worker(*, interval: int) -> int:
+def _die_with_parent() -> None:
+    """In the server child before exec: SIGTERM when this process dies, even by SIGKILL
+    (Linux ``PR_SET_PDEATHSIG``), so a server in its own process group is never orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def run_worker(
+    *, interval: int, server_argv: list[str] | None = None, tasks_in_thread: bool = False
+) -> int:
     """Run the tick every ``interval`` seconds while a supervisor keeps the tasks worker
-    alive; 0 after SIGTERM or Ctrl+C, 1 when the tasks worker kept dying."""
+    alive; 0 after SIGTERM or Ctrl+C, 1 when the tasks worker kept dying.
+
+    With ``server_argv`` the web server runs as a child too: when it exits the worker stops
+    and returns its exit code; when the worker stops (signal, tasks worker given up) it stops
+    the server first and waits for it, so no process of the tree is left behind."""
     from .tick import run_tick
 
     stop = threading.Event()
-    supervisor = Supervisor(stop)
+    supervisor = Supervisor(stop, in_thread=tasks_in_thread)
+    server: subprocess.Popen[bytes] | None = None
 
     def on_signal(*_: object) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
+    if server_argv:
+        # In a process group of its own: a terminal's Ctrl+C reaches this process only,
+        # which then stops the server with one SIGTERM. Granian's main process, signalled
+        # twice (SIGINT from the terminal, SIGTERM from here), quit without its worker.
+        server = subprocess.Popen(  # noqa: S603 - fixed argv
+            server_argv, env=dict(os.environ), process_group=0, preexec_fn=_die_with_parent
+        )
+
+        def watch_server(server: subprocess.Popen[bytes]) -> None:
+            server.wait()
+            stop.set()
+
+        threading.Thread(
+            target=watch_server, args=(server,), name="sinergi-server", daemon=True
+        ).start()
     supervisor.start()
     try:
         while not stop.is_set():
@@ -147,7 +245,21 @@ def run_worker(*, interval: int) -> int:
         stop.set()
     finally:
         stop.set()
+        if server is not None and server.poll() is None:
+            server.terminate()
         supervisor.join(timeout=5)
         supervisor.shutdown()
+        if server is not None:
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
     logger.info("worker stopped")
-    return 1 if supervisor.failed else 0
+    if supervisor.failed:
+        if server is not None:
+            print("sinergi: the tasks worker kept failing; stopping", file=sys.stderr)
+        return 1
+    if server is not None and server.returncode not in (None, 0, -signal.SIGTERM):
+        return server.returncode
+    return 0
