@@ -229,3 +229,16 @@ def test_full_build_and_incremental_refresh_write_the_same_sums(db: Any) -> None
     metrics.refresh_facts(now=at(30, 20), full=True)
     assert snapshot() == incremental
     assert any(row for row in incremental[0] if row[0] == "61.03")
+
+
+def test_top_pairs_equal_the_first_of_the_full_order() -> None:
+    import random
+
+    rnd = random.Random(7)
+    for _ in range(50):
+        pairs = {(rnd.randrange(30), rnd.randrange(30)) for _ in range(rnd.randrange(1, 300))}
+        sums = {k: {"received": rnd.randrange(5)} for k in pairs if rnd.random() < 0.9}
+        overdue = {k: rnd.randrange(1, 4) for k in pairs if k not in sums or rnd.random() < 0.2}
+        everything = sel._pair_order(list(set(sums) | set(overdue)), sums, overdue)
+        for limit in (1, 5, 40, 1000):
+            assert sel._top_pairs(sums, overdue, limit) == everything[:limit]

@@ -10,6 +10,7 @@ The meaning of every figure is defined once in ``metrics.py``.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -651,20 +652,21 @@ def _pair_rows_heat(*, user: Any, window: Window, now: dt.datetime, agencies: in
     from sinergi.agencies.models import Agency
 
     sums, overdue_by = _pair_sums(user=user, window=window, region=None, agency=None, now=now)
-    weight: dict[int, int] = {}
-    for key in set(sums) | set(overdue_by):
-        w = overdue_by.get(key, 0) * 1000 + sums.get(key, {}).get("received", 0)
-        weight[key[0]] = weight.get(key[0], 0) + w
-        weight[key[1]] = weight.get(key[1], 0) + w
+    # Received per agency (both sides) from the cached sums, once per tick; the overdue
+    # counts, which change with the moment, added to it here (a few hundred pairs).
+    weight = dict(_received_by_agency(sums))
+    for (f, t), n in overdue_by.items():
+        weight[f] = weight.get(f, 0) + n * 1000
+        weight[t] = weight.get(t, 0) + n * 1000
     names = {
         pk: short or name
         for pk, name, short in Agency.objects.filter(pk__in=list(weight)).values_list(
             "pk", "name", "short_name"
         )
     }
-    kept = set(sorted(weight, key=lambda a: (-weight[a], names[a]))[:agencies])
+    kept = sorted(weight, key=lambda a: (-weight[a], names[a]))[:agencies]
     rows = _pair_metric_rows(
-        [k for k in set(sums) | set(overdue_by) if k[0] in kept and k[1] in kept],
+        [(f, t) for f in kept for t in kept if (f, t) in sums or (f, t) in overdue_by],
         sums,
         overdue_by,
     )
@@ -681,10 +683,32 @@ def _pair_rows(
     limit: int | None = None,
 ) -> list[PairMetrics]:
     sums, overdue_by = _pair_sums(user=user, window=window, region=region, agency=agency, now=now)
-    keys = list(set(sums) | set(overdue_by))
     if limit is not None:
-        keys = _pair_order(keys, sums, overdue_by)[:limit]
+        keys = _top_pairs(sums, overdue_by, limit)
+    else:
+        keys = list(set(sums) | set(overdue_by))
     return _pair_metric_rows(keys, sums, overdue_by)
+
+
+# Per-agency received counts derived from one cached sums dict (the dict is replaced, not
+# changed, when the tables change, so its identity keys the derived figures).
+_DERIVED: dict[int, tuple[Any, dict[int, int]]] = {}
+
+
+def _received_by_agency(sums: dict[Any, dict[str, Any]]) -> dict[int, int]:
+    """Requests received plus sent per agency over the pair sums of a window."""
+    found = _DERIVED.get(id(sums))
+    if found is not None and found[0] is sums:
+        return found[1]
+    out: dict[int, int] = {}
+    for (f, t), values in sums.items():
+        n = values["received"]
+        out[f] = out.get(f, 0) + n
+        out[t] = out.get(t, 0) + n
+    if len(_DERIVED) >= _SUMS_CACHE_MAX:
+        _DERIVED.clear()
+    _DERIVED[id(sums)] = (sums, out)
+    return out
 
 
 def _pair_order(
@@ -692,9 +716,31 @@ def _pair_order(
     sums: dict[Any, dict[str, Any]],
     overdue_by: dict[tuple[int, int], int],
 ) -> list[tuple[int, int]]:
+    """Most open overdue first, then most received, then by ids."""
     return sorted(
         keys, key=lambda k: (-overdue_by.get(k, 0), -sums.get(k, {}).get("received", 0), k)
     )
+
+
+def _top_pairs(
+    sums: dict[Any, dict[str, Any]], overdue_by: dict[tuple[int, int], int], limit: int
+) -> list[tuple[int, int]]:
+    """The first ``limit`` pairs of ``_pair_order`` over every pair of the sums and the
+    overdue counts, without sorting a region's tens of thousands of pairs: pairs with open
+    overdue requests come first, then the rest by requests received."""
+    empty: dict[str, Any] = {}
+    first = heapq.nsmallest(
+        limit,
+        ((-n, -sums.get(k, empty).get("received", 0), k) for k, n in overdue_by.items()),
+    )
+    out = [k for _n, _r, k in first]
+    if len(out) < limit:
+        rest = heapq.nsmallest(
+            limit - len(out),
+            ((-v["received"], k) for k, v in sums.items() if k not in overdue_by),
+        )
+        out += [k for _r, k in rest]
+    return out
 
 
 def _pair_metric_rows(
