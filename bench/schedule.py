@@ -103,6 +103,67 @@ def run_networkx(net: dict[str, np.ndarray]) -> dict[str, list[int]]:
     return {"es": es, "ef": ef, "tf": [lf[v] - ef[v] for v in range(n)]}
 
 
+def run_plain_python(
+    durations: list[int], src: list[int], dst: list[int], typ: list[int], lag: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """A plain-Python CPM over lists already in memory: no file, no JSON, no dates.
+
+    Adjacency lists, Kahn's order, forward and backward pass with the four link types and
+    lags: the pass one writes without NumPy or a graph library. Returns es, ef, total float.
+    """
+    n = len(durations)
+    out: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for e, (s, d) in enumerate(zip(src, dst, strict=True)):
+        out[s].append(e)
+        indeg[d] += 1
+    order = [i for i in range(n) if indeg[i] == 0]
+    for i in order:  # the list grows while we walk it
+        for e in out[i]:
+            d = dst[e]
+            indeg[d] -= 1
+            if indeg[d] == 0:
+                order.append(d)
+    sreq = [0] * n
+    freq = [-(1 << 60)] * n
+    es = [0] * n
+    ef = [0] * n
+    for i in order:
+        s = max(sreq[i], freq[i] - durations[i])
+        es[i] = s
+        ef[i] = f = s + durations[i]
+        for e in out[i]:
+            t = typ[e]
+            v = (s if t & 1 else f) + lag[e]
+            d = dst[e]
+            if t & 2:
+                if v > freq[d]:
+                    freq[d] = v
+            elif v > sreq[d]:
+                sreq[d] = v
+    finish = max(ef, default=0)
+    ls = [0] * n
+    lf = [0] * n
+    tf = [0] * n
+    for i in reversed(order):
+        late_f = finish
+        late_s = 1 << 60
+        for e in out[i]:
+            t = typ[e]
+            d = dst[e]
+            target = (lf[d] if t & 2 else ls[d]) - lag[e]
+            if t & 1:
+                if target < late_s:
+                    late_s = target
+            elif target < late_f:
+                late_f = target
+        late_f = min(late_f, late_s + durations[i])
+        lf[i] = late_f
+        ls[i] = late_f - durations[i]
+        tf[i] = late_f - ef[i]
+    return es, ef, tf
+
+
 def reset_peak_rss() -> bool:
     """Reset the kernel's peak-RSS mark of this process (Linux), so a step can be measured."""
     try:

@@ -126,7 +126,6 @@ class Network:
     """
 
     columns: TaskColumns
-    index: dict[str, int]
     link_src: NDArray[np.int64]
     link_dst: NDArray[np.int64]
     link_type: NDArray[np.int8]
@@ -199,29 +198,29 @@ class Network:
         link_dst: NDArray[np.int64],
         link_type: NDArray[np.int8],
         link_lag: NDArray[np.int64],
-        index: dict[str, int] | None = None,
+        *,
+        checked: bool = False,
     ) -> Network:
         """Build a network from task columns and links as task indices and type codes.
 
-        The columns must hold non-empty, unique ids and durations >= 0 (checked here);
-        ``index`` maps each id to its position when the caller already has it.
+        The ids must be non-empty and unique and the durations >= 0: checked here unless
+        the caller says it has (``checked``).
         """
         ids = columns.ids
-        if index is None:
-            index = dict(zip(ids, range(len(ids)), strict=True))
-        if len(index) != len(ids) or not all(ids):
+        n = len(ids)
+        if not checked and (
+            len(set(ids)) != n or not all(ids) or (n and int(columns.durations.min()) < 0)
+        ):
             # The object route checks in input order and names every offender.
-            cls((columns.task(i) for i in range(len(ids))), ())
-        if columns.durations.size and int(columns.durations.min()) < 0:
-            cls((columns.task(i) for i in range(len(ids))), ())
+            cls((columns.task(i) for i in range(n)), ())
         self = cls.__new__(cls)
-        self._setup(columns, index, link_src, link_dst, link_type, link_lag, None)
+        self._setup(columns, None, link_src, link_dst, link_type, link_lag, None)
         return self
 
     def _setup(
         self,
         columns: TaskColumns,
-        index: dict[str, int],
+        index: dict[str, int] | None,
         link_src: NDArray[np.int64],
         link_dst: NDArray[np.int64],
         link_type: NDArray[np.int8],
@@ -229,7 +228,8 @@ class Network:
         structure: Structure | None,
     ) -> None:
         self.columns = columns
-        self.index = index
+        if index is not None:
+            self.__dict__["index"] = index
         self.link_src = link_src
         self.link_dst = link_dst
         self.link_type = link_type
@@ -268,6 +268,11 @@ class Network:
                 strict=True,
             )
         )
+
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """Return the position of each task id."""
+        return dict(zip(self.columns.ids, range(len(self.columns.ids)), strict=True))
 
     @property
     def ids(self) -> list[str]:
@@ -362,6 +367,15 @@ class Network:
             fixed_finish=fix_f,
         )
         return Schedule(self, calendar, data_date, result, dur, floor, kind)
+
+
+def _iso(days: D64) -> list[str]:
+    """Return dates as YYYY-MM-DD strings; a schedule has few distinct dates, so each is
+    formatted once and shared."""
+    uniq, inverse = np.unique(days, return_inverse=True)
+    text = np.array(np.datetime_as_string(uniq, unit="D").tolist(), dtype=object)
+    out: list[str] = text[inverse.reshape(-1)].tolist()
+    return out
 
 
 def _check_progress(t: Task, data_date: date) -> None:
@@ -734,8 +748,8 @@ class Schedule:
 
     # -- output ------------------------------------------------------------------------
 
-    def as_dict(self, near_critical: int | None = None) -> dict[str, object]:
-        """Return the JSON document the CLI prints."""
+    def as_dict(self, near_critical: int | None = None, *, tasks: bool = True) -> dict[str, object]:
+        """Return the JSON document the CLI prints (without "tasks" if ``tasks`` is false)."""
         doc: dict[str, object] = {
             "data_date": self.data_date.isoformat(),
             "finish_offset": self.finish_offset,
@@ -744,6 +758,8 @@ class Schedule:
         }
         if near_critical is not None:
             doc["near_critical"] = self.near_critical(near_critical)
+        if not tasks:
+            return doc
         cols = self.task_columns()
         keys = list(cols)
         doc["tasks"] = {
@@ -768,8 +784,8 @@ class Schedule:
             "total_float": tf.tolist(),
             "free_float": r.free_float.tolist(),
             "critical": ((self.kind != FINISHED) & (tf <= 0)).tolist(),
-            "start": np.datetime_as_string(starts, unit="D").tolist(),
-            "finish": np.datetime_as_string(fin, unit="D").tolist(),
+            "start": _iso(starts),
+            "finish": _iso(fin),
             "agency": self.network.columns.agencies,
             "status": np.array(_STATUS, dtype=object)[self.kind].tolist(),
         }
