@@ -198,9 +198,9 @@ class GiveUp(Exception):
 
 def _dates(values: list[str | None]) -> NDArray[np.datetime64]:
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
-    for i, v in enumerate(values):
-        if v is not None:
-            out[i] = _day(v)
+    given = [i for i, v in enumerate(values) if v is not None]
+    if given:
+        out[given] = [_day(values[i]) for i in given]  # type: ignore[arg-type]
     return out
 
 
