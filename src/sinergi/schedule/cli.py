@@ -98,11 +98,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return result if isinstance(result, dict) else result.as_dict(near_critical=near)
 
 
-def render(args: argparse.Namespace) -> bytes:
-    """Read the document named by the parsed arguments and return the JSON text to print."""
+def render(args: argparse.Namespace) -> list[bytes]:
+    """Read the document named by the parsed arguments and return the JSON text to print,
+    in pieces."""
     result, near = _result(args)
     if isinstance(result, dict):
-        return encode(result, args.indent)
+        return [encode(result, args.indent)]
     return encode_schedule(result, near, args.indent)
 
 
@@ -138,43 +139,76 @@ def encode(out: dict[str, object], indent: int | None) -> bytes:
     return (json.dumps(out, indent=indent or None, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def encode_schedule(sched: Schedule, near: int | None, indent: int | None) -> bytes:
-    """Return the JSON text of a schedule: the bytes :func:`encode` gives for its
+#: Tasks encoded at a time: a few megabytes of output, so that memory is reused rather
+#: than the whole answer built three times over (structs, compact JSON, indented JSON).
+CHUNK = 16384
+#: Small pieces (the head, separators) are written together with the next ones.
+WRITE_AT_LEAST = 1 << 20
+
+
+def encode_schedule(sched: Schedule, near: int | None, indent: int | None) -> list[bytes]:
+    """Return the JSON text of a schedule, in pieces: the bytes :func:`encode` gives for its
     ``as_dict``, made without a dict per task.
 
     Each task is a msgspec struct (fields in the order of ``TaskResult.as_dict``), encoded
     by msgspec and indented by ``msgspec.json.format``, which lays JSON out exactly as the
-    standard library does for an indentation of 1 or more (a test holds it to that).
+    standard library does for an indentation of 1 or more (a test holds it to that). The
+    tasks are encoded a chunk at a time inside a ``{"tasks": ...}`` wrapper, so that they
+    come out at the depth they have in the document, and the wrapper is cut off.
     """
-    if indent is None or indent < 1:
-        return encode(sched.as_dict(near_critical=near), indent)
+    ids = sched.network.ids
+    if indent is None or indent < 1 or not ids:
+        return [encode(sched.as_dict(near_critical=near), indent)]
     import msgspec
 
-    doc = sched.as_dict(near_critical=near, tasks=False)
-    cols = sched.task_columns()
-    doc["tasks"] = dict(zip(sched.network.ids, map(_TaskOut, *cols.values()), strict=True))
+    pad = b" " * indent
+    opening = b"{\n" + pad + b'"tasks": {\n'
+    closing = b"\n" + pad + b"}\n}"
     try:
-        compact = msgspec.json.encode(doc)
-    except (msgspec.EncodeError, UnicodeEncodeError):  # e.g. a lone surrogate in an id
-        return encode(sched.as_dict(near_critical=near), indent)
-    return msgspec.json.format(compact, indent=indent) + b"\n"
+        head = msgspec.json.format(
+            msgspec.json.encode(sched.as_dict(near_critical=near, tasks=False)), indent=indent
+        )
+        out = [head[:-2] + b",\n" + pad + b'"tasks": {\n']
+        for lo in range(0, len(ids), CHUNK):
+            rows = slice(lo, lo + CHUNK)
+            tasks = map(_TaskOut, *sched.task_columns(rows).values())
+            part = {"tasks": dict(zip(ids[rows], tasks, strict=True))}
+            text = msgspec.json.format(msgspec.json.encode(part), indent=indent)
+            if not (text.startswith(opening) and text.endswith(closing)):
+                raise ValueError("unexpected layout")  # pragma: no cover - msgspec changed
+            if lo:
+                out.append(b",\n")
+            out.append(memoryview(text)[len(opening) : -len(closing)].tobytes())
+    except (msgspec.EncodeError, UnicodeEncodeError, ValueError):  # a lone surrogate...
+        return [encode(sched.as_dict(near_critical=near), indent)]
+    out.append(closing + b"\n")
+    return out
 
 
-def write_out(data: bytes) -> None:
-    """Write bytes to standard output in as few system calls as the pipe allows.
+def write_out(pieces: list[bytes]) -> None:
+    """Write pieces of bytes to standard output, each in as few system calls as it takes.
 
-    With ``PYTHONUNBUFFERED`` the binary layer is unbuffered, so one call may write only
-    part: the rest is written until none is left.
+    Pieces are gathered into writes of a megabyte or more (all of a small answer in one),
+    which go straight to the file whether or not ``PYTHONUNBUFFERED`` is set; unbuffered,
+    one call may write only part, and the rest is written until none is left.
     """
     out = sys.stdout
     out.flush()
     buf = getattr(out, "buffer", None)
     if buf is None:  # a text-only stream (a test's StringIO)
-        out.write(data.decode("utf-8"))
+        out.write(b"".join(pieces).decode("utf-8"))
         return
-    view = memoryview(data)
-    while view:
-        view = view[buf.write(view) or 0 :]
+    group: list[bytes] = []
+    size = 0
+    for i, piece in enumerate(pieces):
+        group.append(piece)
+        size += len(piece)
+        if size < WRITE_AT_LEAST and i < len(pieces) - 1:
+            continue
+        view = memoryview(group[0] if len(group) == 1 else b"".join(group))
+        while view:
+            view = view[buf.write(view) or 0 :]
+        group, size = [], 0
     buf.flush()
 
 

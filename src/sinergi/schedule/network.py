@@ -768,26 +768,28 @@ class Schedule:
         }
         return doc
 
-    def task_columns(self) -> dict[str, list[Any]]:
-        """Return the fields of every task in :meth:`as_dict` as columns, in input order.
+    def task_columns(self, rows: slice | None = None) -> dict[str, list[Any]]:
+        """Return the fields of the tasks in :meth:`as_dict` as columns, in input order.
 
-        The same values as ``TaskResult.as_dict`` of each task, without making the objects.
+        The same values as ``TaskResult.as_dict`` of each task, without making the objects;
+        ``rows`` takes a slice of the tasks (all by default).
         """
+        rows = slice(None) if rows is None else rows
         r = self.result
         starts, fin = self._date_arrays
-        tf = r.total_float
+        es, tf, kind = r.es[rows], r.total_float[rows], self.kind[rows]
         return {
-            "es": r.es.tolist(),
-            "ef": r.ef.tolist(),
-            "ls": (r.es + tf).tolist(),
-            "lf": r.lf.tolist(),
+            "es": es.tolist(),
+            "ef": r.ef[rows].tolist(),
+            "ls": (es + tf).tolist(),
+            "lf": r.lf[rows].tolist(),
             "total_float": tf.tolist(),
-            "free_float": r.free_float.tolist(),
-            "critical": ((self.kind != FINISHED) & (tf <= 0)).tolist(),
-            "start": _iso(starts),
-            "finish": _iso(fin),
-            "agency": self.network.columns.agencies,
-            "status": np.array(_STATUS, dtype=object)[self.kind].tolist(),
+            "free_float": r.free_float[rows].tolist(),
+            "critical": ((kind != FINISHED) & (tf <= 0)).tolist(),
+            "start": _iso(starts[rows]),
+            "finish": _iso(fin[rows]),
+            "agency": self.network.columns.agencies[rows],
+            "status": np.array(_STATUS, dtype=object)[kind].tolist(),
         }
 
 
