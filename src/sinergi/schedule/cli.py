@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import msgspec
 
@@ -115,6 +116,7 @@ def _result(args: argparse.Namespace) -> tuple[Schedule | dict[str, object], int
         parsed, network = parse_columns(raw)
     except GiveUp:
         return _run_objects(_load(raw, args.input), args)
+    del raw  # tens of megabytes not needed any more
     near = args.near_critical if args.near_critical is not None else parsed.near_critical
     return network.schedule(parsed.calendar, parsed.data_date), near
 
@@ -210,6 +212,17 @@ def write_out(pieces: list[bytes]) -> None:
             view = view[buf.write(view) or 0 :]
         group, size = [], 0
     buf.flush()
+
+
+def exit_process(code: int) -> NoReturn:
+    """End a process that ran :func:`main` and nothing else, skipping the teardown.
+
+    Freeing millions of objects one by one at exit costs a few tenths of a second at
+    300,000 tasks and serves nothing; standard output and error are flushed first.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str]) -> int:
