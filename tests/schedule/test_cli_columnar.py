@@ -198,3 +198,14 @@ def test_main_through_a_text_only_stdout(
     monkeypatch.setattr(sys, "stdout", sink)
     assert main([str(path)]) == 0
     assert sink.getvalue().encode() == _reference(doc)
+
+
+def test_first_mistake_named_is_the_object_routes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A bad data date is reported before a bad calendar, whichever route finds them.
+    doc = {**_doc(n=10), "data_date": "2026-13-02", "calendar": {"weekdays": [9]}}
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert main([str(path)]) == 2
+    assert "[invalid_date]: data_date: '2026-13-02'" in capsys.readouterr().err

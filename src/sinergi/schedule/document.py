@@ -219,9 +219,10 @@ def parse_columns(raw: bytes) -> tuple[Document, Network]:
         columns, links = _columns(doc)
     except OverflowError:  # numbers beyond 64 bits
         raise GiveUp from None
+    data_date = _day(doc.data_date)  # checked before the calendar, as parse_document does
     calendar = Calendar.from_dict({} if doc.calendar is msgspec.UNSET else doc.calendar)
     parsed = Document(
-        data_date=_day(doc.data_date),
+        data_date=data_date,
         calendar=calendar,
         tasks=(),
         links=(),
