@@ -271,8 +271,8 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
     )
     links = doc.links
     m = len(links)
-    # Task ids of the link ends, by hashing in Arrow (a dict lookup per end costs three
-    # times as much); the ids themselves go last so that a repeated id shows.
+    # Task ids of the link ends, by hashing in Arrow (a dict lookup per end costs more
+    # than twice the CPU); the ids themselves go last so that a repeated id shows.
     import pyarrow as pa
     import pyarrow.compute as pc
 
