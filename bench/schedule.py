@@ -415,16 +415,15 @@ def bench_cli(n: int, args: argparse.Namespace) -> None:
     lists = [net[k].tolist() for k in ("durations", "src", "dst", "type", "lag")]
     gc.collect()
     plain = []
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    modes = (("buffered", base), ("PYTHONUNBUFFERED=1", {**base, "PYTHONUNBUFFERED": "1"}))
+    cli: dict[str, list[float]] = {label: [] for label, _ in modes}
+    # The reference and the two modes take turns, so that a drift of the load hits all.
     for _ in range(args.cli_repeat):
         t = time.perf_counter()
         es, ef, tf = run_plain_python(*lists)
         plain.append(time.perf_counter() - t)
-    base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    cli: dict[str, list[float]] = {}
-    modes = (("buffered", base), ("PYTHONUNBUFFERED=1", {**base, "PYTHONUNBUFFERED": "1"}))
-    for label, env in modes:
-        cli[label] = []
-        for _ in range(args.cli_repeat):
+        for label, env in modes:
             with open(out, "wb") as fh:
                 t = time.perf_counter()
                 subprocess.run([*cli_command(), doc], stdout=fh, env=env, check=True)  # noqa: S603 - our own command on our own file
