@@ -209,3 +209,19 @@ def test_first_mistake_named_is_the_object_routes(
     path.write_text(json.dumps(doc), encoding="utf-8")
     assert main([str(path)]) == 2
     assert "[invalid_date]: data_date: '2026-13-02'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [],
+        [date(2026, 3, 2), date(2026, 3, 2), date(2026, 2, 27)],
+        [date(2026, 3, 2), date(1950, 1, 1), date(2199, 12, 31)],  # too wide for a table
+    ],
+)
+def test_dates_formatted_as_isoformat(days: list[date]) -> None:
+    import numpy as np
+
+    from sinergi.schedule.network import _iso
+
+    assert _iso(np.array(days, dtype="datetime64[D]")) == [d.isoformat() for d in days]

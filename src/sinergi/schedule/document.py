@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any, Literal
 
 import msgspec
@@ -196,12 +198,31 @@ class GiveUp(Exception):
     """The columnar route cannot take this document; use the object route."""
 
 
+def _given(values: list[Any]) -> list[int]:
+    """Return the positions of the values that are not None (most are, in a plan)."""
+    if values.count(None) == len(values):
+        return []
+    return list(compress(range(len(values)), map(is_not, values, repeat(None))))
+
+
 def _dates(values: list[str | None]) -> NDArray[np.datetime64]:
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
-    given = [i for i, v in enumerate(values) if v is not None]
+    given = _given(values)
     if given:
         out[given] = [_day(values[i]) for i in given]  # type: ignore[arg-type]
     return out
+
+
+def _optional(values: list[Any], dtype: type[np.generic]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Return an optional number column as values (0 where none) and a mask of those given."""
+    n = len(values)
+    out = np.zeros(n, dtype=dtype)
+    has = np.zeros(n, dtype=bool)
+    given = _given(values)
+    if given:
+        out[given] = [values[i] for i in given]
+        has[given] = True
+    return out, has
 
 
 def parse_columns(raw: bytes) -> tuple[Document, Network]:
@@ -247,12 +268,9 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
     tasks = doc.tasks
     n = len(tasks)
     ids = [t.id for t in tasks]
-    durations = np.fromiter([t.duration for t in tasks], np.int64, n)
-    remaining = [t.remaining_duration for t in tasks]
-    has_rem = np.fromiter([r is not None for r in remaining], bool, n)
-    rem = np.fromiter([0 if r is None else r for r in remaining], np.int64, n)
-    pct = [t.percent_complete for t in tasks]
-    has_pct = np.fromiter([p is not None for p in pct], bool, n)
+    durations = np.array([t.duration for t in tasks], dtype=np.int64)
+    rem, has_rem = _optional([t.remaining_duration for t in tasks], np.int64)
+    pct, has_pct = _optional([t.percent_complete for t in tasks], np.float64)
     if not all(ids) or (n and (int(durations.min()) < 0 or int(rem.min()) < 0)):
         raise GiveUp
     columns = TaskColumns(
@@ -263,7 +281,7 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
         deadline=_dates([t.deadline for t in tasks]),
         actual_start=_dates([t.actual_start for t in tasks]),
         actual_finish=_dates([t.actual_finish for t in tasks]),
-        percent_complete=np.fromiter([0.0 if p is None else p for p in pct], np.float64, n),
+        percent_complete=pct,
         has_pct=has_pct,
         remaining=rem,
         has_rem=has_rem,
@@ -287,5 +305,5 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
         raise GiveUp
     src, dst = where[:m], where[m : 2 * m]
     typ = np.fromiter(map(_TYPE_CODE.__getitem__, [ln.type for ln in links]), np.int8, m)
-    lag = np.fromiter([ln.lag for ln in links], np.int64, m)
+    lag = np.array([ln.lag for ln in links], dtype=np.int64)
     return columns, (src, dst, typ, lag)

@@ -370,11 +370,21 @@ class Network:
 
 
 def _iso(days: D64) -> list[str]:
-    """Return dates as YYYY-MM-DD strings; a schedule has few distinct dates, so each is
+    """Return dates as YYYY-MM-DD strings; a schedule spans few days, so each day is
     formatted once and shared."""
-    uniq, inverse = np.unique(days, return_inverse=True)
-    text = np.array(np.datetime_as_string(uniq, unit="D").tolist(), dtype=object)
-    out: list[str] = text[inverse.reshape(-1)].tolist()
+    if not days.size:
+        return []
+    number = days.astype(np.int64)
+    lo = int(number.min())
+    span = int(number.max()) - lo + 1
+    if span <= 4 * days.size + 1024:  # a table of every day in the span
+        table = np.arange(lo, lo + span, dtype=np.int64).astype("datetime64[D]")
+        index = number - lo
+    else:
+        table, inverse = np.unique(days, return_inverse=True)
+        index = inverse.reshape(-1)
+    text = np.array(np.datetime_as_string(table, unit="D").tolist(), dtype=object)
+    out: list[str] = text[index].tolist()
     return out
 
 
@@ -768,6 +778,11 @@ class Schedule:
         }
         return doc
 
+    @functools.cached_property
+    def _iso_dates(self) -> tuple[list[str], list[str]]:
+        starts, fin = self._date_arrays
+        return _iso(starts), _iso(fin)
+
     def task_columns(self, rows: slice | None = None) -> dict[str, list[Any]]:
         """Return the fields of the tasks in :meth:`as_dict` as columns, in input order.
 
@@ -776,7 +791,6 @@ class Schedule:
         """
         rows = slice(None) if rows is None else rows
         r = self.result
-        starts, fin = self._date_arrays
         es, tf, kind = r.es[rows], r.total_float[rows], self.kind[rows]
         return {
             "es": es.tolist(),
@@ -786,8 +800,8 @@ class Schedule:
             "total_float": tf.tolist(),
             "free_float": r.free_float[rows].tolist(),
             "critical": ((kind != FINISHED) & (tf <= 0)).tolist(),
-            "start": _iso(starts[rows]),
-            "finish": _iso(fin[rows]),
+            "start": self._iso_dates[0][rows],
+            "finish": self._iso_dates[1][rows],
             "agency": self.network.columns.agencies[rows],
             "status": np.array(_STATUS, dtype=object)[kind].tolist(),
         }
