@@ -2,9 +2,10 @@
 
 Documents take the columnar route: the file is read in one go, decoded by msgspec into
 columns (no dict per task), scheduled on arrays, and the answer is encoded by msgspec and
-written in one call, buffered whatever ``PYTHONUNBUFFERED`` says. A document that
-route does not take (an ``updates`` document, or one with a mistake) goes the object route,
-which says what is wrong. The output is the same bytes either way.
+written in writes of a megabyte or more (one for a small answer), whatever
+``PYTHONUNBUFFERED`` says. A document that route does not take (an ``updates`` document,
+or one with a mistake) goes the object route, which says what is wrong. The output is the
+bytes ``json.dump(..., indent=2, ensure_ascii=False)`` and a newline gave, either way.
 """
 
 from __future__ import annotations
