@@ -415,19 +415,26 @@ def bench_cli(n: int, args: argparse.Namespace) -> None:
     lists = [net[k].tolist() for k in ("durations", "src", "dst", "type", "lag")]
     gc.collect()
     plain = []
+    plain_cpu = []
+    cli_cpu: dict[str, list[float]] = {}
     base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     modes = (("buffered", base), ("PYTHONUNBUFFERED=1", {**base, "PYTHONUNBUFFERED": "1"}))
     cli: dict[str, list[float]] = {label: [] for label, _ in modes}
     # The reference and the two modes take turns, so that a drift of the load hits all.
     for _ in range(args.cli_repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         es, ef, tf = run_plain_python(*lists)
         plain.append(time.perf_counter() - t)
+        plain_cpu.append(time.process_time() - c)
         for label, env in modes:
             with open(out, "wb") as fh:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.perf_counter()
                 subprocess.run([*cli_command(), doc], stdout=fh, env=env, check=True)  # noqa: S603 - our own command on our own file
                 cli[label].append(time.perf_counter() - t)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                cli_cpu.setdefault(label, []).append(cpu)
     with open(out, encoding="utf-8") as fh:
         got = json.load(fh)["tasks"]
     ids = [f"T{i}" for i in range(n)]
@@ -450,6 +457,14 @@ def bench_cli(n: int, args: argparse.Namespace) -> None:
             f"(runs {', '.join(f'{x:.2f}' for x in times)}) ratio {min(times) / best:.2f}"
         )
     print(line + "  (agree)", flush=True)
+    # CPU time (user + system) is steadier than wall time on a shared machine.
+    line = f"    CPU time: plain-Python pass best {min(plain_cpu):.2f} s"
+    for label, times in cli_cpu.items():
+        line += (
+            f"  sinergi schedule {label} best {min(times):.2f} s "
+            f"ratio {min(times) / min(plain_cpu):.2f}"
+        )
+    print(line, flush=True)
     os.unlink(out)
     os.unlink(doc)
 
