@@ -9,6 +9,12 @@ peak memory and the ratio.
     .venv/bin/python bench/schedule.py                       # 10k, 100k, 1M tasks
     .venv/bin/python bench/schedule.py --sizes 10000         # quick
     .venv/bin/python bench/schedule.py --sizes 1000000 --jit-report
+    .venv/bin/python bench/schedule.py --sizes '' --cli-sizes 300000   # CLI end to end only
+
+It then times ``sinergi schedule IN.json > OUT.json`` end to end at 300,000 tasks (a fresh
+process each time, as a user runs it, and again with PYTHONUNBUFFERED=1) against a
+plain-Python CPM over the same network already in memory as lists, checks that they
+agree on early dates and total float, and prints the ratio (target: at most 0.5).
 """
 
 from __future__ import annotations
@@ -101,6 +107,67 @@ def run_networkx(net: dict[str, np.ndarray]) -> dict[str, list[int]]:
         lf[v] = late_f
         ls[v] = late_f - dur[v]
     return {"es": es, "ef": ef, "tf": [lf[v] - ef[v] for v in range(n)]}
+
+
+def run_plain_python(
+    durations: list[int], src: list[int], dst: list[int], typ: list[int], lag: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """A plain-Python CPM over lists already in memory: no file, no JSON, no dates.
+
+    Adjacency lists, Kahn's order, forward and backward pass with the four link types and
+    lags: the pass one writes without NumPy or a graph library. Returns es, ef, total float.
+    """
+    n = len(durations)
+    out: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for e, (s, d) in enumerate(zip(src, dst, strict=True)):
+        out[s].append(e)
+        indeg[d] += 1
+    order = [i for i in range(n) if indeg[i] == 0]
+    for i in order:  # the list grows while we walk it
+        for e in out[i]:
+            d = dst[e]
+            indeg[d] -= 1
+            if indeg[d] == 0:
+                order.append(d)
+    sreq = [0] * n
+    freq = [-(1 << 60)] * n
+    es = [0] * n
+    ef = [0] * n
+    for i in order:
+        s = max(sreq[i], freq[i] - durations[i])
+        es[i] = s
+        ef[i] = f = s + durations[i]
+        for e in out[i]:
+            t = typ[e]
+            v = (s if t & 1 else f) + lag[e]
+            d = dst[e]
+            if t & 2:
+                if v > freq[d]:
+                    freq[d] = v
+            elif v > sreq[d]:
+                sreq[d] = v
+    finish = max(ef, default=0)
+    ls = [0] * n
+    lf = [0] * n
+    tf = [0] * n
+    for i in reversed(order):
+        late_f = finish
+        late_s = 1 << 60
+        for e in out[i]:
+            t = typ[e]
+            d = dst[e]
+            target = (lf[d] if t & 2 else ls[d]) - lag[e]
+            if t & 1:
+                if target < late_s:
+                    late_s = target
+            elif target < late_f:
+                late_f = target
+        late_f = min(late_f, late_s + durations[i])
+        lf[i] = late_f
+        ls[i] = late_f - durations[i]
+        tf[i] = late_f - ef[i]
+    return es, ef, tf
 
 
 def reset_peak_rss() -> bool:
@@ -291,6 +358,117 @@ def bench(n: int, args: argparse.Namespace) -> None:
     print(line, flush=True)
 
 
+AGENCIES = ("Setda", "Dinas PUPR", "Kantor Pertanahan", "DLH", "Bappeda", "Dinas Kesehatan")
+
+
+def write_document(net: dict[str, np.ndarray], path: str, seed: int) -> None:
+    """Write the network as a ``sinergi schedule`` document (plan only, national holidays)."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    agency = rng.integers(0, len(AGENCIES), net["durations"].size).tolist()
+    tasks = [
+        {"id": f"T{i}", "duration": d, "agency": AGENCIES[a]}
+        for i, (d, a) in enumerate(zip(net["durations"].tolist(), agency, strict=True))
+    ]
+    links = []
+    for s, d, t, lag in zip(
+        net["src"].tolist(), net["dst"].tolist(), net["type"].tolist(), net["lag"].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        link: dict[str, object] = {"from": f"T{s}", "to": f"T{d}"}
+        if t:
+            link["type"] = TYPES[t]
+        if lag:
+            link["lag"] = lag
+        links.append(link)
+    doc = {
+        "data_date": "2026-03-02",
+        "calendar": {"national_holidays": "ID"},
+        "tasks": tasks,
+        "links": links,
+    }
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+
+
+def cli_command() -> list[str]:
+    """Return how a user runs ``sinergi schedule`` with this interpreter."""
+    script = os.path.join(os.path.dirname(sys.executable), "sinergi")
+    if os.path.exists(script):
+        return [script, "schedule"]
+    return [sys.executable, "-c", "import sys; from sinergi.cli import main; sys.exit(main())",
+            "schedule"]  # fmt: skip
+
+
+def bench_cli(n: int, args: argparse.Namespace) -> None:
+    """Time ``sinergi schedule IN.json > OUT.json`` end to end (a fresh process, as a user
+    runs it, buffered and with PYTHONUNBUFFERED=1) against the plain-Python in-memory pass
+    over the same network, check that they agree, and print the ratio."""
+    import json
+
+    net = generate(n, args.links_per_task, args.seed)
+    m = net["src"].size
+    doc = os.path.join(args.tmp, f"schedule-{n}.json")
+    out = os.path.join(args.tmp, f"schedule-{n}.out.json")
+    write_document(net, doc, args.seed)
+    lists = [net[k].tolist() for k in ("durations", "src", "dst", "type", "lag")]
+    gc.collect()
+    plain = []
+    plain_cpu = []
+    cli_cpu: dict[str, list[float]] = {}
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    modes = (("buffered", base), ("PYTHONUNBUFFERED=1", {**base, "PYTHONUNBUFFERED": "1"}))
+    cli: dict[str, list[float]] = {label: [] for label, _ in modes}
+    # The reference and the two modes take turns, so that a drift of the load hits all.
+    for _ in range(args.cli_repeat):
+        t, c = time.perf_counter(), time.process_time()
+        es, ef, tf = run_plain_python(*lists)
+        plain.append(time.perf_counter() - t)
+        plain_cpu.append(time.process_time() - c)
+        for label, env in modes:
+            with open(out, "wb") as fh:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t = time.perf_counter()
+                subprocess.run([*cli_command(), doc], stdout=fh, env=env, check=True)  # noqa: S603 - our own command on our own file
+                cli[label].append(time.perf_counter() - t)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                cli_cpu.setdefault(label, []).append(cpu)
+    with open(out, encoding="utf-8") as fh:
+        got = json.load(fh)["tasks"]
+    ids = [f"T{i}" for i in range(n)]
+    if not (
+        [got[i]["es"] for i in ids] == es
+        and [got[i]["ef"] for i in ids] == ef
+        and [got[i]["total_float"] for i in ids] == tf
+    ):
+        raise SystemExit(f"MISMATCH between sinergi schedule and the plain-Python pass at n={n}")
+    best = min(plain)
+    line = (
+        f"n={n:>9,} links={m:>9,}  document {os.path.getsize(doc) / 1e6:.0f} MB, "
+        f"answer {os.path.getsize(out) / 1e6:.0f} MB  "
+        f"plain-Python in-memory pass best {best:.2f} s "
+        f"(runs {', '.join(f'{x:.2f}' for x in plain)})"
+    )
+    for label, times in cli.items():
+        line += (
+            f"  sinergi schedule {label} best {min(times):.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in times)}) ratio {min(times) / best:.2f}"
+        )
+    print(line + "  (agree)", flush=True)
+    # CPU time (user + system) is steadier than wall time on a shared machine.
+    line = f"    CPU time: plain-Python pass best {min(plain_cpu):.2f} s"
+    for label, times in cli_cpu.items():
+        line += (
+            f"  sinergi schedule {label} best {min(times):.2f} s "
+            f"ratio {min(times) / min(plain_cpu):.2f}"
+        )
+    print(line, flush=True)
+    os.unlink(out)
+    os.unlink(doc)
+
+
 def main() -> None:
     """Parse the options and run the benchmark."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -301,6 +479,12 @@ def main() -> None:
     p.add_argument("--no-networkx", dest="networkx", action="store_false")
     p.add_argument("--jit-report", action="store_true", help="time Numba compile and cache load")
     p.add_argument(
+        "--cli-sizes",
+        default="300000",
+        help="task counts for sinergi schedule end to end vs the plain-Python pass ('' to skip)",
+    )
+    p.add_argument("--cli-repeat", type=int, default=2)
+    p.add_argument(
         "--no-c", dest="c_reference", action="store_false", help="skip the plain C pass (gcc)"
     )
     args = p.parse_args()
@@ -309,8 +493,12 @@ def main() -> None:
           f"cpus: {os.cpu_count()}")  # fmt: skip
     if args.jit_report:
         jit_report()
-    for n in (int(x) for x in args.sizes.split(",")):
+    for n in (int(x) for x in args.sizes.split(",") if x):
         bench(n, args)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for n in (int(x) for x in args.cli_sizes.split(",") if x):
+        bench_cli(n, args)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -525,10 +525,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sinergi`` command."""
+    whole_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "--data-dir":
         os.environ["SINERGI_DATA_DIR"] = str(Path(argv[1]).resolve())
         argv = argv[2:]
+    if argv and argv[0] == "schedule":
+        # Straight to the engine's command: no Django, no other subcommand's imports.
+        from sinergi.schedule.cli import exit_process
+        from sinergi.schedule.cli import main as schedule_main
+
+        code = schedule_main(argv[1:])
+        if whole_process:
+            exit_process(code)
+        return code
     # These two hand every argument, --help included, to the tool behind them.
     if argv and argv[0] in {"manage", "schedule"}:
         argv = [argv[0], "--", *argv[1:]]

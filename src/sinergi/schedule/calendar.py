@@ -143,6 +143,21 @@ class Calendar:
         """Return the working-day offset of a date from an origin (the count of [origin, day))."""
         return self.working_days_between(origin, day)
 
+    def offsets(self, origin: date, days: NDArray[np.datetime64]) -> NDArray[np.int64]:
+        """Return :meth:`offset` of many dates (a ``datetime64[D]`` array), vectorised."""
+        if days.size == 0:
+            return np.empty(0, dtype=np.int64)
+        o = np.datetime64(origin, "D")
+        lo = np.minimum(days, o)
+        hi = np.maximum(days, o)
+        # Holidays of a wider span of years than a pair needs change no count inside it.
+        first: date = lo.min().astype(date)
+        last: date = hi.max().astype(date)
+        cal = _busdaycal(self, first.year, last.year)
+        count = np.busday_count(lo, hi, busdaycal=cal).astype(np.int64)
+        out: NDArray[np.int64] = np.where(days >= o, count, -count)
+        return out
+
     def date_at(self, origin: date, offset: int) -> date:
         """Return the working day at an offset from the origin (offset 0: origin or next)."""
         out = self.dates_at(origin, np.asarray([offset], dtype=np.int64))

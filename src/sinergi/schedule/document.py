@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any, Literal
+
+import msgspec
+import numpy as np
+from numpy.typing import NDArray
 
 from .calendar import Calendar, parse_date
 from .errors import ScheduleError
 from .model import Link, LinkType, Task
+from .network import Network, TaskColumns
 
 _TASK_KEYS = {
     "id",
@@ -143,3 +150,160 @@ def parse_document(doc: object) -> Document:
         revised_by=revised_by,
         label=str(doc.get("label", "")),
     )
+
+
+# -- the columnar route -------------------------------------------------------------------
+#
+# Large documents are decoded by msgspec straight into typed structs (no dict per task or
+# link) and turned into columns. This route only accepts documents it can take without a
+# doubt; anything else (wrong types, unknown fields, bad dates, an "updates" document...)
+# makes it give up, and the caller runs the object route above, which names the problem.
+
+
+class _Task(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+    id: str
+    duration: int
+    name: Any = None
+    agency: str = ""
+    earliest_start: str | None = None
+    deadline: str | None = None
+    actual_start: str | None = None
+    actual_finish: str | None = None
+    percent_complete: float | None = None
+    remaining_duration: int | None = None
+
+
+class _Link(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+    pred: str = msgspec.field(name="from")
+    succ: str = msgspec.field(name="to")
+    type: Literal["FS", "SS", "FF", "SF"] = "FS"
+    lag: int = 0
+
+
+class _Doc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+    data_date: str
+    calendar: Any = msgspec.UNSET
+    tasks: list[_Task]
+    links: list[_Link] = msgspec.field(default_factory=list)
+    near_critical: int | None = None
+    revised_by: str | None = None
+    label: Any = ""
+
+
+_DECODER = msgspec.json.Decoder(_Doc)
+_TYPE_CODE = {"FS": 0, "SS": 1, "FF": 2, "SF": 3}
+
+
+class GiveUp(Exception):
+    """The columnar route cannot take this document; use the object route."""
+
+
+def _given(values: list[Any]) -> list[int]:
+    """Return the positions of the values that are not None (most are, in a plan)."""
+    if values.count(None) == len(values):
+        return []
+    return list(compress(range(len(values)), map(is_not, values, repeat(None))))
+
+
+def _dates(values: list[str | None]) -> NDArray[np.datetime64]:
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    given = _given(values)
+    if given:
+        out[given] = [_day(values[i]) for i in given]  # type: ignore[arg-type]
+    return out
+
+
+def _optional(values: list[Any], dtype: type[np.generic]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Return an optional number column as values (0 where none) and a mask of those given."""
+    n = len(values)
+    out = np.zeros(n, dtype=dtype)
+    has = np.zeros(n, dtype=bool)
+    given = _given(values)
+    if given:
+        out[given] = [values[i] for i in given]
+        has[given] = True
+    return out, has
+
+
+def parse_columns(raw: bytes) -> tuple[Document, Network]:
+    """Decode a schedule document from JSON bytes into columns and index its network.
+
+    Raises :class:`GiveUp` when the document is not one this route takes without a doubt
+    (the object route then gives the verdict); a :class:`ScheduleError` raised here is
+    the same verdict the object route reaches.
+    """
+    try:
+        doc = _DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise GiveUp from None
+    try:
+        columns, links = _columns(doc)
+    except OverflowError:  # numbers beyond 64 bits
+        raise GiveUp from None
+    data_date = _day(doc.data_date)  # checked before the calendar, as parse_document does
+    calendar = Calendar.from_dict({} if doc.calendar is msgspec.UNSET else doc.calendar)
+    parsed = Document(
+        data_date=data_date,
+        calendar=calendar,
+        tasks=(),
+        links=(),
+        near_critical=doc.near_critical,
+        revised_by=doc.revised_by,
+        label=str(doc.label),
+    )
+    return parsed, Network.from_columns(columns, *links, checked=True)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise GiveUp from None
+
+
+_LinkArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDArray[np.int64]]
+
+
+def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
+    tasks = doc.tasks
+    n = len(tasks)
+    ids = [t.id for t in tasks]
+    durations = np.array([t.duration for t in tasks], dtype=np.int64)
+    rem, has_rem = _optional([t.remaining_duration for t in tasks], np.int64)
+    pct, has_pct = _optional([t.percent_complete for t in tasks], np.float64)
+    if not all(ids) or (n and (int(durations.min()) < 0 or int(rem.min()) < 0)):
+        raise GiveUp
+    columns = TaskColumns(
+        ids=ids,
+        agencies=[t.agency for t in tasks],
+        durations=durations,
+        earliest_start=_dates([t.earliest_start for t in tasks]),
+        deadline=_dates([t.deadline for t in tasks]),
+        actual_start=_dates([t.actual_start for t in tasks]),
+        actual_finish=_dates([t.actual_finish for t in tasks]),
+        percent_complete=pct,
+        has_pct=has_pct,
+        remaining=rem,
+        has_rem=has_rem,
+        odd=np.zeros(n, dtype=bool),
+    )
+    links = doc.links
+    m = len(links)
+    # Task ids of the link ends, by hashing in Arrow (a dict lookup per end costs more
+    # than twice the CPU); the ids themselves go last so that a repeated id shows.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ends = [ln.pred for ln in links]
+    ends += [ln.succ for ln in links]
+    ends += ids
+    found = pc.index_in(pa.array(ends, pa.string()), value_set=pa.array(ids, pa.string()))
+    if found.null_count:  # a link to an unknown task
+        raise GiveUp
+    where = found.to_numpy(zero_copy_only=False).astype(np.int64)
+    if not np.array_equal(where[2 * m :], np.arange(n)):  # a repeated id
+        raise GiveUp
+    src, dst = where[:m], where[m : 2 * m]
+    typ = np.fromiter(map(_TYPE_CODE.__getitem__, [ln.type for ln in links]), np.int8, m)
+    lag = np.array([ln.lag for ln in links], dtype=np.int64)
+    return columns, (src, dst, typ, lag)

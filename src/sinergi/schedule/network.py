@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,40 +18,141 @@ from .engine import (
     FROM_START,
     LINK_TYPES,
     NO_DEADLINE,
+    PLANNED,
     STARTED,
     TO_FINISH,
     ArrayResult,
     Structure,
 )
 from .errors import ScheduleError
-from .model import Link, Task
+from .model import Link, LinkType, Task
 
 End = Literal["S", "R", "F"]
 Status = Literal["not_started", "in_progress", "finished"]
 _STATUS: tuple[Status, ...] = ("not_started", "in_progress", "finished")
 
+D64 = NDArray[np.datetime64]
+Bools = NDArray[np.bool_]
+_ONE_DAY = np.timedelta64(1, "D")
+_LINK_NAMES: tuple[LinkType, ...] = ("FS", "SS", "FF", "SF")
+
+
+def _day_array(values: Iterable[date | None]) -> D64:
+    """Return dates as ``datetime64[D]``, NaT where there is none."""
+    return np.array(list(values), dtype="datetime64[D]")
+
+
+@dataclass(frozen=True, eq=False)
+class TaskColumns:
+    """The tasks of a network as columns, one entry per task in input order.
+
+    Dates are ``datetime64[D]`` (NaT: none); ``percent_complete`` and ``remaining`` count
+    only where ``has_pct``/``has_rem`` say so. ``odd`` marks tasks whose progress fields are
+    not of the expected type (only a Task built in Python can have them).
+    """
+
+    ids: list[str]
+    agencies: list[str]
+    durations: NDArray[np.int64]
+    earliest_start: D64
+    deadline: D64
+    actual_start: D64
+    actual_finish: D64
+    percent_complete: NDArray[np.float64]
+    has_pct: Bools
+    remaining: NDArray[np.int64]
+    has_rem: Bools
+    odd: Bools
+
+    @classmethod
+    def from_tasks(cls, tasks: Sequence[Task]) -> TaskColumns:
+        """Return the columns of checked tasks (ids and durations already refused if bad)."""
+        n = len(tasks)
+
+        def ok_rem(v: object) -> bool:
+            return v is None or (isinstance(v, int) and not isinstance(v, bool))
+
+        def ok_pct(v: object) -> bool:
+            return v is None or isinstance(v, int | float)
+
+        odd = np.fromiter(
+            (not (ok_rem(t.remaining_duration) and ok_pct(t.percent_complete)) for t in tasks),
+            bool,
+            n,
+        )
+        flags = odd.tolist()
+        pct = [None if o else t.percent_complete for t, o in zip(tasks, flags, strict=True)]
+        rem = [None if o else t.remaining_duration for t, o in zip(tasks, flags, strict=True)]
+        return cls(
+            ids=[t.id for t in tasks],
+            agencies=[t.agency for t in tasks],
+            durations=np.fromiter((t.duration for t in tasks), np.int64, n),
+            earliest_start=_day_array(t.earliest_start for t in tasks),
+            deadline=_day_array(t.deadline for t in tasks),
+            actual_start=_day_array(t.actual_start for t in tasks),
+            actual_finish=_day_array(t.actual_finish for t in tasks),
+            percent_complete=np.fromiter((0.0 if p is None else p for p in pct), np.float64, n),
+            has_pct=np.fromiter((p is not None for p in pct), bool, n),
+            remaining=np.fromiter((0 if r is None else r for r in rem), np.int64, n),
+            has_rem=np.fromiter((r is not None for r in rem), bool, n),
+            odd=odd,
+        )
+
+    def task(self, i: int) -> Task:
+        """Return task ``i`` as a :class:`Task`."""
+
+        def day(a: D64) -> date | None:
+            return None if np.isnat(a[i]) else a[i].astype(date)
+
+        return Task(
+            id=self.ids[i],
+            duration=int(self.durations[i]),
+            agency=self.agencies[i],
+            earliest_start=day(self.earliest_start),
+            deadline=day(self.deadline),
+            actual_start=day(self.actual_start),
+            actual_finish=day(self.actual_finish),
+            percent_complete=float(self.percent_complete[i]) if self.has_pct[i] else None,
+            remaining_duration=int(self.remaining[i]) if self.has_rem[i] else None,
+        )
+
 
 class Network:
-    """Tasks and links checked once and indexed into arrays that every run reuses."""
+    """Tasks and links checked once and indexed into arrays that every run reuses.
+
+    Build it from :class:`Task` and :class:`Link` objects, or from columns with
+    :meth:`from_columns` (what ``sinergi schedule`` does for large documents); either way
+    ``tasks`` and ``links`` are available, made from the columns on first use.
+    """
+
+    columns: TaskColumns
+    link_src: NDArray[np.int64]
+    link_dst: NDArray[np.int64]
+    link_type: NDArray[np.int8]
+    link_lag: NDArray[np.int64]
+    durations: NDArray[np.int64]
+    structure: Structure
 
     def __init__(
         self, tasks: Iterable[Task], links: Iterable[Link], *, _structure: Structure | None = None
     ) -> None:
-        self.tasks: tuple[Task, ...] = tuple(tasks)
-        self.links: tuple[Link, ...] = tuple(links)
-        self.index: dict[str, int] = {}
+        tasks = tuple(tasks)
+        links = tuple(links)
+        self.__dict__["tasks"] = tasks
+        self.__dict__["links"] = links
+        index: dict[str, int] = {}
         dup: list[str] = []
-        for i, t in enumerate(self.tasks):
+        for i, t in enumerate(tasks):
             if not isinstance(t.id, str) or not t.id:
                 raise ScheduleError("invalid_id", f"task {i} has no id (ids are non-empty strings)")
-            if t.id in self.index:
+            if t.id in index:
                 dup.append(t.id)
-            self.index[t.id] = i
+            index[t.id] = i
         if dup:
             raise ScheduleError("duplicate_id", "duplicate task ids: " + ", ".join(dup), dup)
         bad = [
             t.id
-            for t in self.tasks
+            for t in tasks
             if isinstance(t.duration, bool) or not isinstance(t.duration, int) or t.duration < 0
         ]
         if bad:
@@ -61,14 +161,12 @@ class Network:
                 "durations must be whole working days >= 0; refused for: " + ", ".join(bad),
                 bad,
             )
-        unknown = sorted(
-            {x for ln in self.links for x in (ln.pred, ln.succ) if x not in self.index}
-        )
+        unknown = sorted({x for ln in links for x in (ln.pred, ln.succ) if x not in index})
         if unknown:
             raise ScheduleError(
                 "unknown_id", "links refer to unknown tasks: " + ", ".join(unknown), unknown
             )
-        for ln in self.links:
+        for ln in links:
             if ln.type not in LINK_TYPES:
                 raise ScheduleError(
                     "invalid_link_type",
@@ -81,25 +179,105 @@ class Network:
                     f"link {ln.pred} -> {ln.succ} has lag {ln.lag!r}; use whole working days",
                     [ln.pred, ln.succ],
                 )
-        m = len(self.links)
-        self.link_src = np.fromiter((self.index[ln.pred] for ln in self.links), np.int64, m)
-        self.link_dst = np.fromiter((self.index[ln.succ] for ln in self.links), np.int64, m)
-        self.link_type = np.fromiter((LINK_TYPES.index(ln.type) for ln in self.links), np.int8, m)
-        self.link_lag = np.fromiter((ln.lag for ln in self.links), np.int64, m)
-        self.durations = np.fromiter((t.duration for t in self.tasks), np.int64, len(self.tasks))
-        if _structure is None:
+        m = len(links)
+        self._setup(
+            TaskColumns.from_tasks(tasks),
+            index,
+            np.fromiter((index[ln.pred] for ln in links), np.int64, m),
+            np.fromiter((index[ln.succ] for ln in links), np.int64, m),
+            np.fromiter((LINK_TYPES.index(ln.type) for ln in links), np.int8, m),
+            np.fromiter((ln.lag for ln in links), np.int64, m),
+            _structure,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: TaskColumns,
+        link_src: NDArray[np.int64],
+        link_dst: NDArray[np.int64],
+        link_type: NDArray[np.int8],
+        link_lag: NDArray[np.int64],
+        *,
+        checked: bool = False,
+    ) -> Network:
+        """Build a network from task columns and links as task indices and type codes.
+
+        The ids must be non-empty and unique and the durations >= 0: checked here unless
+        the caller says it has (``checked``).
+        """
+        ids = columns.ids
+        n = len(ids)
+        if not checked and (
+            len(set(ids)) != n or not all(ids) or (n and int(columns.durations.min()) < 0)
+        ):
+            # The object route checks in input order and names every offender.
+            cls((columns.task(i) for i in range(n)), ())
+        self = cls.__new__(cls)
+        self._setup(columns, None, link_src, link_dst, link_type, link_lag, None)
+        return self
+
+    def _setup(
+        self,
+        columns: TaskColumns,
+        index: dict[str, int] | None,
+        link_src: NDArray[np.int64],
+        link_dst: NDArray[np.int64],
+        link_type: NDArray[np.int8],
+        link_lag: NDArray[np.int64],
+        structure: Structure | None,
+    ) -> None:
+        self.columns = columns
+        if index is not None:
+            self.__dict__["index"] = index
+        self.link_src = link_src
+        self.link_dst = link_dst
+        self.link_type = link_type
+        self.link_lag = link_lag
+        self.durations = columns.durations
+        if structure is None:
             try:
-                _structure = engine.compile_structure(
-                    len(self.tasks), self.link_src, self.link_dst, self.link_type, self.link_lag
+                structure = engine.compile_structure(
+                    len(columns.ids), link_src, link_dst, link_type, link_lag
                 )
             except ScheduleError as exc:
                 if exc.code != "cycle":
                     raise
-                ids = [self.tasks[int(i)].id for i in exc.ids]
+                ids = [columns.ids[int(i)] for i in exc.ids]
                 raise ScheduleError(
                     "cycle", "the links form a cycle: " + " -> ".join([*ids, ids[0]]), ids
                 ) from None
-        self.structure = _structure
+        self.structure = structure
+
+    @functools.cached_property
+    def tasks(self) -> tuple[Task, ...]:
+        """Return the tasks, in input order."""
+        return tuple(self.columns.task(i) for i in range(len(self.columns.ids)))
+
+    @functools.cached_property
+    def links(self) -> tuple[Link, ...]:
+        """Return the links, in input order."""
+        ids = self.columns.ids
+        return tuple(
+            Link(ids[s], ids[d], _LINK_NAMES[t], lag)
+            for s, d, t, lag in zip(
+                self.link_src.tolist(),
+                self.link_dst.tolist(),
+                self.link_type.tolist(),
+                self.link_lag.tolist(),
+                strict=True,
+            )
+        )
+
+    @functools.cached_property
+    def index(self) -> dict[str, int]:
+        """Return the position of each task id."""
+        return dict(zip(self.columns.ids, range(len(self.columns.ids)), strict=True))
+
+    @property
+    def ids(self) -> list[str]:
+        """Return the task ids, in input order."""
+        return self.columns.ids
 
     def replace_tasks(self, tasks: Iterable[Task]) -> Network:
         """Return a network with other task data on the same links, reusing the index.
@@ -108,9 +286,8 @@ class Network:
         indexed afresh.
         """
         tasks = tuple(tasks)
-        same = len(tasks) == len(self.tasks) and all(
-            a.id == b.id for a, b in zip(tasks, self.tasks, strict=True)
-        )
+        ids = self.columns.ids
+        same = len(tasks) == len(ids) and all(a.id == b for a, b in zip(tasks, ids, strict=True))
         return Network(tasks, self.links, _structure=self.structure if same else None)
 
     @functools.cached_property
@@ -128,38 +305,58 @@ class Network:
         from the data date; tasks not started cannot start before it; successors follow
         their predecessors' forecast (retained logic).
         """
-        n = len(self.tasks)
-        dur = self.durations.copy()
-        floor = np.zeros(n, dtype=np.int64)
-        deadline = np.full(n, NO_DEADLINE, dtype=np.int64)
-        kind = np.zeros(n, dtype=np.int8)
-        fix_s = np.zeros(n, dtype=np.int64)
-        fix_f = np.zeros(n, dtype=np.int64)
+        c = self.columns
+        n = len(c.ids)
+        dd = np.datetime64(data_date, "D")
+        a_s, a_f = c.actual_start, c.actual_finish
+        has_s, has_f = ~np.isnat(a_s), ~np.isnat(a_f)
+        pct, has_pct = c.percent_complete, c.has_pct
+        with np.errstate(invalid="ignore"):
+            bad = (
+                c.odd
+                | (has_s & (a_s > dd))
+                | (has_f & (a_f > dd))
+                | (has_s & has_f & (a_f < a_s))
+                | (has_pct & ~((pct >= 0) & (pct <= 100)))
+                | (c.has_rem & (c.remaining < 0))
+                | (~has_s & ~has_f & has_pct & (pct != 0))
+            )
+        if bad.any():
+            i = int(np.argmax(bad))
+            _check_progress(self.tasks[i], data_date)
+            tid = c.ids[i]
+            raise ScheduleError("invalid_progress", f"task {tid}: invalid progress", [tid])
 
-        def off(day: date) -> int:
-            return calendar.offset(data_date, day)
+        def off(days: D64, mask: Bools) -> NDArray[np.int64]:
+            out = np.zeros(n, dtype=np.int64)
+            out[mask] = calendar.offsets(data_date, days[mask])
+            return out
 
-        for i, t in enumerate(self.tasks):
-            _check_progress(t, data_date)
-            if t.deadline is not None:
-                deadline[i] = off(t.deadline + timedelta(days=1))
-            if t.actual_finish is not None:
-                kind[i] = FINISHED
-                fix_f[i] = off(t.actual_finish + timedelta(days=1))
-                if t.actual_start is not None:
-                    fix_s[i] = off(t.actual_start)
-                else:
-                    fix_s[i] = fix_f[i] - t.duration
-                dur[i] = fix_f[i] - fix_s[i]
-            elif t.actual_start is not None:
-                kind[i] = STARTED
-                fix_s[i] = off(t.actual_start)
-                dur[i] = _remaining(t, elapsed=-int(fix_s[i]))
-            else:
-                if t.remaining_duration is not None:
-                    dur[i] = t.remaining_duration
-                if t.earliest_start is not None:
-                    floor[i] = max(0, off(t.earliest_start))
+        plan = c.durations
+        finished = has_f
+        started = has_s & ~has_f
+        planned = ~has_s & ~has_f
+        kind = np.full(n, PLANNED, dtype=np.int8)
+        kind[started] = STARTED
+        kind[finished] = FINISHED
+        has_dl = ~np.isnat(c.deadline)
+        deadline = np.where(has_dl, off(c.deadline + _ONE_DAY, has_dl), NO_DEADLINE)
+        fix_f = off(a_f + _ONE_DAY, finished)
+        fix_s = np.where(has_s, off(a_s, has_s), fix_f - plan)
+        fix_s[~has_s & ~finished] = 0
+        # Remaining work of a started task: what was reported, else what the percentage
+        # implies (rounded up), else the plan minus the working days already spent, at
+        # least one since it is not finished.
+        by_pct = np.ceil(plan * (100 - pct) / 100 - 1e-9).astype(np.int64)
+        by_days = np.maximum(plan + fix_s, 1)
+        rem_started = np.where(c.has_rem, c.remaining, np.where(has_pct, by_pct, by_days))
+        dur = np.where(
+            finished,
+            fix_f - fix_s,
+            np.where(started, rem_started, np.where(c.has_rem, c.remaining, plan)),
+        ).astype(np.int64)
+        has_es = planned & ~np.isnat(c.earliest_start)
+        floor = np.maximum(off(c.earliest_start, has_es), 0)
         result = engine.run(
             self.structure,
             dur,
@@ -170,6 +367,25 @@ class Network:
             fixed_finish=fix_f,
         )
         return Schedule(self, calendar, data_date, result, dur, floor, kind)
+
+
+def _iso(days: D64) -> list[str]:
+    """Return dates as YYYY-MM-DD strings; a schedule spans few days, so each day is
+    formatted once and shared."""
+    if not days.size:
+        return []
+    number = days.astype(np.int64)
+    lo = int(number.min())
+    span = int(number.max()) - lo + 1
+    if span <= 4 * days.size + 1024:  # a table of every day in the span
+        table = np.arange(lo, lo + span, dtype=np.int64).astype("datetime64[D]")
+        index = number - lo
+    else:
+        table, inverse = np.unique(days, return_inverse=True)
+        index = inverse.reshape(-1)
+    text = np.array(np.datetime_as_string(table, unit="D").tolist(), dtype=object)
+    out: list[str] = text[index].tolist()
+    return out
 
 
 def _check_progress(t: Task, data_date: date) -> None:
@@ -191,17 +407,6 @@ def _check_progress(t: Task, data_date: date) -> None:
         raise bad("remaining_duration must be whole working days >= 0")
     if not t.started and t.percent_complete:
         raise bad("percent_complete above 0 needs an actual_start")
-
-
-def _remaining(t: Task, elapsed: int) -> int:
-    # Remaining work of a started task: what was reported, else what the percentage
-    # implies (rounded up: work left is never less than reported), else the plan minus
-    # the working days already spent, keeping at least one day since it is not finished.
-    if t.remaining_duration is not None:
-        return t.remaining_duration
-    if t.percent_complete is not None:
-        return math.ceil(t.duration * (100 - t.percent_complete) / 100 - 1e-9)
-    return max(t.duration - elapsed, 1)
 
 
 @dataclass(frozen=True)
@@ -302,29 +507,33 @@ class Schedule:
         """
         r = self.result
         net = self.network
-        n = len(net.tasks)
-        close = np.zeros(n, dtype=bool)
         zero = (self.durations == 0) & (self.kind != FINISHED)
-        if not zero.any():
+        # Candidates: milestones pushed past their start floor by some link.
+        close = zero & (r.es > self.floor)
+        if not close.any():
             return close
-        src, typ, lag = net.link_src, net.link_type, net.link_lag
-        for i in net.structure.order.tolist():
-            if not zero[i]:
-                continue
-            es = int(r.es[i])
-            if es <= int(self.floor[i]):
-                continue
-            tied = []
-            for e in net.preds.get(i, []):
-                p = int(src[e])
-                from_start = bool(int(typ[e]) & FROM_START)
-                if (int(r.es[p]) if from_start else int(r.ef[p])) + int(lag[e]) != es:
-                    continue
-                if zero[p]:
-                    tied.append(bool(close[p]))
-                else:
-                    tied.append(not from_start)
-            close[i] = all(tied)
+        src, dst, typ, lag = net.link_src, net.link_dst, net.link_type, net.link_lag
+        from_start = (typ & FROM_START) != 0
+        into = np.flatnonzero(close[dst])
+        if into.size:
+            p, d = src[into], dst[into]
+            value = np.where(from_start[into], r.es[p], r.ef[p]) + lag[into]
+            tied = into[value == r.es[d]]
+        else:
+            tied = into
+        # A milestone is at the close when every link tied to its start is a finish-to link
+        # from work, or comes from a milestone that is itself at the close (all() of none is
+        # true). Links in the topological order of their successor, so a milestone
+        # predecessor is settled before its successors read it.
+        tied = tied[np.argsort(net.structure.rank[dst[tied]], kind="stable")]
+        p, d = src[tied], dst[tied]
+        static = ~from_start[tied]
+        via = zero[p]
+        # Tied links from work settle at once; those from milestones need the order.
+        close[d[~via & ~static]] = False
+        for pi, di in zip(p[via].tolist(), d[via].tolist(), strict=True):
+            if not close[pi]:
+                close[di] = False
         return close
 
     def _day_of(self, offsets: NDArray[np.int64]) -> list[date]:
@@ -332,48 +541,61 @@ class Schedule:
         return days
 
     @functools.cached_property
-    def _dates(self) -> tuple[list[date], list[date]]:
+    def _date_arrays(self) -> tuple[D64, D64]:
         r = self.result
+        c = self.network.columns
         # A finish at offset f is the close of working day f - 1. A milestone is on the day
         # the work before it closes, or on the day it starts (see ``at_close``).
         mile = r.ef <= r.es
         last = np.where(mile, np.where(self.at_close, r.es - 1, r.es), r.ef - 1)
         first = np.where(mile, last, r.es)
-        starts = self._day_of(first)
-        fin = self._day_of(last)
-        for i, t in enumerate(self.network.tasks):
-            if t.actual_start is not None:
-                starts[i] = t.actual_start
-            if t.actual_finish is not None:
-                fin[i] = t.actual_finish
-                if t.actual_start is None:
-                    starts[i] = min(starts[i], t.actual_finish)
+        starts = self.calendar.dates_at(self.data_date, first)
+        fin = self.calendar.dates_at(self.data_date, last)
+        if starts.size:
+            a_s, a_f = c.actual_start, c.actual_finish
+            has_s, has_f = ~np.isnat(a_s), ~np.isnat(a_f)
+            starts = np.where(has_s, a_s, starts)
+            fin = np.where(has_f, a_f, fin)
+            starts = np.where(has_f & ~has_s, np.minimum(starts, a_f), starts)
         return starts, fin
 
     @functools.cached_property
-    def _late_dates(self) -> tuple[list[date], list[date]]:
+    def _late_date_arrays(self) -> tuple[D64, D64]:
         # Late dates: the early ones moved by the total float; a task in progress keeps its
         # actual start, a finished one its actual dates.
         r = self.result
+        c = self.network.columns
         mile = r.ef <= r.es
         ls = r.es + r.total_float
         last = np.where(mile, np.where(self.at_close, ls - 1, ls), r.lf - 1)
         first = np.where(mile, last, ls)
-        starts = self._day_of(first)
-        fin = self._day_of(last)
-        early_s, early_f = self._dates
-        for i, t in enumerate(self.network.tasks):
-            if t.actual_start is not None or t.actual_finish is not None:
-                starts[i] = early_s[i]
-            if t.actual_finish is not None:
-                fin[i] = early_f[i]
+        starts = self.calendar.dates_at(self.data_date, first)
+        fin = self.calendar.dates_at(self.data_date, last)
+        if starts.size:
+            early_s, early_f = self._date_arrays
+            has_s, has_f = ~np.isnat(c.actual_start), ~np.isnat(c.actual_finish)
+            starts = np.where(has_s | has_f, early_s, starts)
+            fin = np.where(has_f, early_f, fin)
         return starts, fin
+
+    @functools.cached_property
+    def _dates(self) -> tuple[list[date], list[date]]:
+        starts, fin = self._date_arrays
+        return starts.astype(date).tolist(), fin.astype(date).tolist()
+
+    @functools.cached_property
+    def _late_dates(self) -> tuple[list[date], list[date]]:
+        starts, fin = self._late_date_arrays
+        return starts.astype(date).tolist(), fin.astype(date).tolist()
 
     @property
     def finish_date(self) -> date:
         """Return the project finish date: the latest finish date of any task."""
-        _, fin = self._dates
-        return max(fin, default=self.calendar.date_at(self.data_date, 0))
+        _, fin = self._date_arrays
+        if not fin.size:
+            return self.calendar.date_at(self.data_date, 0)
+        last: date = fin.max().astype(date)
+        return last
 
     def absolute(self, origin: date) -> int:
         """Return the offset of this schedule's data date from another origin date."""
@@ -393,12 +615,12 @@ class Schedule:
         r = self.result
         starts, fin = self._dates
         late_s, late_f = self._late_dates
-        t = self.network.tasks[i]
+        c = self.network.columns
         tf = int(r.total_float[i])
         k = int(self.kind[i])
         return TaskResult(
-            id=t.id,
-            agency=t.agency,
+            id=c.ids[i],
+            agency=c.agencies[i],
             status=_STATUS[k],
             es=int(r.es[i]),
             ef=int(r.ef[i]),
@@ -418,18 +640,19 @@ class Schedule:
     @functools.cached_property
     def tasks(self) -> dict[str, TaskResult]:
         """Return the result of every task, by id, in input order."""
-        return {t.id: self._task(i) for i, t in enumerate(self.network.tasks)}
+        return {tid: self._task(i) for i, tid in enumerate(self.network.ids)}
 
     def near_critical(self, threshold: int) -> list[str]:
         """Return the ids of unfinished tasks whose total float is at most ``threshold``."""
         mask = (self.result.total_float <= threshold) & (self.kind != FINISHED)
-        return [self.network.tasks[i].id for i in np.flatnonzero(mask).tolist()]
+        ids = self.network.ids
+        return [ids[i] for i in np.flatnonzero(mask).tolist()]
 
     # -- paths -----------------------------------------------------------------------
 
     def finish_task(self) -> int | None:
         """Return the index of the task whose finish is the project finish (first if tied)."""
-        if not self.network.tasks:
+        if not self.network.ids:
             return None
         # Among tasks finishing last, the latest in topological order ends the path, so a
         # closing milestone is on it.
@@ -498,10 +721,11 @@ class Schedule:
     def critical_path(self) -> list[str]:
         """Return the ids of unfinished tasks on the driving path to the project finish."""
         out: list[str] = []
+        ids = self.network.ids
         for p in self.driving_chain():
-            t = self.network.tasks[p.task]
-            if self.kind[p.task] != FINISHED and (not out or out[-1] != t.id):
-                out.append(t.id)
+            tid = ids[p.task]
+            if self.kind[p.task] != FINISHED and (not out or out[-1] != tid):
+                out.append(tid)
         return out
 
     def critical_paths(self, limit: int = 20) -> list[list[str]]:
@@ -514,7 +738,7 @@ class Schedule:
         to_val = np.where(typ & TO_FINISH, r.ef[dst], r.rs[dst])
         tight = (to_val == from_val) & crit[src] & crit[dst]
         nxt: dict[int, list[int]] = {}
-        has_pred = np.zeros(len(net.tasks), dtype=bool)
+        has_pred = np.zeros(len(net.ids), dtype=bool)
         for s, d in zip(src[tight].tolist(), dst[tight].tolist(), strict=True):
             if d not in nxt.get(s, []):
                 nxt.setdefault(s, []).append(d)
@@ -527,15 +751,15 @@ class Schedule:
             path = stack.pop()
             succ = nxt.get(path[-1], [])
             if not succ:
-                paths.append([net.tasks[i].id for i in path])
+                paths.append([net.ids[i] for i in path])
             for s in reversed(succ):
                 stack.append([*path, s])
         return paths
 
     # -- output ------------------------------------------------------------------------
 
-    def as_dict(self, near_critical: int | None = None) -> dict[str, object]:
-        """Return the JSON document the CLI prints."""
+    def as_dict(self, near_critical: int | None = None, *, tasks: bool = True) -> dict[str, object]:
+        """Return the JSON document the CLI prints (without "tasks" if ``tasks`` is false)."""
         doc: dict[str, object] = {
             "data_date": self.data_date.isoformat(),
             "finish_offset": self.finish_offset,
@@ -544,8 +768,43 @@ class Schedule:
         }
         if near_critical is not None:
             doc["near_critical"] = self.near_critical(near_critical)
-        doc["tasks"] = {k: v.as_dict() for k, v in self.tasks.items()}
+        if not tasks:
+            return doc
+        cols = self.task_columns()
+        keys = list(cols)
+        doc["tasks"] = {
+            tid: dict(zip(keys, row, strict=True))
+            for tid, row in zip(self.network.ids, zip(*cols.values(), strict=True), strict=True)
+        }
         return doc
+
+    @functools.cached_property
+    def _iso_dates(self) -> tuple[list[str], list[str]]:
+        starts, fin = self._date_arrays
+        return _iso(starts), _iso(fin)
+
+    def task_columns(self, rows: slice | None = None) -> dict[str, list[Any]]:
+        """Return the fields of the tasks in :meth:`as_dict` as columns, in input order.
+
+        The same values as ``TaskResult.as_dict`` of each task, without making the objects;
+        ``rows`` takes a slice of the tasks (all by default).
+        """
+        rows = slice(None) if rows is None else rows
+        r = self.result
+        es, tf, kind = r.es[rows], r.total_float[rows], self.kind[rows]
+        return {
+            "es": es.tolist(),
+            "ef": r.ef[rows].tolist(),
+            "ls": (es + tf).tolist(),
+            "lf": r.lf[rows].tolist(),
+            "total_float": tf.tolist(),
+            "free_float": r.free_float[rows].tolist(),
+            "critical": ((kind != FINISHED) & (tf <= 0)).tolist(),
+            "start": self._iso_dates[0][rows],
+            "finish": self._iso_dates[1][rows],
+            "agency": self.network.columns.agencies[rows],
+            "status": np.array(_STATUS, dtype=object)[kind].tolist(),
+        }
 
 
 def schedule(

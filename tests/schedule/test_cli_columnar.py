@@ -1,0 +1,227 @@
+"""``sinergi schedule``'s columnar route: the same bytes as the object route and as
+``json.dump``, buffered or not, and every document it does not take still explained."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from sinergi.schedule import Network, cli
+from sinergi.schedule.cli import _parser, encode_schedule, main, render
+from sinergi.schedule.document import GiveUp, parse_columns, parse_document
+
+DATA_DATE = date(2026, 3, 2)
+AGENCIES = ["Setda", "Dinas PUPR", "Kantor Pertanahan", "Dinas Pariwisata & Budaya — Ē"]
+
+
+def _doc(n: int = 400, seed: int = 5) -> dict[str, object]:
+    """A layered random program with every kind of task, link and progress."""
+    rng = random.Random(seed)
+    layer = [rng.randrange(12) for _ in range(n)]
+    tasks: list[dict[str, object]] = []
+    for i in range(n):
+        t: dict[str, object] = {"id": f"t-{i}", "duration": rng.choice([0, 0, 1, 3, 8, 20])}
+        if rng.random() < 0.8:
+            t["agency"] = rng.choice(AGENCIES)
+        if rng.random() < 0.05:
+            t["name"] = f"Pekerjaan {i}"
+        r = rng.random()
+        if layer[i] < 2 and r < 0.5:  # finished, with or without a start
+            t["actual_finish"] = (DATA_DATE - timedelta(days=rng.randrange(1, 9))).isoformat()
+            if r < 0.3:
+                t["actual_start"] = (DATA_DATE - timedelta(days=30)).isoformat()
+        elif layer[i] < 4 and r < 0.6:  # in progress: remaining, percentage or neither
+            t["actual_start"] = (DATA_DATE - timedelta(days=rng.randrange(0, 20))).isoformat()
+            if r < 0.2:
+                t["remaining_duration"] = rng.randrange(0, 5)
+            elif r < 0.4:
+                t["percent_complete"] = rng.choice([0, 12.5, 40, 99, 100])
+        elif r < 0.1:
+            t["earliest_start"] = (DATA_DATE + timedelta(days=rng.randrange(-5, 60))).isoformat()
+        elif r < 0.15:
+            t["deadline"] = (DATA_DATE + timedelta(days=rng.randrange(10, 90))).isoformat()
+        elif r < 0.2:
+            t["remaining_duration"] = rng.randrange(0, 4)
+        tasks.append(t)
+    links: list[dict[str, object]] = []
+    for _ in range(3 * n):
+        a, b = rng.randrange(n), rng.randrange(n)
+        if layer[a] == layer[b]:
+            continue
+        if layer[a] > layer[b]:
+            a, b = b, a
+        link: dict[str, object] = {"from": f"t-{a}", "to": f"t-{b}"}
+        if rng.random() < 0.7:
+            link["type"] = rng.choice(["FS", "SS", "FF", "SF"])
+        if rng.random() < 0.6:
+            link["lag"] = rng.randrange(-2, 6)
+        links.append(link)
+    return {
+        "data_date": DATA_DATE.isoformat(),
+        "calendar": {"national_holidays": "ID", "holidays": ["2026-04-06"]},
+        "tasks": tasks,
+        "links": links,
+        "near_critical": 3,
+        "label": "uji",
+    }
+
+
+def _args(path: str, *extra: str) -> argparse.Namespace:
+    return _parser().parse_args([path, *extra])
+
+
+def _reference(doc: dict[str, object], indent: int | None = 2) -> bytes:
+    """What the command printed before the columnar route: objects and json.dump."""
+    parsed = parse_document(doc)
+    sched = Network(parsed.tasks, parsed.links).schedule(parsed.calendar, parsed.data_date)
+    out = sched.as_dict(near_critical=parsed.near_critical)
+    return (json.dumps(out, indent=indent or None, ensure_ascii=False) + "\n").encode()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_columnar_route_prints_the_same_bytes(tmp_path: Path, seed: int) -> None:
+    doc = _doc(seed=seed)
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    parsed, network = parse_columns(path.read_bytes())  # the columnar route takes it
+    assert network.ids[:2] == ["t-0", "t-1"]
+    assert b"".join(render(_args(str(path)))) == _reference(doc)
+    for indent in ("0", "4"):
+        expected = _reference(doc, int(indent))
+        assert b"".join(render(_args(str(path), "--indent", indent))) == expected
+    # The objects the library hands out are the ones the object route makes.
+    by_objects = Network(parse_document(doc).tasks, parse_document(doc).links)
+    assert network.tasks == by_objects.tasks
+    assert network.links == by_objects.links
+    assert network.index == by_objects.index
+    sched = network.schedule(parsed.calendar, parsed.data_date)
+    other = by_objects.schedule(parsed.calendar, parsed.data_date)
+    assert sched.tasks == other.tasks
+    assert encode_schedule(sched, 3, 2) == encode_schedule(other, 3, 2)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 400])
+def test_tasks_encoded_in_chunks_join_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(cli, "CHUNK", chunk)
+    doc = _doc(n=57, seed=4)
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    pieces = render(_args(str(path), "--indent", "3"))
+    assert len(pieces) >= 57 // chunk
+    assert b"".join(pieces) == _reference(doc, 3)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"updates": []},
+        {"tasks": [{"id": "a", "duration": True}]},
+        {"tasks": [{"id": "a", "duration": 2.0}]},
+        {"tasks": [{"id": "", "duration": 2}]},
+        {"tasks": [{"id": "a", "duration": 2}, {"id": "a", "duration": 1}]},
+        {"tasks": [{"id": "a", "duration": 2, "deadline": "2026-02-30"}]},
+        {"tasks": [{"id": "a", "duration": 2, "agency": None}]},
+        {"tasks": [{"id": "a", "duration": 2, "percent_complete": "40"}]},
+        {"tasks": [{"id": "a", "duration": -1}]},
+        {"links": [{"from": "t-0", "to": "nope"}]},
+        {"links": [{"from": "t-0", "to": "t-1", "lag": None}]},
+        {"near_critical": True},
+        {"data_date": 20260302},
+    ],
+)
+def test_columnar_route_gives_up_on_what_it_cannot_vouch_for(change: dict[str, object]) -> None:
+    doc = {**_doc(n=20), **change}
+    with pytest.raises(GiveUp):
+        parse_columns(json.dumps(doc).encode())
+
+
+def test_percent_as_integer_and_dates_in_the_columns() -> None:
+    doc = _doc(n=60)
+    parsed, network = parse_columns(json.dumps(doc).encode())
+    assert network.tasks == tuple(parse_document(doc).tasks)
+    assert parsed.near_critical == 3 and parsed.label == "uji"
+
+
+def test_unbuffered_output_is_the_same_and_written_in_few_calls(tmp_path: Path) -> None:
+    doc = _doc(n=300, seed=9)
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    outs = []
+    for unbuffered in ("", "1"):
+        env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+        if not unbuffered:
+            env.pop("PYTHONUNBUFFERED")
+        run = subprocess.run(  # noqa: S603 - our own module on a file the test wrote
+            [sys.executable, "-m", "sinergi.schedule", str(path)],
+            capture_output=True,
+            env=env,
+            check=True,
+        )
+        outs.append(run.stdout)
+    assert outs[0] == outs[1] == _reference(doc)
+    # One write for the whole answer, even unbuffered (where json.dump wrote per chunk).
+    if sys.platform.startswith("linux") and os.path.exists("/usr/bin/strace"):
+        out = tmp_path / "out.json"
+        trace = tmp_path / "trace.txt"
+        with out.open("wb") as fh:
+            subprocess.run(  # noqa: S603 - strace of our own module
+                ["/usr/bin/strace", "-f", "-e", "trace=write", "-o", str(trace),
+                 sys.executable, "-m", "sinergi.schedule", str(path)],
+                stdout=fh,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                check=True,
+            )  # fmt: skip
+        writes = [ln for ln in trace.read_text().splitlines() if "write(1," in ln]
+        assert len(writes) == 1
+        assert out.read_bytes() == outs[0]
+
+
+def test_main_through_a_text_only_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    doc = _doc(n=30)
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    sink = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", sink)
+    assert main([str(path)]) == 0
+    assert sink.getvalue().encode() == _reference(doc)
+
+
+def test_first_mistake_named_is_the_object_routes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A bad data date is reported before a bad calendar, whichever route finds them.
+    doc = {**_doc(n=10), "data_date": "2026-13-02", "calendar": {"weekdays": [9]}}
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert main([str(path)]) == 2
+    assert "[invalid_date]: data_date: '2026-13-02'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [],
+        [date(2026, 3, 2), date(2026, 3, 2), date(2026, 2, 27)],
+        [date(2026, 3, 2), date(1950, 1, 1), date(2199, 12, 31)],  # too wide for a table
+    ],
+)
+def test_dates_formatted_as_isoformat(days: list[date]) -> None:
+    import numpy as np
+
+    from sinergi.schedule.network import _iso
+
+    assert _iso(np.array(days, dtype="datetime64[D]")) == [d.isoformat() for d in days]
