@@ -62,6 +62,7 @@ from .selectors import (
     stock_history,
     supply_series,
     tracked_products,
+    unit_summaries,
     unit_summary,
     units_of,
 )
@@ -211,13 +212,15 @@ def public_unit(request: HttpRequest, slug: str) -> HttpResponse:
 def index(request: AuthedRequest) -> HttpResponse:
     """Blood stock of every unit, with links to the user's own unit and requests."""
     moment = now()
+    unit_list = list(blood_units())
+    summaries = unit_summaries(unit_list, now=moment)
     units = [
         {
             "unit": u,
-            "groups": unit_summary(u, now=moment),
+            "groups": summaries[u.pk],
             "stale": is_stale(profile_of(u), now=moment),
         }
-        for u in blood_units()
+        for u in unit_list
     ]
     return render(
         request,

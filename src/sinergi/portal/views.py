@@ -18,6 +18,7 @@ from . import selectors
 
 SCOREBOARD_PATH = "/publik/skor/"
 SERVICES_PATH = "/publik/layanan/"
+BLOOD_PER_PAGE = 20  # units a page of /publik/darah/: about 2.5 KB each
 
 
 @require_GET
@@ -69,5 +70,17 @@ def agency(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def blood(request: HttpRequest) -> HttpResponse:
-    """Every PMI unit's stock by group and product, with the ticker line and its time."""
-    return render(request, "portal/blood.html", {"tables": selectors.blood_stock_tables(now=now())})
+    """The PMI units' stock by group and product, with the ticker line and its time: a
+    page of units at a time, filtered by province when the units span several."""
+    provinces = selectors.blood_provinces()
+    province = request.GET.get("wilayah", "")
+    if province not in {code for code, _name in provinces}:
+        province = ""
+    pages = paginate_request(request, selectors.blood_units_in(province), per_page=BLOOD_PER_PAGE)
+    context = {
+        "tables": selectors.blood_stock_tables(now=now(), units=pages["page_obj"].object_list),
+        "provinces": provinces if len(provinces) > 1 else [],
+        "province": province,
+        **pages,
+    }
+    return render(request, "portal/blood.html", context)
