@@ -19,6 +19,7 @@ from sinergi.agencies.choices import GOVERNMENT_KINDS, AgencyKind
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import leader_region_codes, user_memberships
 from sinergi.core.permissions import can, is_platform_admin
+from sinergi.regions.models import Region
 
 from .choices import (
     OPEN_REQUEST,
@@ -88,6 +89,24 @@ def blood_units() -> QuerySet[Agency]:
         .select_related("region", "blood_profile")
         .order_by("name")
     )
+
+
+def blood_provinces() -> list[tuple[str, str]]:
+    """Provinces with at least one active blood unit, as (code, name) by name: the
+    region filter of ``/publik/darah/``."""
+    codes = {
+        code.split(".")[0]
+        for code in blood_units().order_by().values_list("region__code", flat=True).distinct()
+    }
+    return list(Region.objects.filter(code__in=codes).order_by("name").values_list("code", "name"))
+
+
+def blood_units_in(province: str = "") -> QuerySet[Agency]:
+    """Active blood units, by name; those of one province (code) when given."""
+    units = blood_units()
+    if province:
+        units = units.filter(Q(region__code=province) | Q(region__code__startswith=province + "."))
+    return units
 
 
 def hospitals_of(user: Any) -> list[Agency]:

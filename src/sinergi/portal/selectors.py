@@ -25,7 +25,6 @@ from sinergi.catalog.models import Dataset
 from sinergi.catalog.selectors import datasets_search
 from sinergi.programs.models import Program
 from sinergi.programs.selectors import public_programs
-from sinergi.regions.models import Region
 
 GROUPS = ("A", "B", "O", "AB")
 
@@ -89,24 +88,6 @@ def blood_lines(*, now: dt.datetime) -> list[BloodLine]:
     return [
         _blood_line(u, zones.get(u["unit"], settings.TIME_ZONE)) for u in ticker_data(now=now).units
     ]
-
-
-def blood_provinces() -> list[tuple[str, str]]:
-    """Provinces with at least one active blood unit, as (code, name) by name: the
-    region filter of ``/publik/darah/``."""
-    codes = {
-        code.split(".")[0]
-        for code in blood_units().order_by().values_list("region__code", flat=True).distinct()
-    }
-    return list(Region.objects.filter(code__in=codes).order_by("name").values_list("code", "name"))
-
-
-def blood_units_in(province: str = "") -> QuerySet[Agency]:
-    """Active blood units, by name; those of one province (code) when given."""
-    units = blood_units()
-    if province:
-        units = units.filter(Q(region__code=province) | Q(region__code__startswith=province + "."))
-    return units
 
 
 def blood_stock_tables(*, now: dt.datetime, units: Any = None) -> list[dict[str, Any]]:
