@@ -19,6 +19,7 @@ import os
 import random
 import sys
 import time
+from typing import Any
 
 
 def main() -> int:
@@ -60,7 +61,9 @@ def main() -> int:
             )
             for i in range(args.units)
         )
-        profiles, stock, moves = [], [], []
+        profiles: list[Any] = []
+        stock: list[Any] = []
+        moves: list[Any] = []
         start = now - dt.timedelta(days=args.days)
         for unit in units:
             balance = dict.fromkeys(cells, 0)
