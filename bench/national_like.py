@@ -1,13 +1,14 @@
-"""Add blood units to a seeded bench database, to time the blood pages near national scale
-without the 12-minute national seed.
+"""Add national-scale blood units and agencies to a kabupaten bench database, to time the
+blood pages and the agency pickers near national scale without the 12-minute national seed.
 
-``sinergi bench seed --scale kabupaten`` has one blood unit; national has 500. This adds
-``--units`` more (default 499) in kabupaten/kota across the provinces, each with a profile,
-a stock balance for every cell and ``--days`` days of ledger (4 movements a day, as the
-seed writes), bulk inserted. Then time the pages with ``bench/pages.py``:
+``sinergi bench seed --scale kabupaten`` has one blood unit and 40 agencies; national has
+500 and 20,000. This adds ``--units`` blood units (default 499) in kabupaten/kota across
+the provinces, each with a profile, a stock balance for every cell and ``--days`` days of
+ledger (4 movements a day, as the seed writes), and ``--agencies`` plain agencies (default
+0), bulk inserted. Then time the pages with ``bench/pages.py``:
 
     sinergi bench seed --scale kabupaten --data-dir /tmp/kab
-    SINERGI_DATA_DIR=/tmp/kab .venv/bin/python bench/blood_units.py --units 499
+    SINERGI_DATA_DIR=/tmp/kab .venv/bin/python bench/national_like.py --units 499
     SINERGI_DATA_DIR=/tmp/kab .venv/bin/python bench/pages.py --no-tick --no-api --only blood
 """
 
@@ -26,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=499, help="blood units to add")
     parser.add_argument("--days", type=int, default=60, help="days of ledger per unit")
+    parser.add_argument("--agencies", type=int, default=0, help="plain agencies (OPD) to add")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sinergi.settings")
     import django
@@ -41,12 +43,28 @@ def main() -> int:
     t0 = time.perf_counter()
     now = clock_now()
     rnd = random.Random(17)
-    done = Agency.objects.filter(slug__startswith="udd-bench-").count()
-    if done:
-        print(f"{done} bench units already added; nothing to do", file=sys.stderr)
-        return 0
     kabs = list(Region.objects.filter(level__in=["regency", "city"]).order_by("code"))
     rnd.shuffle(kabs)
+    if args.agencies and not Agency.objects.filter(slug__startswith="opd-bench-").exists():
+        Agency.objects.bulk_create(
+            (
+                Agency(
+                    slug=f"opd-bench-{i:05d}",
+                    name=f"Dinas Bench {i:05d}",
+                    kind="opd",
+                    region=kabs[i % len(kabs)],
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(args.agencies)
+            ),
+            batch_size=2000,
+        )
+        print(f"added {args.agencies} agencies", file=sys.stderr)
+    done = Agency.objects.filter(slug__startswith="udd-bench-").count()
+    if done or not args.units:
+        print(f"{done} bench blood units already there; none added", file=sys.stderr)
+        return 0
     products = list(Product.objects.filter(is_active=True).values_list("id", flat=True))
     cells = [(p, a, r) for p in products for a in ("A", "B", "O", "AB") for r in ("pos", "neg")]
     with transaction.atomic():
