@@ -172,6 +172,7 @@ def main() -> int:
     if udd is not None:
         pages.insert(19, ("blood unit page", "pmi", f"/darah/udd/{udd.slug}/"))
         pages.insert(20, ("blood ticker json", "anonymous", "/darah/ticker.json"))
+        pages.insert(21, ("blood index", "pmi", "/darah/"))
     if not args.no_api:
         schema = api.get_openapi_schema()
         for path, ops in sorted(schema["paths"].items()):

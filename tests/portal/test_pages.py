@@ -168,6 +168,54 @@ def test_blood_page_shows_each_unit_by_group_and_product(db: Any, now: Any) -> N
     assert "JUMLAH KETERSEDIAAN DARAH PMI SANGGAU &gt;&gt;&gt; GOLONGAN DARAH" in html
 
 
+def test_blood_page_shows_units_a_page_at_a_time_by_province(db: Any, now: Any) -> None:
+    """At national scale (500 units) the page lists 20 units a page, with a province
+    filter once the units span several provinces; the demo's units all show on page 1."""
+    from sinergi.agencies.models import Agency
+    from sinergi.blood import ticker
+    from sinergi.blood.selectors import blood_units
+    from sinergi.regions.models import Region
+
+    demo = [u.name for u in blood_units()]
+    demo_html = Client().get("/publik/darah/").content.decode()
+    assert 'name="wilayah"' not in demo_html  # one province: no filter, as before
+    assert demo_html.count('<section class="blood-unit"') == len(demo)
+
+    aceh = Region.objects.filter(code__startswith="11.").order_by("code").first()
+    assert aceh is not None
+    Agency.objects.bulk_create(
+        Agency(
+            slug=f"udd-uji-{i:02d}",
+            name=f"UDD Uji {i:02d}",
+            kind="blood_unit",
+            region=aceh,
+            created_at=now,
+            updated_at=now,
+        )
+        for i in range(25)
+    )
+    ticker.forget()
+    total = len(demo) + 25
+    first = Client().get("/publik/darah/")
+    html = first.content.decode()
+    assert html.count('<section class="blood-unit"') == 20
+    assert 'name="wilayah"' in html and ">Aceh</option>" in html
+    assert f"Halaman 1 dari {-(-total // 20)}" in _text(first)
+    assert len(first.content) < 100 * 1024
+
+    kalbar = _text(Client().get("/publik/darah/?wilayah=61"))
+    for name in demo:
+        assert name in kalbar
+    assert "UDD Uji" not in kalbar
+    aceh_p2 = Client().get("/publik/darah/?wilayah=11&page=2").content.decode()
+    assert aceh_p2.count('<section class="blood-unit"') == 5
+    assert all(name not in aceh_p2 for name in demo)
+    # An unknown province is ignored (every unit), never an error.
+    unknown = Client().get("/publik/darah/?wilayah=99%27")
+    assert unknown.status_code == 200
+    assert unknown.content.decode().count('<section class="blood-unit"') == 20
+
+
 def test_stale_flag_shows_when_the_figures_are_old(db: Any, now: Any, monkeypatch: Any) -> None:
     import datetime as dt
 

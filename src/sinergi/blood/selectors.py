@@ -19,6 +19,7 @@ from sinergi.agencies.choices import GOVERNMENT_KINDS, AgencyKind
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import leader_region_codes, user_memberships
 from sinergi.core.permissions import can, is_platform_admin
+from sinergi.regions.models import Region
 
 from .choices import (
     OPEN_REQUEST,
@@ -90,6 +91,24 @@ def blood_units() -> QuerySet[Agency]:
     )
 
 
+def blood_provinces() -> list[tuple[str, str]]:
+    """Provinces with at least one active blood unit, as (code, name) by name: the
+    region filter of ``/publik/darah/``."""
+    codes = {
+        code.split(".")[0]
+        for code in blood_units().order_by().values_list("region__code", flat=True).distinct()
+    }
+    return list(Region.objects.filter(code__in=codes).order_by("name").values_list("code", "name"))
+
+
+def blood_units_in(province: str = "") -> QuerySet[Agency]:
+    """Active blood units, by name; those of one province (code) when given."""
+    units = blood_units()
+    if province:
+        units = units.filter(Q(region__code=province) | Q(region__code__startswith=province + "."))
+    return units
+
+
 def hospitals_of(user: Any) -> list[Agency]:
     """Hospitals the user may request blood for."""
     hospitals = Agency.objects.filter(kind=AgencyKind.HOSPITAL, is_active=True)
@@ -125,28 +144,55 @@ def stock_cells(unit: Agency) -> dict[tuple[str, str, str], int]:
     }
 
 
+def stock_cells_of(unit_ids: Iterable[int]) -> dict[int, dict[tuple[str, str, str], int]]:
+    """``stock_cells`` of many units in one query, by unit id (a unit without stock maps
+    to an empty dictionary)."""
+    ids = list(unit_ids)
+    out: dict[int, dict[tuple[str, str, str], int]] = {pk: {} for pk in ids}
+    if not ids:
+        return out
+    for unit_id, code, abo, rh, qty in Stock.objects.filter(unit_id__in=ids).values_list(
+        "unit_id", "product__code", "abo", "rh", "quantity"
+    ):
+        out[unit_id][(code, abo, rh)] = qty
+    return out
+
+
 def daily_issue_rates(unit: Agency, *, now: dt.datetime) -> dict[tuple[str, str], float]:
     """Average bags issued per day per (component family, ABO) over the unit's window.
 
     Issues to hospitals and dropping sent out both count as use; the family of WB and PRC
     is ``red_cells``."""
-    profile = profile_of(unit)
-    window = max(int(profile.rate_window_days), 1)
-    since = now - dt.timedelta(days=window)
-    rows = (
-        Movement.objects.filter(
-            unit=unit,
-            kind__in=[MovementKind.ISSUED, MovementKind.SENT_DROPPING],
-            occurred_at__gte=since,
-            occurred_at__lte=now,
+    return daily_issue_rates_of([unit], now=now)[unit.pk]
+
+
+def daily_issue_rates_of(
+    units: Iterable[Agency], *, now: dt.datetime
+) -> dict[int, dict[tuple[str, str], float]]:
+    """``daily_issue_rates`` of many units, by unit id: one grouped query per distinct rate
+    window among them (usually one), never one per unit."""
+    by_window: dict[int, list[int]] = defaultdict(list)
+    for unit in units:
+        by_window[max(int(profile_of(unit).rate_window_days), 1)].append(unit.pk)
+    rates: dict[int, dict[tuple[str, str], float]] = {
+        pk: defaultdict(float) for ids in by_window.values() for pk in ids
+    }
+    for window, ids in by_window.items():
+        since = now - dt.timedelta(days=window)
+        rows = (
+            Movement.objects.filter(
+                unit_id__in=ids,
+                kind__in=[MovementKind.ISSUED, MovementKind.SENT_DROPPING],
+                occurred_at__gte=since,
+                occurred_at__lte=now,
+            )
+            .order_by()
+            .values_list("unit_id", "product__component", "abo")
+            .annotate(total=Sum("delta"))
         )
-        .values_list("product__component", "abo")
-        .annotate(total=Sum("delta"))
-    )
-    rates: dict[tuple[str, str], float] = defaultdict(float)
-    for component, abo, total in rows:
-        rates[(family(component), abo)] += -int(total or 0) / window
-    return dict(rates)
+        for unit_id, component, abo, total in rows:
+            rates[unit_id][(family(component), abo)] += -int(total or 0) / window
+    return {pk: dict(r) for pk, r in rates.items()}
 
 
 def family(component: str) -> str:
@@ -186,36 +232,51 @@ class GroupSummary:
 def unit_summary(unit: Agency, *, now: dt.datetime) -> list[GroupSummary]:
     """Per ABO group: red cells (WB + PRC) with RhD− apart, platelets, plasma, days of
     supply of red cells and the safe-level status."""
-    profile = profile_of(unit)
+    return unit_summaries([unit], now=now)[unit.pk]
+
+
+def unit_summaries(units: Iterable[Agency], *, now: dt.datetime) -> dict[int, list[GroupSummary]]:
+    """``unit_summary`` of many units, by unit id, in a fixed number of queries (products,
+    stock, issue rates): a page listing 500 units runs as many queries as one listing 1.
+    The units should come with their profile (``blood_units()`` selects it)."""
+    unit_list = list(units)
+    if not unit_list:
+        return {}
     components = dict(Product.objects.values_list("code", "component"))
-    totals: dict[tuple[str, str], int] = defaultdict(int)
-    neg: dict[str, int] = defaultdict(int)
-    for (code, abo, rh), qty in stock_cells(unit).items():
-        fam = family(components.get(code, ""))
-        totals[(fam, abo)] += qty
-        if fam == "red_cells" and rh == "neg":
-            neg[abo] += qty
-    rates = daily_issue_rates(unit, now=now)
-    out = []
-    for abo in GROUPS:
-        red = totals[("red_cells", abo)]
-        status, days = level_status(
-            red,
-            rates.get(("red_cells", abo), 0.0),
-            safe_days=profile.safe_days,
-            critical_days=profile.critical_days,
-        )
-        out.append(
-            GroupSummary(
-                abo=abo,
-                red_cells=red,
-                red_cells_rh_neg=neg[abo],
-                platelets=totals[("platelets", abo)],
-                plasma=totals[("plasma", abo)],
-                days_of_supply=days,
-                status=status,
+    cells = stock_cells_of(u.pk for u in unit_list)
+    all_rates = daily_issue_rates_of(unit_list, now=now)
+    out: dict[int, list[GroupSummary]] = {}
+    for unit in unit_list:
+        profile = profile_of(unit)
+        totals: dict[tuple[str, str], int] = defaultdict(int)
+        neg: dict[str, int] = defaultdict(int)
+        for (code, abo, rh), qty in cells[unit.pk].items():
+            fam = family(components.get(code, ""))
+            totals[(fam, abo)] += qty
+            if fam == "red_cells" and rh == "neg":
+                neg[abo] += qty
+        rates = all_rates.get(unit.pk, {})
+        groups = []
+        for abo in GROUPS:
+            red = totals[("red_cells", abo)]
+            status, days = level_status(
+                red,
+                rates.get(("red_cells", abo), 0.0),
+                safe_days=profile.safe_days,
+                critical_days=profile.critical_days,
             )
-        )
+            groups.append(
+                GroupSummary(
+                    abo=abo,
+                    red_cells=red,
+                    red_cells_rh_neg=neg[abo],
+                    platelets=totals[("platelets", abo)],
+                    plasma=totals[("plasma", abo)],
+                    days_of_supply=days,
+                    status=status,
+                )
+            )
+        out[unit.pk] = groups
     return out
 
 
@@ -372,8 +433,10 @@ def dashboard_figures(user: Any, *, now: dt.datetime, days: int = 30) -> dict[st
             cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
         # Neighbouring units supply dropping to the region: show them as well.
         units = units.filter(cond | Q(blood_droppings_received__region_code__in=codes)).distinct()
+    unit_list = list(units)
+    summaries = unit_summaries(unit_list, now=now)
     unit_rows = []
-    for unit in units:
+    for unit in unit_list:
         totals = dict(
             Movement.objects.filter(unit=unit, occurred_at__gte=since, occurred_at__lte=now)
             .values_list("kind")
@@ -392,7 +455,7 @@ def dashboard_figures(user: Any, *, now: dt.datetime, days: int = 30) -> dict[st
                 "issued": -int(totals.get(MovementKind.ISSUED, 0)),
                 "wasted": wasted,
                 "wastage_pct": round(100 * wasted / received, 1) if received else None,
-                "groups": unit_summary(unit, now=now),
+                "groups": summaries[unit.pk],
                 "stale": is_stale(profile_of(unit), now=now),
             }
         )

@@ -27,7 +27,7 @@ from sinergi.agencies.choices import AgencyKind
 from sinergi.agencies.models import Agency
 
 from .choices import StockStatus
-from .selectors import blood_units, is_stale, profile_of, unit_summary
+from .selectors import blood_units, is_stale, profile_of, unit_summaries
 
 _STATUS_ORDER = {StockStatus.SAFE: 0, StockStatus.ALERT: 1, StockStatus.CRITICAL: 2}
 _CACHE: dict[Any, TickerData] = {}
@@ -75,10 +75,12 @@ def _compute(unit_slug: str | None, now: dt.datetime) -> TickerData:
     units = blood_units()
     if unit_slug:
         units = units.filter(slug=unit_slug)
+    unit_list = list(units)
+    summaries = unit_summaries(unit_list, now=now)
     out = []
-    for unit in units:
+    for unit in unit_list:
         profile = profile_of(unit)
-        groups = unit_summary(unit, now=now)
+        groups = summaries[unit.pk]
         worst = max((g.status for g in groups), key=lambda s: _STATUS_ORDER[StockStatus(s)])
         out.append(
             {

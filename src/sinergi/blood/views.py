@@ -47,7 +47,9 @@ from .models import BloodRequest, DonorCall, Dropping, Movement
 from .selectors import (
     GROUPS,
     RHS,
+    blood_provinces,
     blood_units,
+    blood_units_in,
     dashboard_figures,
     donor_calls_for,
     droppings_for,
@@ -62,12 +64,14 @@ from .selectors import (
     stock_history,
     supply_series,
     tracked_products,
+    unit_summaries,
     unit_summary,
     units_of,
 )
 from .ticker import ticker_data, ticker_name
 
 PUBLIC_CACHE = "public, max-age=5"
+UNITS_PER_PAGE = 20  # units a page of /darah/ (500 at national scale)
 CHART_COLOURS = {"A": "#c0392b", "B": "#2471a3", "O": "#1e8449", "AB": "#7d3c98"}
 
 
@@ -211,13 +215,20 @@ def public_unit(request: HttpRequest, slug: str) -> HttpResponse:
 def index(request: AuthedRequest) -> HttpResponse:
     """Blood stock of every unit, with links to the user's own unit and requests."""
     moment = now()
+    provinces = blood_provinces()
+    province = request.GET.get("wilayah", "")
+    if province not in {code for code, _name in provinces}:
+        province = ""
+    pages = paginate_request(request, blood_units_in(province), per_page=UNITS_PER_PAGE)
+    unit_list = list(pages["page_obj"].object_list)
+    summaries = unit_summaries(unit_list, now=moment)
     units = [
         {
             "unit": u,
-            "groups": unit_summary(u, now=moment),
+            "groups": summaries[u.pk],
             "stale": is_stale(profile_of(u), now=moment),
         }
-        for u in blood_units()
+        for u in unit_list
     ]
     return render(
         request,
@@ -227,6 +238,9 @@ def index(request: AuthedRequest) -> HttpResponse:
             "my_units": units_of(request.user),
             "my_hospitals": hospitals_of(request.user),
             "can_dashboard": can(request.user, "blood.dashboard"),
+            "provinces": provinces if len(provinces) > 1 else [],
+            "province": province,
+            **pages,
         },
     )
 

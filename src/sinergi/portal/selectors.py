@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve
 from sinergi.agencies.choices import AgencyKind
 from sinergi.agencies.models import Agency
 from sinergi.agencies.selectors import agencies_search
-from sinergi.blood.selectors import blood_units, products, stock_cells
+from sinergi.blood.selectors import blood_units, products, stock_cells_of
 from sinergi.blood.ticker import ticker_data
 from sinergi.catalog.models import Dataset
 from sinergi.catalog.selectors import datasets_search
@@ -66,40 +66,47 @@ class BloodLine:
         return f"JUMLAH KETERSEDIAAN DARAH {self.ticker_name} >>> GOLONGAN DARAH {counts}"
 
 
+def _blood_line(u: dict[str, Any], zone: str) -> BloodLine:
+    updated = None
+    if u["updated_at"]:
+        moment = dt.datetime.fromisoformat(u["updated_at"].replace("Z", "+00:00"))
+        updated = moment.astimezone(ZoneInfo(zone))
+    return BloodLine(
+        slug=u["unit"],
+        name=u["name"],
+        ticker_name=u["ticker_name"],
+        groups=u["groups"],
+        updated_at=updated,
+        stale=u["stale"],
+        status=u["status"],
+    )
+
+
 def blood_lines(*, now: dt.datetime) -> list[BloodLine]:
     """Every active blood unit's ticker line, from the blood ticker's cached data."""
     zones = {u.slug: u.region.timezone or settings.TIME_ZONE for u in blood_units()}
-    lines = []
-    for u in ticker_data(now=now).units:
-        updated = None
-        if u["updated_at"]:
-            moment = dt.datetime.fromisoformat(u["updated_at"].replace("Z", "+00:00"))
-            updated = moment.astimezone(ZoneInfo(zones.get(u["unit"], settings.TIME_ZONE)))
-        lines.append(
-            BloodLine(
-                slug=u["unit"],
-                name=u["name"],
-                ticker_name=u["ticker_name"],
-                groups=u["groups"],
-                updated_at=updated,
-                stale=u["stale"],
-                status=u["status"],
-            )
-        )
-    return lines
+    return [
+        _blood_line(u, zones.get(u["unit"], settings.TIME_ZONE)) for u in ticker_data(now=now).units
+    ]
 
 
-def blood_stock_tables(*, now: dt.datetime) -> list[dict[str, Any]]:
-    """Per unit: its ticker line and the stock by product and ABO group (Rh+ and Rh−
-    added, Rh− shown apart), for ``/publik/darah/``."""
-    units = {u.slug: u for u in blood_units()}
+def blood_stock_tables(*, now: dt.datetime, units: Any = None) -> list[dict[str, Any]]:
+    """Per unit (``units``, default every active one): its ticker line and the stock by
+    product and ABO group (Rh+ and Rh− added, Rh− shown apart), for ``/publik/darah/``.
+
+    The stock of all the units comes from one query and the lines from the ticker's
+    cached data, so a page of units costs the same few queries whatever its length."""
+    unit_list = list(blood_units() if units is None else units)
+    lines = {u["unit"]: u for u in ticker_data(now=now).units}
     product_list = products()
+    all_cells = stock_cells_of(u.pk for u in unit_list if u.slug in lines)
     tables = []
-    for line in blood_lines(now=now):
-        unit = units.get(line.slug)
-        if unit is None:
+    for unit in unit_list:
+        data = lines.get(unit.slug)
+        if data is None:
             continue
-        cells = stock_cells(unit)
+        line = _blood_line(data, unit.region.timezone or settings.TIME_ZONE)
+        cells = all_cells[unit.pk]
         rows = []
         for p in product_list:
             counts: list[dict[str, Any]] = []

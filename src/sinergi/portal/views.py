@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from sinergi.agencies.forms import DirectoryFilterForm
 from sinergi.agencies.models import Agency
+from sinergi.blood.selectors import blood_provinces, blood_units_in
 from sinergi.core.clock import now
 from sinergi.core.views import paginate_request
 
@@ -18,6 +19,7 @@ from . import selectors
 
 SCOREBOARD_PATH = "/publik/skor/"
 SERVICES_PATH = "/publik/layanan/"
+BLOOD_PER_PAGE = 20  # units a page of /publik/darah/: about 2.5 KB each
 
 
 @require_GET
@@ -69,5 +71,17 @@ def agency(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def blood(request: HttpRequest) -> HttpResponse:
-    """Every PMI unit's stock by group and product, with the ticker line and its time."""
-    return render(request, "portal/blood.html", {"tables": selectors.blood_stock_tables(now=now())})
+    """The PMI units' stock by group and product, with the ticker line and its time: a
+    page of units at a time, filtered by province when the units span several."""
+    provinces = blood_provinces()
+    province = request.GET.get("wilayah", "")
+    if province not in {code for code, _name in provinces}:
+        province = ""
+    pages = paginate_request(request, blood_units_in(province), per_page=BLOOD_PER_PAGE)
+    context = {
+        "tables": selectors.blood_stock_tables(now=now(), units=pages["page_obj"].object_list),
+        "provinces": provinces if len(provinces) > 1 else [],
+        "province": province,
+        **pages,
+    }
+    return render(request, "portal/blood.html", context)

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.agencies.models import Agency
@@ -191,6 +193,59 @@ def edit(request: AuthedRequest, code: str) -> HttpResponse:
     )
 
 
+DEPENDENCIES_PER_PAGE = 50  # a 2,000-item programme has ~3,000 links: a page at a time
+
+
+_LINK_VERBS = {
+    "SS": gettext_lazy("starts together with"),
+    "FF": gettext_lazy("finishes together with"),
+    "SF": gettext_lazy("finishes after the start of"),
+}
+_LINK_VERB_FS = gettext_lazy("starts after the finish of")
+
+
+def _link_sentence(link: Any) -> str:
+    """``5.1 starts after the finish of 4.3, waits 2 working days`` (the table's words)."""
+    verb = _LINK_VERBS.get(link.type, _LINK_VERB_FS)
+    text = f"{link.successor.wbs} {verb} {link.predecessor.wbs}"
+    if link.lag > 0:
+        text += ", " + ngettext("waits %(n)s working day", "waits %(n)s working days", link.lag) % {
+            "n": link.lag
+        }
+    elif link.lag < 0:
+        text += ", " + ngettext(
+            "overlaps %(n)s working day", "overlaps %(n)s working days", -link.lag
+        ) % {"n": -link.lag}
+    return text
+
+
+def _dependency_page(request: AuthedRequest, program: Program) -> dict[str, Any]:
+    """One page of the programme's links (``?dpage=``), the work-item page kept; each
+    link's sentence is written here, not by template tags per row."""
+    page = Paginator(
+        program_dependencies(user=request.user, program=program), DEPENDENCIES_PER_PAGE
+    ).get_page(request.GET.get("dpage"))
+    params = request.GET.copy()
+    params.pop("dpage", None)
+    query = params.urlencode()
+    links = list(page.object_list)
+    for link in links:
+        link.sentence = _link_sentence(link)  # type: ignore[attr-defined]
+    return {
+        "dependencies": links,
+        "dependency_page": page,
+        "querystring_without_dpage": f"{query}&" if query else "",
+    }
+
+
+def _item_rows(program: Program, items: Any, colours: dict[str, str]) -> list[tuple[Any, str, str]]:
+    """The page's work items with their swatch colour and progress link, worked out once
+    here (a reverse() and a filter per row cost more than the row's own text). The items
+    themselves are the cached schedule's: they are not changed."""
+    head, tail = reverse("programs:progress", args=[program.code, 0]).rsplit("/0/", 1)
+    return [(i, colours.get(i.owner_slug, ""), f"{head}/{i.id}/{tail}") for i in items]
+
+
 @login_required
 @require_GET
 @friendly_errors
@@ -218,7 +273,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
         "partners": program_partners(user=request.user, program=program),
         "commitments": program_commitments(user=request.user, program=program),
         "indicators": program_indicators(user=request.user, program=program),
-        "dependencies": program_dependencies(user=request.user, program=program)[:300],
+        **_dependency_page(request, program),
         "progress": program_progress(user=request.user, program=program)[:20],
         "attribution": program_attribution_summary(program),
         "parties": parties,
@@ -232,6 +287,7 @@ def detail(request: AuthedRequest, code: str) -> HttpResponse:
         "decision_form": DecisionForm(),
         **paginate_request(request, items, per_page=50),
     }
+    context["item_rows"] = _item_rows(program, context["page_obj"].object_list, context["colours"])
     if can_change:
         context |= {
             # Each form its own id prefix: several share field names on this page.
