@@ -35,6 +35,7 @@ from .svg import HeatCell, heat_map, sparkline
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 LEAGUE_LIMIT = 100  # league rows on the dashboard before "show all"
+OVERDUE_LIMIT = 10  # agencies in the "overdue requests by agency" card (the league has all)
 HEAT_LIMIT = 15  # agencies per axis on the dashboard's heat map (the pair view shows all)
 
 LEAGUE_SORTS = {
@@ -356,8 +357,9 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
                     submitted_to=window.date_to,
                 ),
             }
-            for m in overdue_by_agency
+            for m in overdue_by_agency[:OVERDUE_LIMIT]
         ],
+        "overdue_agency_count": len(overdue_by_agency),
         "overdue_total": sum(m.open_overdue for m in metrics),
         "overdue_all_url": requests_url(
             # An agency head's figures are his agency's incoming requests only; a leader's
