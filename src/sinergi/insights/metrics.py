@@ -395,7 +395,8 @@ def _rebuild_groups(
         # Agencies
         if agency_ids is None or (ids := sorted(set(agency_ids))):
             qs = facts_for(monthly)
-            old = AgencyPeriod.objects.filter(monthly=monthly)
+            # ``IN`` rather than a bare boolean, which no SQLite index serves.
+            old = AgencyPeriod.objects.filter(monthly__in=[monthly])
             if agency_ids is not None:
                 qs = qs.filter(to_agency_id__in=ids)
                 old = old.filter(agency_id__in=ids)
@@ -428,7 +429,7 @@ def _rebuild_groups(
         # Pairs
         if pair_keys is None or (keys := sorted(set(pair_keys))):
             qs = facts_for(monthly)
-            old_p = PairPeriod.objects.filter(monthly=monthly)
+            old_p = PairPeriod.objects.filter(monthly__in=[monthly])
             if pair_keys is not None:
                 froms = sorted({f for f, _t in keys})
                 tos = sorted({t for _f, t in keys})
@@ -512,7 +513,8 @@ def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
             cond |= Q(updated_at__gte=state.high_water)
         qs = qs.filter(cond)
     marks = qs.aggregate(hw=Max("updated_at"), pk=Max("pk"))
-    ids = list(qs.order_by("pk").values_list("pk", flat=True))
+    # Sorted here: an ORDER BY makes SQLite walk the primary key instead of the two indexes.
+    ids = sorted(qs.order_by().values_list("pk", flat=True))
     cals = _Calendars()
     agency_ids: set[int] = set()
     pair_keys: set[tuple[int, int]] = set()
