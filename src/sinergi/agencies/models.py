@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
+from sinergi.core.paging import bound_ids
 
 from .choices import AffairCategory, AgencyKind, MembershipRole
 
@@ -68,19 +69,33 @@ class AgencyQuerySet(VisibleQuerySet):
             return self.all()
         from .selectors import leader_region_codes, user_memberships
 
-        cond = Q(is_active=True) | Q(memberships__user=user)
+        # Keys only: the user's own agencies by id (all their memberships, active or not)
+        # rather than a join to the memberships that repeats rows and needs DISTINCT; the
+        # parent and region conditions follow foreign keys, which repeat nothing
+        # (docs/decisions/bounded-list-counts.md).
+        member_of = Membership.objects.filter(user=user).values_list("agency_id", flat=True)
+        cond = Q(is_active=True) | Q(pk__in=list(member_of))
         # Heads see the (possibly inactive) agencies below theirs, so they can switch them
         # back on; agency trees here are a few levels deep.
+        # The agencies below and the led regions are read first and bound as ids.
         headed = [m.agency_id for m in user_memberships(user) if m.role in ("head", "admin")]
         if headed:
-            cond |= (
+            below = Agency.objects.filter(
                 Q(parent__in=headed)
                 | Q(parent__parent__in=headed)
                 | Q(parent__parent__parent__in=headed)
             )
-        for code in leader_region_codes(user):
-            cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
-        return self.filter(cond).distinct()
+            cond |= Q(pk__in=bound_ids(below.order_by().values_list("pk", flat=True)))
+        codes = leader_region_codes(user)
+        if codes:
+            from sinergi.regions.models import Region
+
+            led = Q()
+            for code in codes:
+                led |= Q(code=code) | Q(code__startswith=code + ".")
+            regions = Region.objects.filter(led).order_by().values_list("pk", flat=True)
+            cond |= Q(region_id__in=bound_ids(regions))
+        return self.filter(cond)
 
 
 class Agency(TimestampedModel):
