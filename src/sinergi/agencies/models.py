@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
-from sinergi.core.paging import bound_ids
 
 from .choices import AffairCategory, AgencyKind, MembershipRole
 
@@ -69,32 +68,24 @@ class AgencyQuerySet(VisibleQuerySet):
             return self.all()
         from .selectors import leader_region_codes, user_memberships
 
-        # Keys only: the user's own agencies by id (all their memberships, active or not)
-        # rather than a join to the memberships that repeats rows and needs DISTINCT; the
-        # parent and region conditions follow foreign keys, which repeat nothing
-        # (docs/decisions/bounded-list-counts.md).
-        member_of = Membership.objects.filter(user=user).values_list("agency_id", flat=True)
-        cond = Q(is_active=True) | Q(pk__in=list(member_of))
+        # The user's own agencies (all their memberships, active or not) by a subquery on
+        # the membership table rather than a join that repeats agencies and needs DISTINCT;
+        # the parent and region conditions follow foreign keys, which repeat nothing
+        # (docs/decisions/bounded-list-counts.md). Most agencies are active, so the list
+        # is read in order and its count is bounded, not collected through indexes.
+        member_of = Membership.objects.filter(user=user).values("agency_id")
+        cond = Q(is_active=True) | Q(pk__in=member_of)
         # Heads see the (possibly inactive) agencies below theirs, so they can switch them
         # back on; agency trees here are a few levels deep.
-        # The agencies below and the led regions are read first and bound as ids.
         headed = [m.agency_id for m in user_memberships(user) if m.role in ("head", "admin")]
         if headed:
-            below = Agency.objects.filter(
+            cond |= (
                 Q(parent__in=headed)
                 | Q(parent__parent__in=headed)
                 | Q(parent__parent__parent__in=headed)
             )
-            cond |= Q(pk__in=bound_ids(below.order_by().values_list("pk", flat=True)))
-        codes = leader_region_codes(user)
-        if codes:
-            from sinergi.regions.models import Region
-
-            led = Q()
-            for code in codes:
-                led |= Q(code=code) | Q(code__startswith=code + ".")
-            regions = Region.objects.filter(led).order_by().values_list("pk", flat=True)
-            cond |= Q(region_id__in=bound_ids(regions))
+        for code in leader_region_codes(user):
+            cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
         return self.filter(cond)
 
 
