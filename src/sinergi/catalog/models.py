@@ -219,7 +219,12 @@ class Dataset(TimestampedModel):
         ordering = ["title"]
         verbose_name = _("dataset")
         verbose_name_plural = _("datasets")
-        indexes = [models.Index(fields=["region", "status", "access_level"])]
+        indexes = [
+            models.Index(fields=["region", "status", "access_level"]),
+            # Lists are read by title: a page is the first rows of this index, not a sort of
+            # every visible dataset (docs/decisions/national-catalog-agency-programme-lists.md).
+            models.Index(fields=["title", "id"], name="catalog_dataset_title_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
