@@ -130,8 +130,7 @@ def _widen_the_demo() -> None:
     )
     shared.allowed_agencies.add(dinkes)
     child = Agency.objects.create(
-        **at,
-        slug="uji-uptd", name="UPTD Uji", kind="opd", parent=dinkes, region=dinkes.region
+        **at, slug="uji-uptd", name="UPTD Uji", kind="opd", parent=dinkes, region=dinkes.region
     )
     Dataset.objects.create(
         **at,
@@ -142,8 +141,7 @@ def _widen_the_demo() -> None:
         region=source.region,
     )
     closed = Agency.objects.create(
-        **at,
-        slug="uji-tutup", name="Tutup Uji", kind="opd", region=dinkes.region, is_active=False
+        **at, slug="uji-tutup", name="Tutup Uji", kind="opd", region=dinkes.region, is_active=False
     )
     member = Membership.objects.filter(agency=dinkes).select_related("user").first()
     assert member is not None
