@@ -236,3 +236,121 @@ def test_public_blood(django_assert_max_num_queries: Any) -> None:
         ticker.forget()
 
     _holds(Client(), "/publik/darah/", add, django_assert_max_num_queries)
+
+
+def _add_datasets(**vary: Callable[[int], Any]) -> Callable[[], None]:
+    from sinergi.catalog.models import Dataset
+
+    def add() -> None:
+        _clone(
+            Dataset.objects.filter(status="published", access_level="public").order_by("pk"),
+            ROWS,
+            slug=lambda i: f"data-uji-{i:03d}",
+            **vary,
+        )
+
+    return add
+
+
+def _spread_publishers() -> Callable[[int], Any]:
+    """A different active agency for each added dataset (the publisher facet grows)."""
+    from sinergi.agencies.models import Agency
+
+    agencies = list(Agency.objects.filter(is_active=True).order_by("pk")[:ROWS])
+    return lambda i: agencies[i % len(agencies)]
+
+
+@pytest.mark.django_db
+def test_catalog_search(django_assert_max_num_queries: Any) -> None:
+    add = _add_datasets(title=lambda i: f"Stunting uji {i:03d}")
+    _holds(_client("dinkes"), "/data/?q=stunting", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_public_catalog(django_assert_max_num_queries: Any) -> None:
+    add = _add_datasets(publisher=_spread_publishers())
+    _holds(Client(), "/publik/data/", add, django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_public_agencies(django_assert_max_num_queries: Any) -> None:
+    from sinergi.agencies.models import Agency
+
+    def add() -> None:
+        _clone(
+            Agency.objects.filter(kind="opd").order_by("pk"),
+            ROWS,
+            slug=lambda i: f"uji-opd-{i:03d}",
+            name=lambda i: f"Instansi Uji {i:03d}",
+        )
+
+    _holds(Client(), "/publik/instansi/", add, django_assert_max_num_queries)
+
+
+def _add_programmes_with_work() -> None:
+    from sinergi.programs.models import Program, WorkItem
+
+    made = _clone(Program.objects.order_by("pk"), ROWS, code=lambda i: f"UJI-{i:03d}")
+    source = WorkItem.objects.order_by("pk").first()
+    assert source is not None
+    items = []
+    for i, program in enumerate(made):
+        item = copy.copy(source)
+        item._state = ModelState()
+        item.pk = None
+        item.program = program
+        item.wbs = f"9.{i}"
+        items.append(item)
+    WorkItem.objects.bulk_create(items)
+
+
+@pytest.mark.parametrize(
+    ("url", "add"),
+    [
+        ("/api/v1/datasets", "datasets"),
+        ("/api/v1/agencies", "agencies"),
+        ("/api/v1/programs", "programmes"),
+        ("/api/v1/programs/handoffs", "programmes"),
+        ("/api/v1/programs/my-work", "programmes"),
+    ],
+)
+@pytest.mark.django_db
+def test_api_lists(url: str, add: str, django_assert_max_num_queries: Any) -> None:
+    from sinergi.agencies.models import Agency
+
+    def agencies() -> None:
+        _clone(
+            Agency.objects.filter(kind="opd").order_by("pk"),
+            ROWS,
+            slug=lambda i: f"uji-opd-{i:03d}",
+            name=lambda i: f"Instansi Uji {i:03d}",
+        )
+
+    adders = {
+        "datasets": _add_datasets(publisher=_spread_publishers()),
+        "agencies": agencies,
+        "programmes": _add_programmes_with_work,
+    }
+    _holds(_client("bupati"), url, adders[add], django_assert_max_num_queries)
+
+
+@pytest.mark.django_db
+def test_api_datasets_builds_the_page_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dataset list turns only the rows of the page into output, not every row."""
+    from sinergi.catalog import api
+
+    _add_datasets()()
+    built: list[str] = []
+    real = api.dataset_out
+
+    def counting(d: Any) -> Any:
+        built.append(d.slug)
+        return real(d)
+
+    monkeypatch.setattr(api, "dataset_out", counting)
+    response = _client("bupati").get("/api/v1/datasets?limit=5&offset=3")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] > ROWS
+    assert len(body["items"]) == 5
+    assert built == [item["slug"] for item in body["items"]]

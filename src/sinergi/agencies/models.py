@@ -68,7 +68,13 @@ class AgencyQuerySet(VisibleQuerySet):
             return self.all()
         from .selectors import leader_region_codes, user_memberships
 
-        cond = Q(is_active=True) | Q(memberships__user=user)
+        # The user's own agencies (all their memberships, active or not) by a subquery on
+        # the membership table rather than a join that repeats agencies and needs DISTINCT;
+        # the parent and region conditions follow foreign keys, which repeat nothing
+        # (docs/decisions/bounded-list-counts.md). Most agencies are active, so the list
+        # is read in order and its count is bounded, not collected through indexes.
+        member_of = Membership.objects.filter(user=user).values("agency_id")
+        cond = Q(is_active=True) | Q(pk__in=member_of)
         # Heads see the (possibly inactive) agencies below theirs, so they can switch them
         # back on; agency trees here are a few levels deep.
         headed = [m.agency_id for m in user_memberships(user) if m.role in ("head", "admin")]
@@ -80,7 +86,7 @@ class AgencyQuerySet(VisibleQuerySet):
             )
         for code in leader_region_codes(user):
             cond |= Q(region__code=code) | Q(region__code__startswith=code + ".")
-        return self.filter(cond).distinct()
+        return self.filter(cond)
 
 
 class Agency(TimestampedModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from sinergi.core.exceptions import ValidationFailed
@@ -116,7 +116,9 @@ def agencies_search(
         qs = qs.filter(Q(region__code=region) | Q(region__code__startswith=region + "."))
     if parent:
         qs = qs.filter(parent__slug=parent)
-    return qs.annotate(member_count=Count("memberships", distinct=True)).order_by("name")
+    # No per-agency member count here: nothing shows it, and a COUNT DISTINCT over the
+    # memberships of every agency was the directory's cost at national scale.
+    return qs.order_by("name", "pk")
 
 
 def agency_members(*, user: Any, agency: Agency) -> QuerySet[Membership]:

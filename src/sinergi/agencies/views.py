@@ -13,8 +13,9 @@ from django.views.decorators.vary import vary_on_headers
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, Forbidden, ValidationFailed
 from sinergi.core.forms import apply_errors
+from sinergi.core.paging import paginate_bounded
 from sinergi.core.permissions import can, get_visible_or_404
-from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
+from sinergi.core.views import AuthedRequest, friendly_errors
 
 from . import picker, services
 from .forms import AgencyForm, DirectoryFilterForm, MembershipForm
@@ -35,7 +36,7 @@ def directory(request: AuthedRequest) -> HttpResponse:
         sector=data.get("sector", ""),
         affair=data.get("affair", ""),
     )
-    context = {"form": form, **paginate_request(request, qs, per_page=30)}
+    context = {"form": form, **paginate_bounded(request, qs, per_page=30)}
     if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
         return render(request, "agencies/_results.html", context)
     # Top-level agencies are registered by platform admins; heads add sub-agencies from

@@ -22,6 +22,7 @@ from sinergi.core.api import (
 )
 from sinergi.core.clock import now
 from sinergi.core.exceptions import NotFound, Unauthenticated, ValidationFailed
+from sinergi.core.paging import MappedRows
 from sinergi.core.permissions import get_visible_or_404
 
 from . import services, tabular
@@ -138,14 +139,19 @@ def _metadata(data: Any) -> dict[str, Any]:
 @paginate(Pagination)
 def dataset_list(request: HttpRequest, filters: Query[DatasetFilters]) -> Any:
     """Datasets the caller may see (anonymous callers: published public datasets)."""
-    qs = datasets_search(
-        user=caller(request),
-        q=filters.q or "",
-        tags=[filters.tag] if filters.tag else None,
-        publishers=[filters.publisher] if filters.publisher else None,
-        status=filters.status or "",
-    ).prefetch_related("allowed_agencies")
-    return [dataset_out(d) for d in qs.order_by("title", "pk")]
+    qs = (
+        datasets_search(
+            user=caller(request),
+            q=filters.q or "",
+            tags=[filters.tag] if filters.tag else None,
+            publishers=[filters.publisher] if filters.publisher else None,
+            status=filters.status or "",
+        )
+        .select_related("affair")
+        .prefetch_related("allowed_agencies")
+    )
+    # Counted in the database; only the page's rows are read and turned into output.
+    return MappedRows(qs.order_by("title", "pk"), dataset_out)
 
 
 @router.post("", response=responses(DatasetOut, 201), summary="Create a draft dataset")

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import ReferenceQuerySet, TimestampedModel, VisibleQuerySet
+from sinergi.core.paging import bound_ids
 
 from .choices import (
     FREQUENCY_DAYS,
@@ -62,12 +63,17 @@ class DatasetQuerySet(VisibleQuerySet):
             cond |= Q(status=DatasetStatus.PUBLISHED, access_level=AccessLevel.GOVERNMENT)
         agency_ids = [m.agency_id for m in memberships]
         if agency_ids:
-            # The access list by agency (its own index), not a join that repeats rows.
-            allowed = Dataset.allowed_agencies.through.objects.filter(agency_id__in=agency_ids)
+            # The access list by agency (its own index), read first: a few ids, so the OR
+            # stays one of plain keys that PostgreSQL combines from the indexes.
+            allowed = bound_ids(
+                Dataset.allowed_agencies.through.objects.filter(agency_id__in=agency_ids)
+                .order_by()
+                .values_list("dataset_id", flat=True)
+            )
             cond |= Q(
                 status=DatasetStatus.PUBLISHED,
                 access_level=AccessLevel.AGENCIES,
-                pk__in=allowed.values("dataset_id"),
+                pk__in=allowed,
             ) | Q(status=DatasetStatus.PUBLISHED, publisher_id__in=agency_ids)
         return cond
 
@@ -77,35 +83,51 @@ class DatasetQuerySet(VisibleQuerySet):
         the datasets their agency verifies as walidata, and leaders all of their region."""
         if user is not None and user.is_authenticated and user.is_superuser:
             return self.all()
-        base = self.published_for(user)
         if user is None or not user.is_authenticated or not user.is_active:
-            return base
-        from sinergi.agencies.models import Agency
-        from sinergi.agencies.selectors import leader_region_codes, user_memberships
-        from sinergi.regions.models import Region
-
-        # Agencies and regions resolved first: an OR of indexed keys, no ``pk IN`` over
-        # joins and no DISTINCT (docs/decisions/bounded-list-counts.md).
-        memberships = user_memberships(user)
-        own = [m.agency_id for m in memberships]
+            return self.published_for(user)
+        # Agencies and regions resolved first: an OR of IN-lists on
+        # the indexed keys, no ``pk IN`` over joins, no subquery inside the OR and no
+        # DISTINCT (docs/decisions/bounded-list-counts.md).
+        own, below, regions = _catalog_scope(user)
         cond = self._published_q(user)
         if own:
-            below = Agency.objects.filter(Q(parent_id__in=own) | Q(parent__parent_id__in=own))
-            cond |= (
-                Q(publisher_id__in=own)
-                | Q(publisher_id__in=below.values("pk"))
-                | Q(
-                    walidata_id__in=own,
-                    status__in=[DatasetStatus.SUBMITTED, DatasetStatus.PUBLISHED],
-                )
+            publishers = (
+                Q(publisher_id__in=sorted(set(own) | set(below)))
+                if isinstance(below, list)
+                else Q(publisher_id__in=own) | Q(publisher_id__in=below)
             )
-        codes = leader_region_codes(user)
-        if codes:
-            led = Q()
-            for code in codes:
-                led |= Q(code=code) | Q(code__startswith=code + ".")
-            cond |= Q(region_id__in=Region.objects.filter(led).values("pk"))
+            cond |= publishers | Q(
+                walidata_id__in=own,
+                status__in=[DatasetStatus.SUBMITTED, DatasetStatus.PUBLISHED],
+            )
+        if not isinstance(regions, list) or regions:
+            cond |= Q(region_id__in=regions)
         return self.filter(cond)
+
+
+def _catalog_scope(user: Any) -> tuple[list[int], Any, Any]:
+    """(the user's agencies, the agencies one or two levels below them, the ids of the
+    regions they lead): two short indexed reads, so the dataset filter binds plain ids."""
+    from sinergi.agencies.models import Agency
+    from sinergi.agencies.selectors import leader_region_codes, user_memberships
+    from sinergi.regions.models import Region
+
+    own = [m.agency_id for m in user_memberships(user)]
+    below: Any = []
+    if own:
+        below = bound_ids(
+            Agency.objects.filter(Q(parent_id__in=own) | Q(parent__parent_id__in=own))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    regions: Any = []
+    codes = leader_region_codes(user)
+    if codes:
+        led = Q()
+        for code in codes:
+            led |= Q(code=code) | Q(code__startswith=code + ".")
+        regions = bound_ids(Region.objects.filter(led).order_by().values_list("pk", flat=True))
+    return own, below, regions
 
 
 class Dataset(TimestampedModel):
@@ -197,7 +219,12 @@ class Dataset(TimestampedModel):
         ordering = ["title"]
         verbose_name = _("dataset")
         verbose_name_plural = _("datasets")
-        indexes = [models.Index(fields=["region", "status", "access_level"])]
+        indexes = [
+            models.Index(fields=["region", "status", "access_level"]),
+            # Lists are read by title: a page is the first rows of this index, not a sort of
+            # every visible dataset (docs/decisions/national-catalog-agency-programme-lists.md).
+            models.Index(fields=["title", "id"], name="catalog_dataset_title_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

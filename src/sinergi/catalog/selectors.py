@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from sinergi.agencies.models import Agency
 
@@ -58,45 +57,88 @@ def datasets_search(
         qs = qs.filter(
             Q(title__icontains=q)
             | Q(description__icontains=q)
-            | Q(tags__name__iexact=q)
+            | Q(Exists(_tagged(Q(tag__name__iexact=q))))
             | Q(slug__icontains=q)
         )
     for tag in tags or []:
-        qs = qs.filter(tags__name=tag)
+        qs = qs.filter(Exists(_tagged(Q(tag__name=tag))))
     if publishers:
         qs = qs.filter(publisher__slug__in=publishers)
     if status:
         qs = qs.filter(status=status)
-    if q or tags:
-        # Filtering through the tags relation may repeat a dataset; keep each once. Without
-        # it the visibility filter stays on the outer query, where the region key prunes
-        # (a Citus shard, tests/core/test_region_key.py) and the indexes apply directly.
-        qs = Dataset.objects.filter(pk__in=qs.values("pk"))
+    # Tags are tested with EXISTS, so no row repeats and no DISTINCT or ``pk IN`` wrapper is
+    # needed (docs/decisions/bounded-list-counts.md).
     return qs.select_related("publisher", "region", "sector", "walidata").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name")),
         Prefetch("versions", queryset=DatasetVersion.objects.order_by("-number")),
     )
 
 
-def facets(datasets: QuerySet[Dataset]) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts per publisher and per tag over a result set: (key, label, count)."""
-    ids = datasets.values("pk")
-    pubs = (
-        Agency.objects.filter(datasets__in=ids)
-        .annotate(n=Count("datasets", filter=Q(datasets__in=ids)))
-        .order_by("-n", "name")
+def _tagged(cond: Q) -> QuerySet[Any]:
+    """The dataset–tag links matching ``cond`` for the outer dataset (an EXISTS body)."""
+    through = Dataset.tags.through
+    return through.objects.filter(cond, dataset_id=OuterRef("pk"))
+
+
+FACET_PUBLISHERS = 20  # publishers listed in the public catalog's facet (the most datasets)
+
+
+def facets(
+    datasets: QuerySet[Dataset],
+    *,
+    selected: list[str] | None = None,
+    publisher_q: str = "",
+    limit: int = FACET_PUBLISHERS,
+) -> dict[str, Any]:
+    """Counts per publisher and per tag over a result set: (key, label, count).
+
+    Publishers: the ``limit`` with the most datasets (those whose name contains
+    ``publisher_q`` when given, and the ``selected`` slugs always), counted by one grouped
+    query on the dataset table's ``publisher_id`` with the names read for those rows only;
+    ``organization_more`` says whether more publishers are in the result. Tags: counted
+    by one grouped query over the tag links."""
+    base = datasets.order_by()
+    grouped = base.filter(publisher__name__icontains=publisher_q) if publisher_q else base
+    counts = [
+        (r["publisher_id"], int(r["n"]))
+        for r in grouped.values("publisher_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "publisher_id")[: limit + 1]
+    ]
+    more = len(counts) > limit
+    counts = counts[:limit]
+    if selected:
+        shown = [pk for pk, _n in counts]
+        extra = (
+            base.filter(publisher__slug__in=selected)
+            .exclude(publisher_id__in=shown)
+            .values("publisher_id")
+            .annotate(n=Count("pk"))
+        )
+        counts += [(r["publisher_id"], int(r["n"])) for r in extra]
+    names = Agency.objects.only("slug", "name", "short_name").in_bulk([pk for pk, _n in counts])
+    pubs = sorted(
+        ((names[pk].slug, str(names[pk]), n) for pk, n in counts if pk in names),
+        key=lambda x: (-x[2], x[1]),
     )
-    tag_counts: Counter[str] = Counter(
-        Tag.objects.filter(datasets__in=ids).values_list("name", flat=True)
+    tag_rows = (
+        Dataset.tags.through.objects.filter(dataset_id__in=base.values("pk"))
+        .values("tag__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "tag__name")
     )
     return {
-        "organization": [(a.slug, str(a), int(a.n)) for a in pubs],
-        "tags": [(t, t, n) for t, n in sorted(tag_counts.items(), key=lambda x: (-x[1], x[0]))],
+        "organization": pubs,
+        "organization_more": more,
+        "tags": [(r["tag__name"], r["tag__name"], int(r["n"])) for r in tag_rows],
     }
 
 
-def awaiting_verification(*, user: Any) -> QuerySet[Dataset]:
-    """Submitted datasets the user may verify as walidata."""
+def awaiting_verification(*, user: Any) -> list[Dataset]:
+    """Submitted datasets the user may verify as walidata, by title.
+
+    Read through the walidata (and status) filter and sorted here: ordered by title in
+    SQL, SQLite walks the whole title index to find the few submitted rows."""
     from sinergi.agencies.selectors import user_memberships
 
     if user.is_superuser:
@@ -104,7 +146,8 @@ def awaiting_verification(*, user: Any) -> QuerySet[Dataset]:
     else:
         own = [m.agency_id for m in user_memberships(user) if m.role != "viewer"]
         qs = Dataset.objects.filter(walidata__in=own)
-    return qs.filter(status=DatasetStatus.SUBMITTED).select_related("publisher")
+    found = qs.filter(status=DatasetStatus.SUBMITTED).select_related("publisher").order_by()
+    return sorted(found, key=lambda d: (d.title, d.pk))
 
 
 def publishers_of(user: Any) -> list[Agency]:

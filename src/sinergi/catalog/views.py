@@ -19,6 +19,7 @@ from sinergi.coordination.selectors import suggest_for
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from sinergi.core.forms import apply_errors
+from sinergi.core.paging import paginate_bounded
 from sinergi.core.permissions import can, ensure_can, get_visible_or_404
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
@@ -83,7 +84,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "statuses": DatasetStatus.choices,
             "awaiting": awaiting_verification(user=request.user),
             "can_create": bool(publishers_of(request.user)),
-            **paginate_request(request, qs, per_page=25),
+            **paginate_bounded(request, qs, per_page=25),
         },
     )
 
@@ -465,8 +466,9 @@ def public_index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     tags = [t[:60] for t in request.GET.getlist("tag")[:5]]
     pubs = [p[:100] for p in request.GET.getlist("instansi")[:5]]
+    publisher_q = request.GET.get("penerbit", "")[:100]
     qs = datasets_search(user=request.user, q=q, tags=tags, publishers=pubs, public_only=True)
-    found = facets(qs)
+    found = facets(qs, selected=pubs, publisher_q=publisher_q)
     return render(
         request,
         "catalog/public_index.html",
@@ -474,8 +476,9 @@ def public_index(request: HttpRequest) -> HttpResponse:
             "q": q,
             "tags": tags,
             "pubs": pubs,
+            "publisher_q": publisher_q,
             "facets": found,
-            **paginate_request(request, qs.order_by("title", "pk"), per_page=20),
+            **paginate_bounded(request, qs.order_by("title", "pk"), per_page=20),
         },
     )
 

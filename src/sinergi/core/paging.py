@@ -15,7 +15,7 @@ its reverse is the exact mirror of it. See docs/decisions/bounded-list-counts.md
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,3 +121,43 @@ def paginate_bounded(
     params.pop("page", None)
     query = params.urlencode()
     return {"page_obj": page, "querystring_without_page": f"{query}&" if query else ""}
+
+
+class MappedRows:
+    """A query set whose rows become output only when a page of it is taken.
+
+    The API's ``Pagination`` counts what it is given and slices the page from it: handed
+    ``MappedRows(qs, fn)`` it counts ``qs`` in the database and calls ``fn`` on the rows
+    of the page alone, instead of on every row before slicing (as a list would)."""
+
+    def __init__(self, qs: QuerySet[Any], fn: Callable[[Any], Any]) -> None:
+        self.qs = qs
+        self.fn = fn
+
+    def all(self) -> MappedRows:
+        return self
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        if not isinstance(window, slice):
+            raise TypeError("MappedRows is read by pages (slices) only")
+        return [self.fn(row) for row in self.qs[window]]
+
+
+IN_LIST_MAX = 2000  # ids bound as query parameters; beyond it the subquery itself is used
+
+
+def bound_ids(ids: QuerySet[Any]) -> Any:
+    """The values of a one-column ``values_list`` query as a list when there are at most
+    ``IN_LIST_MAX``, else the query itself (used as a subquery).
+
+    Visibility filters OR together conditions on several indexed columns; a subquery
+    inside such an OR keeps PostgreSQL from combining the indexes (it scans the table),
+    bound ids do not (docs/decisions/bounded-list-counts.md)."""
+    found = list(ids[: IN_LIST_MAX + 1])
+    return ids if len(found) > IN_LIST_MAX else found

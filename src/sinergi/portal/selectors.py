@@ -146,7 +146,7 @@ def directory(*, q: str = "", kind: str = "", sector: str = "", affair: str = ""
     return (
         agencies_search(user=None, q=q, kind=kind, sector=sector, affair=affair, public_only=True)
         .prefetch_related("sectors")
-        .order_by(KIND_ORDER, "name")
+        .order_by(KIND_ORDER, "name", "pk")
     )
 
 

@@ -13,7 +13,7 @@ from sinergi.agencies.forms import DirectoryFilterForm
 from sinergi.agencies.models import Agency
 from sinergi.blood.selectors import blood_provinces, blood_units_in
 from sinergi.core.clock import now
-from sinergi.core.views import paginate_request
+from sinergi.core.paging import paginate_bounded
 
 from . import selectors
 
@@ -44,7 +44,7 @@ def agencies(request: HttpRequest) -> HttpResponse:
         sector=data.get("sector", ""),
         affair=data.get("affair", ""),
     )
-    context = {"form": form, **paginate_request(request, qs, per_page=30)}
+    context = {"form": form, **paginate_bounded(request, qs, per_page=30)}
     return render(request, "portal/agencies.html", context)
 
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import HiddenQuerySet, TimestampedModel, VisibleQuerySet
+from sinergi.core.paging import bound_ids
 
 from .choices import (
     CommitmentKind,
@@ -63,17 +64,23 @@ class ProgramQuerySet(VisibleQuerySet):
         from sinergi.agencies.selectors import leader_region_codes, user_memberships
         from sinergi.regions.models import Region
 
+        # The partnered programmes and the led regions are read first (short indexed reads)
+        # and bound as ids: a subquery inside the OR keeps PostgreSQL from combining the
+        # indexes and makes it scan every programme.
         agency_ids = sorted({m.agency_id for m in user_memberships(user)})
         cond = public
         if agency_ids:
-            partnered = Partnership.objects.filter(agency_id__in=agency_ids)
-            cond |= Q(coordinator_id__in=agency_ids) | Q(pk__in=partnered.values("program_id"))
+            partnered = Partnership.objects.filter(agency_id__in=agency_ids).order_by()
+            cond |= Q(coordinator_id__in=agency_ids) | Q(
+                pk__in=bound_ids(partnered.values_list("program_id", flat=True))
+            )
         codes = leader_region_codes(user)
         if codes:
             led = Q()
             for code in codes:
                 led |= Q(code=code) | Q(code__startswith=code + ".")
-            cond |= Q(region_id__in=Region.objects.filter(led).values("pk"))
+            regions = Region.objects.filter(led).order_by().values_list("pk", flat=True)
+            cond |= Q(region_id__in=bound_ids(regions))
         return self.filter(cond)
 
 

@@ -18,6 +18,7 @@ from .models import (
     PlanProposal,
     Program,
     ProgressUpdate,
+    WorkItem,
 )
 from .scheduling import Attribution, ItemResult, program_attribution, program_schedule
 
@@ -147,11 +148,22 @@ def my_agency_ids(user: Any) -> set[int]:
 
 
 def _involved(user: Any) -> QuerySet[Program]:
-    ids = my_agency_ids(user)
+    """Programmes the user's agencies coordinate or own work in: the programme ids of
+    those work items are read first through the owner index (no join of every programme
+    to all its work items, no DISTINCT; docs/decisions/bounded-list-counts.md)."""
+    ids = sorted(my_agency_ids(user))
+    if not ids:
+        return Program.objects.none()
+    owning = (
+        WorkItem.objects.filter(owner_id__in=ids)
+        .order_by()
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
+    listed = list(owning[:2001])
     return (
         Program.objects.visible_to(user)
-        .filter(Q(coordinator_id__in=ids) | Q(work_items__owner_id__in=ids))
-        .distinct()
+        .filter(Q(coordinator_id__in=ids) | Q(pk__in=listed if len(listed) <= 2000 else owning))
         .select_related("region")
         .order_by("code")
     )
@@ -264,8 +276,6 @@ def attribution_summary(att: Attribution) -> dict[str, Any]:
 
 def program_attribution_summary(program: Program) -> dict[str, Any]:
     """Delay attribution of a program with WBS codes on the controlling paths."""
-    from .models import WorkItem
-
     summary = attribution_summary(program_attribution(program))
     wbs = {
         str(pk): w for pk, w in WorkItem.objects.filter(program=program).values_list("pk", "wbs")

@@ -22,6 +22,7 @@ from sinergi.core import uploads
 from sinergi.core.clock import now
 from sinergi.core.exceptions import Conflict, ValidationFailed
 from sinergi.core.forms import apply_errors
+from sinergi.core.paging import paginate_bounded
 from sinergi.core.permissions import can, get_visible_or_404, is_platform_admin
 from sinergi.core.views import AuthedRequest, friendly_errors, paginate_request
 
@@ -108,7 +109,7 @@ def index(request: AuthedRequest) -> HttpResponse:
     context = {
         "can_create": can(request.user, "program.start"),
         "q": request.GET.get("q", "")[:100],
-        **paginate_request(request, qs, per_page=30),
+        **paginate_bounded(request, qs, per_page=30),
     }
     return render(request, "programs/index.html", context)
 
