@@ -14,6 +14,7 @@ from sinergi.agencies.models import Agency
 from sinergi.blood.selectors import blood_provinces, blood_units_in
 from sinergi.core.clock import now
 from sinergi.core.paging import paginate_bounded
+from sinergi.core.views import paginate_request
 
 from . import selectors
 
