@@ -622,10 +622,10 @@ def _catalog_and_blood(
     return dict(out)
 
 
-def _pair_sums(
+def _pair_parts(
     *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
-) -> tuple[dict[Any, dict[str, Any]], dict[tuple[int, int], int]]:
-    """Window sums and open-overdue counts per (from, to) agency id pair."""
+) -> tuple[dict[Any, dict[str, Any]], Any]:
+    """Window sums per (from, to) agency id pair, and the open overdue facts in scope."""
     metrics.ensure_built(now=now)
     scope = _scope(user, region, agency)
     ids = scope.agencies
@@ -639,26 +639,42 @@ def _pair_sums(
         periods = periods.filter(cond)
         overdue = overdue.filter(cond)
     sums = _sums(periods, ["from_agency_id", "to_agency_id"], _periods_q(window))
-    grouped = overdue.values_list("from_agency_id", "to_agency_id").annotate(n=Count("pk"))
-    # A plain cursor: tens of thousands of integer triples at a million requests, where
-    # Django's per-value converters cost more than the query.
+    return sums, overdue
+
+
+def _counted(facts: Any, *keys: str) -> dict[Any, int]:
+    """Facts counted per key (or key tuple), read with a plain cursor: tens of thousands
+    of integer rows at a million requests, where Django's per-value converters cost more
+    than the query."""
+    grouped = facts.values_list(*keys).annotate(n=Count("pk"))
     sql, params = grouped.order_by().query.sql_with_params()
     with connections[grouped.db].cursor() as cursor:
         cursor.execute(sql, params)
-        overdue_by = {(f, t): n for f, t, n in cursor.fetchall()}
-    return sums, overdue_by
+        rows = cursor.fetchall()
+    if len(keys) == 1:
+        return {row[0]: row[1] for row in rows}
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def _pair_sums(
+    *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
+) -> tuple[dict[Any, dict[str, Any]], dict[tuple[int, int], int]]:
+    """Window sums and open-overdue counts per (from, to) agency id pair."""
+    sums, overdue = _pair_parts(user=user, window=window, region=region, agency=agency, now=now)
+    return sums, _counted(overdue, "from_agency_id", "to_agency_id")
 
 
 def _pair_rows_heat(*, user: Any, window: Window, now: dt.datetime, agencies: int) -> HeatPairs:
     from sinergi.agencies.models import Agency
 
-    sums, overdue_by = _pair_sums(user=user, window=window, region=None, agency=None, now=now)
-    # Received per agency (both sides) from the cached sums, once per tick; the overdue
-    # counts, which change with the moment, added to it here (a few hundred pairs).
+    sums, overdue = _pair_parts(user=user, window=window, region=None, agency=None, now=now)
+    # Each agency weighs its requests received and sent (from the cached sums, once per
+    # tick) and, a thousand times more, its open overdue ones on either side (counted per
+    # agency, not per pair: a region has tens of thousands of pairs).
     weight = dict(_received_by_agency(sums))
-    for (f, t), n in overdue_by.items():
-        weight[f] = weight.get(f, 0) + n * 1000
-        weight[t] = weight.get(t, 0) + n * 1000
+    for key in ("from_agency_id", "to_agency_id"):
+        for a, n in _counted(overdue, key).items():
+            weight[a] = weight.get(a, 0) + n * 1000
     names = {
         pk: short or name
         for pk, name, short in Agency.objects.filter(pk__in=list(weight)).values_list(
@@ -666,6 +682,11 @@ def _pair_rows_heat(*, user: Any, window: Window, now: dt.datetime, agencies: in
         )
     }
     kept = sorted(weight, key=lambda a: (-weight[a], names[a]))[:agencies]
+    overdue_by = _counted(
+        overdue.filter(from_agency_id__in=kept, to_agency_id__in=kept),
+        "from_agency_id",
+        "to_agency_id",
+    )
     rows = _pair_metric_rows(
         [(f, t) for f in kept for t in kept if (f, t) in sums or (f, t) in overdue_by],
         sums,
