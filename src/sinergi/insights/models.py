@@ -52,7 +52,13 @@ class RequestFact(models.Model):
             models.Index(fields=["is_open", "due_at"]),
             # Open and overdue now among the requests of a window: the open facts of the
             # window's days, not every open fact ever.
-            models.Index(fields=["is_open", "submitted_day", "due_at"]),
+            # On PostgreSQL the agency ids ride along (INCLUDE), so the open-overdue
+            # counts per agency and pair are index-only scans (SQLite ignores INCLUDE).
+            models.Index(
+                fields=["is_open", "submitted_day", "due_at"],
+                include=["from_agency_id", "to_agency_id"],
+                name="insights_fact_open_window",
+            ),
         ]
 
     def __str__(self) -> str:

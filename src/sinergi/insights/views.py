@@ -34,7 +34,7 @@ from .report import Pack, Section, pack_pdf, pack_xlsx
 from .svg import HeatCell, heat_map, sparkline
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-LEAGUE_LIMIT = 100  # league rows on the dashboard before "show all"
+LEAGUE_LIMIT = 25  # league rows on the dashboard before "show all"
 OVERDUE_LIMIT = 10  # agencies in the "overdue requests by agency" card (the league has all)
 HEAT_LIMIT = 15  # agencies per axis on the dashboard's heat map (the pair view shows all)
 
