@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ from .engine import (
     FROM_START,
     LINK_TYPES,
     NO_DEADLINE,
+    PLANNED,
     STARTED,
     TO_FINISH,
     ArrayResult,
+    Incremental,
     Structure,
 )
 from .errors import ScheduleError
@@ -135,31 +138,10 @@ class Network:
         kind = np.zeros(n, dtype=np.int8)
         fix_s = np.zeros(n, dtype=np.int64)
         fix_f = np.zeros(n, dtype=np.int64)
-
-        def off(day: date) -> int:
-            return calendar.offset(data_date, day)
-
         for i, t in enumerate(self.tasks):
-            _check_progress(t, data_date)
-            if t.deadline is not None:
-                deadline[i] = off(t.deadline + timedelta(days=1))
-            if t.actual_finish is not None:
-                kind[i] = FINISHED
-                fix_f[i] = off(t.actual_finish + timedelta(days=1))
-                if t.actual_start is not None:
-                    fix_s[i] = off(t.actual_start)
-                else:
-                    fix_s[i] = fix_f[i] - t.duration
-                dur[i] = fix_f[i] - fix_s[i]
-            elif t.actual_start is not None:
-                kind[i] = STARTED
-                fix_s[i] = off(t.actual_start)
-                dur[i] = _remaining(t, elapsed=-int(fix_s[i]))
-            else:
-                if t.remaining_duration is not None:
-                    dur[i] = t.remaining_duration
-                if t.earliest_start is not None:
-                    floor[i] = max(0, off(t.earliest_start))
+            dur[i], floor[i], deadline[i], kind[i], fix_s[i], fix_f[i] = _task_inputs(
+                t, calendar, data_date
+            )
         result = engine.run(
             self.structure,
             dur,
@@ -169,7 +151,96 @@ class Network:
             fixed_start=fix_s,
             fixed_finish=fix_f,
         )
-        return Schedule(self, calendar, data_date, result, dur, floor, kind)
+        return Schedule(
+            self,
+            calendar,
+            data_date,
+            result,
+            dur,
+            floor,
+            kind,
+            deadline=deadline,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+
+    def _changed(self, tasks: dict[int, Task], lags: dict[int, int]) -> Network:
+        """Return this network with some tasks (same ids) and some links' lags replaced,
+        without checking and indexing everything again."""
+        out = object.__new__(Network)
+        out.__dict__.update(self.__dict__)
+        out.__dict__.pop("preds", None)
+        if "preds" in self.__dict__:
+            out.__dict__["preds"] = self.__dict__["preds"]  # the same links, so the same index
+        if tasks:
+            new_tasks = list(self.tasks)
+            out.durations = self.durations.copy()
+            for i, t in tasks.items():
+                if t.id != self.tasks[i].id:
+                    raise ScheduleError("unknown_id", f"task {i} is not {t.id!r}", [t.id])
+                if (
+                    isinstance(t.duration, bool)
+                    or not isinstance(t.duration, int)
+                    or t.duration < 0
+                ):
+                    raise ScheduleError(
+                        "negative_duration",
+                        f"durations must be whole working days >= 0: {t.id}",
+                        [t.id],
+                    )
+                new_tasks[i] = t
+                out.durations[i] = t.duration
+            out.tasks = tuple(new_tasks)
+        if lags:
+            new_links = list(self.links)
+            out.link_lag = self.link_lag.copy()
+            for e, lag in lags.items():
+                if isinstance(lag, bool) or not isinstance(lag, int):
+                    ln = self.links[e]
+                    raise ScheduleError(
+                        "invalid_lag",
+                        f"link {ln.pred} -> {ln.succ} has lag {lag!r}; use whole working days",
+                        [ln.pred, ln.succ],
+                    )
+                ln = self.links[e]
+                new_links[e] = Link(ln.pred, ln.succ, ln.type, lag)
+                out.link_lag[e] = lag
+            out.links = tuple(new_links)
+        return out
+
+
+def _task_inputs(
+    t: Task, calendar: Calendar, data_date: date
+) -> tuple[int, int, int, int, int, int]:
+    """Return what the passes take of one task: (duration, floor, deadline, kind, fixed
+    start, fixed finish), in working-day offsets from the data date."""
+
+    def off(day: date) -> int:
+        return calendar.offset(data_date, day)
+
+    _check_progress(t, data_date)
+    dur = t.duration
+    floor = 0
+    deadline = NO_DEADLINE
+    kind = PLANNED
+    fix_s = fix_f = 0
+    if t.deadline is not None:
+        deadline = off(t.deadline + timedelta(days=1))
+    if t.actual_finish is not None:
+        kind = FINISHED
+        fix_f = off(t.actual_finish + timedelta(days=1))
+        fix_s = off(t.actual_start) if t.actual_start is not None else fix_f - t.duration
+        dur = fix_f - fix_s
+    elif t.actual_start is not None:
+        kind = STARTED
+        fix_s = off(t.actual_start)
+        dur = _remaining(t, elapsed=-fix_s)
+    else:
+        if t.remaining_duration is not None:
+            dur = t.remaining_duration
+        if t.earliest_start is not None:
+            floor = max(0, off(t.earliest_start))
+    return dur, floor, deadline, kind, fix_s, fix_f
 
 
 def _check_progress(t: Task, data_date: date) -> None:
@@ -272,6 +343,10 @@ class Schedule:
         durations: NDArray[np.int64],
         floor: NDArray[np.int64],
         kind: NDArray[np.int8],
+        *,
+        deadline: NDArray[np.int64] | None = None,
+        fixed_start: NDArray[np.int64] | None = None,
+        fixed_finish: NDArray[np.int64] | None = None,
     ) -> None:
         self.network = network
         self.calendar = calendar
@@ -280,6 +355,207 @@ class Schedule:
         self.durations = durations
         self.floor = floor
         self.kind = kind
+        self.deadline = deadline
+        self.fixed_start = fixed_start
+        self.fixed_finish = fixed_finish
+
+    # -- small changes -------------------------------------------------------------------
+
+    def _kept_inputs(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        if self.deadline is None or self.fixed_start is None or self.fixed_finish is None:
+            # A schedule pickled before these were kept: work them out again.
+            rows = [_task_inputs(t, self.calendar, self.data_date) for t in self.network.tasks]
+            n = len(rows)
+            self.deadline = np.fromiter((r[2] for r in rows), np.int64, n)
+            self.fixed_start = np.fromiter((r[4] for r in rows), np.int64, n)
+            self.fixed_finish = np.fromiter((r[5] for r in rows), np.int64, n)
+        return self.deadline, self.fixed_start, self.fixed_finish
+
+    @functools.cached_property
+    def _state(self) -> Incremental:
+        deadline, fix_s, fix_f = self._kept_inputs()
+        return Incremental.from_result(
+            self.result,
+            self.durations,
+            floor=self.floor,
+            deadline=deadline,
+            kind=self.kind,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+
+    def rescheduled(
+        self, tasks: Iterable[Task] = (), lags: dict[int, int] | None = None
+    ) -> tuple[Schedule, NDArray[np.int64]]:
+        """Return the schedule after replacing some tasks (by id) and some links' lags (by
+        link index), and the indices of the tasks whose dates or floats changed.
+
+        When only durations and lags change, only what the change reaches is recomputed
+        (:class:`engine.Incremental`), and the dates already worked out are reused for
+        every task that did not move. Any other change (progress, constraint dates)
+        reschedules the network in full. This schedule is left as it was.
+        """
+        net = self.network
+        lags = dict(lags or {})
+        for e in lags:
+            if not 0 <= e < len(net.links):
+                raise ScheduleError("unknown_id", f"no link {e}", [str(e)])
+        changes: dict[int, Task] = {}
+        for t in tasks:
+            if t.id not in net.index:
+                raise ScheduleError("unknown_id", f"no task {t.id!r}", [t.id])
+            changes[net.index[t.id]] = t
+        new_net = net._changed(changes, lags)
+        inputs = {i: _task_inputs(t, self.calendar, self.data_date) for i, t in changes.items()}
+        state = self._state
+        deadline, fix_s, fix_f = self._kept_inputs()
+        same_rest = all(
+            (f, d, k, s, e)
+            == (
+                int(self.floor[i]),
+                int(deadline[i]),
+                int(self.kind[i]),
+                int(fix_s[i]),
+                int(fix_f[i]),
+            )
+            for i, (_d, f, d, k, s, e) in inputs.items()
+        )
+        if not same_rest:
+            full = new_net.schedule(self.calendar, self.data_date)
+            a, b = self.result, full.result
+            moved = np.zeros(len(net.tasks), dtype=bool)
+            for name in ("es", "rs", "ef", "lf", "total_float", "free_float"):
+                moved |= getattr(a, name) != getattr(b, name)
+            return full, np.flatnonzero(moved)
+        durations = self.durations.copy()
+        for i, row in inputs.items():
+            durations[i] = row[0]
+        new_state, changed = state.changed(
+            durations={i: row[0] for i, row in inputs.items()}, lags=lags
+        )
+        if lags:
+            new_net.structure = new_state.structure
+        out = Schedule(
+            new_net,
+            self.calendar,
+            self.data_date,
+            new_state.result(),
+            durations,
+            self.floor,
+            self.kind,
+            deadline=deadline,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+        out.__dict__["_state"] = new_state
+        # A lag moves nothing of its successor perhaps, but may change its milestone flag.
+        self._carry_dates(out, changed, set(changes) | {int(net.link_dst[e]) for e in lags})
+        return out, changed
+
+    def _carry_dates(self, new: Schedule, changed: NDArray[np.int64], edited: set[int]) -> None:
+        """Give the new schedule this one's milestone flags and dates, worked out again only
+        for the tasks that moved (a milestone's flag also hangs on its predecessors')."""
+        if "at_close" not in self.__dict__:
+            return
+        net = new.network
+        st = net.structure
+        a, b = self.result, new.result
+        zero = (new.durations == 0) & (new.kind != FINISHED)
+        seeds = set(np.flatnonzero((a.es != b.es) | (a.ef != b.ef)).tolist()) | edited
+        if len(seeds) > len(net.tasks) // 8:
+            close = new.at_close  # most of the network moved: every flag afresh
+            flipped = np.flatnonzero(close != self.at_close)
+        else:
+
+            def succs(i: int) -> list[int]:
+                p = int(st.rank[i])
+                out: list[int] = st.order[st.r_dst[st.r_ptr[p] : st.r_ptr[p + 1]]].tolist()
+                return out
+
+            close = self.at_close.copy()
+            # In topological order, so a milestone sees its predecessors' final flags; a
+            # flag that flips hands the question on to the task's successors.
+            queued = set(seeds).union(*(succs(i) for i in seeds))
+            queue = [(int(st.rank[i]), i) for i in queued]
+            heapq.heapify(queue)
+            flips: list[int] = []
+            while queue:
+                _, i = heapq.heappop(queue)
+                value = new._close_of(i, zero, close)
+                if value != bool(close[i]):
+                    close[i] = value
+                    flips.append(i)
+                    for j in succs(i):
+                        if j not in queued:
+                            queued.add(j)
+                            heapq.heappush(queue, (int(st.rank[j]), j))
+            flipped = np.array(sorted(flips), dtype=np.int64)
+        new.__dict__["at_close"] = close
+        touched = np.union1d(
+            np.union1d(changed, flipped), np.array(sorted(edited), dtype=np.int64)
+        ).astype(np.int64)
+        if "_dates" not in self.__dict__ or "_late_dates" not in self.__dict__:
+            return
+        starts, fin = (list(x) for x in self._dates)
+        late_s, late_f = (list(x) for x in self._late_dates)
+        got = new._dates_for(touched)
+        for pos, i in enumerate(touched.tolist()):
+            starts[i], fin[i], late_s[i], late_f[i] = (x[pos] for x in got)
+        new.__dict__["_dates"] = (starts, fin)
+        new.__dict__["_late_dates"] = (late_s, late_f)
+
+    def _dates_for(
+        self, idx: NDArray[np.int64]
+    ) -> tuple[list[date], list[date], list[date], list[date]]:
+        """Return start, finish, late start and late finish dates of some tasks (as
+        ``_dates`` and ``_late_dates`` give them for all)."""
+        r = self.result
+        es, ef, lf = r.es[idx], r.ef[idx], r.lf[idx]
+        close = self.at_close[idx]
+        mile = ef <= es
+        last = np.where(mile, np.where(close, es - 1, es), ef - 1)
+        starts = self._day_of(np.where(mile, last, es))
+        fin = self._day_of(last)
+        ls = es + r.total_float[idx]
+        l_last = np.where(mile, np.where(close, ls - 1, ls), lf - 1)
+        late_s = self._day_of(np.where(mile, l_last, ls))
+        late_f = self._day_of(l_last)
+        tasks = self.network.tasks
+        for pos, i in enumerate(idx.tolist()):
+            t = tasks[i]
+            if t.actual_start is not None:
+                starts[pos] = t.actual_start
+            if t.actual_finish is not None:
+                fin[pos] = t.actual_finish
+                if t.actual_start is None:
+                    starts[pos] = min(starts[pos], t.actual_finish)
+                late_f[pos] = fin[pos]
+            if t.actual_start is not None or t.actual_finish is not None:
+                late_s[pos] = starts[pos]
+        return starts, fin, late_s, late_f
+
+    def _close_of(self, i: int, zero: NDArray[np.bool_], close: NDArray[np.bool_]) -> bool:
+        """Whether task ``i`` is a milestone at the close of its day (see ``at_close``),
+        given the flags of its predecessors."""
+        if not zero[i]:
+            return False
+        r = self.result
+        es = int(r.es[i])
+        if es <= int(self.floor[i]):
+            return False
+        net = self.network
+        src, typ, lag = net.link_src, net.link_type, net.link_lag
+        tied = []
+        for e in net.preds.get(i, []):
+            p = int(src[e])
+            from_start = bool(int(typ[e]) & FROM_START)
+            if (int(r.es[p]) if from_start else int(r.ef[p])) + int(lag[e]) != es:
+                continue
+            if zero[p]:
+                tied.append(bool(close[p]))
+            else:
+                tied.append(not from_start)
+        return all(tied)
 
     # -- whole project -------------------------------------------------------------
 
@@ -300,31 +576,15 @@ class Schedule:
         is dated on that day and not on the working day before. On a tie the later instant,
         the start of the day, wins, as it does in P6 and MS Project.
         """
-        r = self.result
         net = self.network
         n = len(net.tasks)
         close = np.zeros(n, dtype=bool)
         zero = (self.durations == 0) & (self.kind != FINISHED)
         if not zero.any():
             return close
-        src, typ, lag = net.link_src, net.link_type, net.link_lag
         for i in net.structure.order.tolist():
-            if not zero[i]:
-                continue
-            es = int(r.es[i])
-            if es <= int(self.floor[i]):
-                continue
-            tied = []
-            for e in net.preds.get(i, []):
-                p = int(src[e])
-                from_start = bool(int(typ[e]) & FROM_START)
-                if (int(r.es[p]) if from_start else int(r.ef[p])) + int(lag[e]) != es:
-                    continue
-                if zero[p]:
-                    tied.append(bool(close[p]))
-                else:
-                    tied.append(not from_start)
-            close[i] = all(tied)
+            if zero[i]:
+                close[i] = self._close_of(i, zero, close)
         return close
 
     def _day_of(self, offsets: NDArray[np.int64]) -> list[date]:
