@@ -439,7 +439,7 @@ class Schedule:
             new_net,
             self.calendar,
             self.data_date,
-            new_state.result(),
+            new_state.result(like=self.result, changed=changed),
             durations,
             self.floor,
             self.kind,
@@ -448,6 +448,8 @@ class Schedule:
             fixed_finish=fix_f,
         )
         out.__dict__["_state"] = new_state
+        if "_day_table" in self.__dict__:
+            out.__dict__["_day_table"] = self.__dict__["_day_table"]  # same calendar and day
         # A lag moves nothing of its successor perhaps, but may change its milestone flag.
         self._carry_dates(out, changed, set(changes) | {int(net.link_dst[e]) for e in lags})
         return out, changed
@@ -461,8 +463,8 @@ class Schedule:
         st = net.structure
         a, b = self.result, new.result
         zero = (new.durations == 0) & (new.kind != FINISHED)
-        seeds = set(np.flatnonzero((a.es != b.es) | (a.ef != b.ef)).tolist()) | edited
-        if len(seeds) > len(net.tasks) // 8:
+        moved = (a.es != b.es) | (a.ef != b.ef)
+        if int(np.count_nonzero(moved)) > len(net.tasks) // 8:
             close = new.at_close  # most of the network moved: every flag afresh
             flipped = np.flatnonzero(close != self.at_close)
         else:
@@ -472,10 +474,18 @@ class Schedule:
                 out: list[int] = st.order[st.r_dst[st.r_ptr[p] : st.r_ptr[p + 1]]].tolist()
                 return out
 
+            # Only milestones have the flag: those among the edited and moved tasks and
+            # their successors (one sweep over the links), in topological order so that a
+            # milestone sees its predecessors' final flags; a flag that flips hands the
+            # question on to the task's successors.
+            for i in edited:
+                moved[i] = True
+            seed_rank = np.zeros(len(net.tasks), dtype=bool)
+            seed_rank[st.rank[moved]] = True
+            r_src = st._preds[0]
+            cand = np.union1d(np.flatnonzero(moved), st.order[st.r_dst[seed_rank[r_src]]])
             close = self.at_close.copy()
-            # In topological order, so a milestone sees its predecessors' final flags; a
-            # flag that flips hands the question on to the task's successors.
-            queued = set(seeds).union(*(succs(i) for i in seeds))
+            queued = set(cand[zero[cand] | close[cand]].tolist())  # a flag may also drop
             queue = [(int(st.rank[i]), i) for i in queued]
             heapq.heapify(queue)
             flips: list[int] = []
@@ -486,7 +496,7 @@ class Schedule:
                     close[i] = value
                     flips.append(i)
                     for j in succs(i):
-                        if j not in queued:
+                        if (zero[j] or close[j]) and j not in queued:
                             queued.add(j)
                             heapq.heappush(queue, (int(st.rank[j]), j))
             flipped = np.array(sorted(flips), dtype=np.int64)
@@ -499,8 +509,8 @@ class Schedule:
         starts, fin = (list(x) for x in self._dates)
         late_s, late_f = (list(x) for x in self._late_dates)
         got = new._dates_for(touched)
-        for pos, i in enumerate(touched.tolist()):
-            starts[i], fin[i], late_s[i], late_f[i] = (x[pos] for x in got)
+        for i, s0, f0, s1, f1 in zip(touched.tolist(), *got, strict=True):
+            starts[i], fin[i], late_s[i], late_f[i] = s0, f0, s1, f1
         new.__dict__["_dates"] = (starts, fin)
         new.__dict__["_late_dates"] = (late_s, late_f)
 
@@ -514,12 +524,14 @@ class Schedule:
         close = self.at_close[idx]
         mile = ef <= es
         last = np.where(mile, np.where(close, es - 1, es), ef - 1)
-        starts = self._day_of(np.where(mile, last, es))
-        fin = self._day_of(last)
         ls = es + r.total_float[idx]
         l_last = np.where(mile, np.where(close, ls - 1, ls), lf - 1)
-        late_s = self._day_of(np.where(mile, l_last, ls))
-        late_f = self._day_of(l_last)
+        k = idx.shape[0]
+        # One calendar call for the four columns (each call works out the holidays).
+        days = self._day_of(
+            np.concatenate([np.where(mile, last, es), last, np.where(mile, l_last, ls), l_last])
+        )
+        starts, fin, late_s, late_f = days[:k], days[k : 2 * k], days[2 * k : 3 * k], days[3 * k :]
         tasks = self.network.tasks
         for pos, i in enumerate(idx.tolist()):
             t = tasks[i]
@@ -588,8 +600,19 @@ class Schedule:
         return close
 
     def _day_of(self, offsets: NDArray[np.int64]) -> list[date]:
-        days: list[date] = self.calendar.dates_at(self.data_date, offsets).astype(date).tolist()
-        return days
+        # Dates by offset from a table of the working days the schedule spans, worked out
+        # once (the calendar's conversion costs microseconds a date) and widened on need.
+        if offsets.size == 0:
+            return []
+        lo, hi = int(offsets.min()), int(offsets.max())
+        base, table = self.__dict__.get("_day_table", (lo, []))
+        if lo < base or hi >= base + len(table):
+            first, last = min(lo, base), max(hi, base + len(table) - 1)
+            span = np.arange(first, last + 1, dtype=np.int64)
+            table = self.calendar.dates_at(self.data_date, span).astype(date).tolist()
+            base = first
+            self.__dict__["_day_table"] = (base, table)
+        return [table[o] for o in (offsets - base).tolist()]
 
     @functools.cached_property
     def _dates(self) -> tuple[list[date], list[date]]:
