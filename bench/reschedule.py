@@ -172,6 +172,11 @@ def main() -> None:
     print(f"built {n:,} work items and {len(links):,} dependencies in {took:.1f} s")
     program.refresh_from_db()
     data_date = scheduling.local_today(program, now)
+    t, _ = timed(
+        lambda: services.baseline_take(actor=SYSTEM, program=program, name="Rencana awal", now=now)
+    )
+    program.refresh_from_db()
+    print(f"baseline taken and chosen in {t:.1f} s (edits compare with it)")
 
     # The worker's full computation: what every change cost before (and still costs for
     # any change other than a duration).
@@ -249,6 +254,11 @@ def main() -> None:
         if before is not None and after.finish_date != before.finish_date:
             moved_finish += 1
     patches = ScheduleSnapshotPatch.objects.filter(program=program).count()
+    print(
+        f"workitem_update(duration), first edit of the day: {service[0] * 1000:.0f} ms "
+        "(saves the plan as it stood, for the delay attribution: once a day)"
+    )
+    service = service[1:]
     print(line("workitem_update(duration) end to end, incremental", service))
     print(
         f"  {patches} patch rows written, snapshot row untouched; {moved_finish} of "

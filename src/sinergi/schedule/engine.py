@@ -509,4 +509,5 @@ class Incremental:
                 col = getattr(like, name).copy()
                 col[changed] = a[at]
                 cols.append(col)
-        return ArrayResult(self.finish, *cols, self.structure, self.req)
+        es, rs, ef, lf, tf, ff = cols
+        return ArrayResult(self.finish, es, rs, ef, lf, tf, ff, self.structure, self.req)
