@@ -66,19 +66,20 @@ def _replay(net: dict[str, object], steps: list[tuple[str, int, int]]) -> None:
     assert isinstance(kind, list)
     before = engine.run(structure, dur, **inputs)  # type: ignore[arg-type]
     state = engine.Incremental.from_result(before, dur, **inputs)  # type: ignore[arg-type]
-    for what, at, value in steps:
+    for step, (what, at, value) in enumerate(steps):
+        in_place = step % 2 == 1  # the state handed over, or copied
         if what == "dur":
             i = at % len(dur)
             if kind[i] == engine.FINISHED:
                 continue  # a finished task's duration is its actual dates'
             dur[i] = value
-            state, changed = state.changed(durations={i: value})
+            state, changed = state.changed(durations={i: value}, in_place=in_place)
         else:
             if not links:
                 continue
             e = at % len(links)
             links[e][3] = value
-            state, changed = state.changed(lags={e: value})
+            state, changed = state.changed(lags={e: value}, in_place=in_place)
         full = engine.run(
             engine.compile_structure(
                 len(dur),

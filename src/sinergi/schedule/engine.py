@@ -402,11 +402,18 @@ class Incremental:
         )
 
     def changed(
-        self, durations: dict[int, int] | None = None, lags: dict[int, int] | None = None
+        self,
+        durations: dict[int, int] | None = None,
+        lags: dict[int, int] | None = None,
+        *,
+        in_place: bool = False,
     ) -> tuple[Incremental, I64]:
         """Return the state after setting some tasks' durations (task index → working days)
         and some links' lags (input link index → working days), and the indices of the
-        tasks whose dates or floats changed, in increasing order. This state is untouched.
+        tasks whose dates or floats changed, in increasing order. This state is untouched,
+        unless ``in_place``: then the new state takes over its arrays (saving a copy of
+        each) and this one must not be used again. The demand rows are copied either way,
+        since a result made from this state shares them.
         """
         s = self.structure
         n = s.n
@@ -424,9 +431,13 @@ class Incremental:
                 raise ScheduleError("unknown_id", f"no link {e}", [str(e)])
             if not -k.MAX_LAG < lag < k.MAX_LAG:
                 raise ScheduleError("invalid_lag", f"lags must lie within +-{k.MAX_LAG - 1} days")
+
+        def own(a: NDArray[Any]) -> NDArray[Any]:
+            return a if in_place else a.copy()
+
         new = Incremental(
             s,
-            self.dur.copy() if durations else self.dur,
+            own(self.dur) if durations else self.dur,
             self.floor,
             self.kind,
             self.fix_s,
@@ -434,14 +445,15 @@ class Incremental:
             self.deadline,
             self.finish,
             self.req.copy(),
-            self.es.copy(),
-            self.rs.copy(),
-            self.ef.copy(),
-            self.lf.copy(),
-            self.tf.copy(),
-            self.ff.copy(),
-            self.view.copy(),
+            own(self.es),
+            own(self.rs),
+            own(self.ef),
+            own(self.lf),
+            own(self.tf),
+            own(self.ff),
+            own(self.view),
         )
+        old_lf, old_tf, old_ff = self.lf, self.tf, self.ff  # copied below if overwritten
         fwd = np.zeros(n, dtype=np.int8)
         bwd = np.zeros(n, dtype=np.int8)
         for i, d in durations.items():
@@ -467,11 +479,13 @@ class Incremental:
         )  # fmt: skip
         new.finish = int(new.ef.max()) if n else 0
         if new.finish != self.finish:
+            if in_place:
+                old_lf, old_tf, old_ff = new.lf.copy(), new.tf.copy(), new.ff.copy()
             k.backward(
                 s.r_ptr, s.r_dst, s.r_tl, new.dur, new.kind, new.deadline,
                 new.es, new.rs, new.ef, new.finish, new.view, new.lf, new.tf, new.ff,
             )  # fmt: skip
-            moved = (new.lf != self.lf) | (new.tf != self.tf) | (new.ff != self.ff)
+            moved = (new.lf != old_lf) | (new.tf != old_tf) | (new.ff != old_ff)
             changed |= moved.astype(np.int8)
             visited_b = -1
         else:

@@ -430,8 +430,11 @@ class Schedule:
         durations = self.durations.copy()
         for i, row in inputs.items():
             durations[i] = row[0]
+        # The new schedule takes this one's engine state over (its arrays are internal, not
+        # read by anything else); this one rebuilds it from its result if ever needed.
+        del self.__dict__["_state"]
         new_state, changed = state.changed(
-            durations={i: row[0] for i, row in inputs.items()}, lags=lags
+            durations={i: row[0] for i, row in inputs.items()}, lags=lags, in_place=True
         )
         if lags:
             new_net.structure = new_state.structure
