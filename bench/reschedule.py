@@ -244,7 +244,7 @@ def main() -> None:
         inner.append(t)
         return out
 
-    workitems_module.reschedule_edit = measured  # type: ignore[assignment]
+    workitems_module.reschedule_edit = measured
     for _ in range(args.edits):
         item = items[rng.randrange(n)]
         d = max(item.duration + rng.choice([-3, -1, 1, 2, 5, 10]), 1)
@@ -273,7 +273,7 @@ def main() -> None:
     service = service[1:]
     print(line("workitem_update(duration) end to end, incremental", service))
     print(line("  of which reschedule_edit (patch row + incremental schedule)", inner[1:]))
-    workitems_module.reschedule_edit = plain  # type: ignore[assignment]
+    workitems_module.reschedule_edit = plain
     print(
         f"  {patches} patch rows written, snapshot row untouched; {moved_finish} of "
         f"{args.edits} edits moved the programme finish"
