@@ -240,6 +240,9 @@ def test_schedule_rescheduled_matches_a_fresh_schedule() -> None:
                 new_links[e] = replace(new_links[e], lag=lag)
             fresh = Network(cur, new_links).schedule(cal, data_date)
             assert after.tasks == fresh.tasks
+            some = np.array(sorted(set(changed.tolist()) | {i}), dtype=np.int64)
+            ids = [after.network.tasks[k].id for k in some.tolist()]
+            assert after.tasks_at(some) == [fresh.tasks[x] for x in ids]
             assert after.critical_path == fresh.critical_path
             assert after.finish_date == fresh.finish_date
             old_tasks = sched.tasks

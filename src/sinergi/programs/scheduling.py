@@ -549,8 +549,8 @@ def apply_items(
     slips = dict(comp.tasks) if comp is not None else {}
     cal = new_sched.calendar
     flips = []
-    for i in sorted(touched):
-        t = new_sched.task(net.tasks[i].id)
+    order = np.array(sorted(touched), dtype=np.int64)
+    for i, t in zip(order.tolist(), new_sched.tasks_at(order), strict=True):
         old = rows[i]
         if str(old.id) != t.id:
             raise ValueError("items and tasks out of step")

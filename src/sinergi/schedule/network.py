@@ -701,6 +701,47 @@ class Schedule:
             at_close=bool(self.at_close[i]),
         )
 
+    def tasks_at(self, idx: NDArray[np.int64]) -> list[TaskResult]:
+        """Return the results of some tasks by index (what ``tasks`` holds for them), the
+        arrays read once for all of them."""
+        r = self.result
+        starts, fin = self._dates
+        late_s, late_f = self._late_dates
+        tasks = self.network.tasks
+        cols = zip(
+            idx.tolist(),
+            r.es[idx].tolist(),
+            r.ef[idx].tolist(),
+            r.lf[idx].tolist(),
+            r.total_float[idx].tolist(),
+            r.free_float[idx].tolist(),
+            self.kind[idx].tolist(),
+            self.durations[idx].tolist(),
+            self.at_close[idx].tolist(),
+            strict=True,
+        )
+        return [
+            TaskResult(
+                id=tasks[i].id,
+                agency=tasks[i].agency,
+                status=_STATUS[k],
+                es=es,
+                ef=ef,
+                ls=es + tf,
+                lf=lf,
+                total_float=tf,
+                free_float=ff,
+                critical=k != FINISHED and tf <= 0,
+                start=starts[i],
+                finish=fin[i],
+                late_start=late_s[i],
+                late_finish=late_f[i],
+                remaining=0 if k == FINISHED else d,
+                at_close=close,
+            )
+            for i, es, ef, lf, tf, ff, k, d, close in cols
+        ]
+
     @functools.cached_property
     def tasks(self) -> dict[str, TaskResult]:
         """Return the result of every task, by id, in input order."""
