@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import pickle
 import threading
 from collections import OrderedDict
@@ -511,7 +512,16 @@ def reschedule_edit(
     old = _SCHEDULES.get((program.pk, old_stamp, data_date, program.baseline_id))
     if old is None or old.schedule is None or old.stale:
         return None  # the next reader applies the patch to the stored schedule
-    new = apply_items(old, items, program.plan_version)
+    # The moved items are a few thousand new objects in a heap of millions (the cached
+    # schedules): without the collector, which would walk all of them every few hundred
+    # allocations, the rebuild takes a fraction of the time. Nothing here makes cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        new = apply_items(old, items, program.plan_version)
+    finally:
+        if collecting:
+            gc.enable()
     _SCHEDULES.put((program.pk, program.plan_stamp, data_date, program.baseline_id), new)
     return new
 
