@@ -840,19 +840,23 @@ class Schedule:
         es = int(r.es[i])
         if es <= int(self.floor[i]):
             return False
-        net = self.network
-        src, typ, lag = net.link_src, net.link_type, net.link_lag
-        tied = []
-        for e in net.preds.get(i, []):
-            p = int(src[e])
-            from_start = bool(int(typ[e]) & FROM_START)
-            if (int(r.es[p]) if from_start else int(r.ef[p])) + int(lag[e]) != es:
+        # The links into it from the structure's index by successor (shared by every
+        # schedule of the network, unlike a dict of them that would be built per network).
+        st = self.network.structure
+        r_src, p_ptr, p_q = st._preds
+        rank = int(st.rank[i])
+        for q in p_q[int(p_ptr[rank]) : int(p_ptr[rank + 1])].tolist():
+            p = int(st.order[int(r_src[q])])
+            tl = int(st.r_tl[q])
+            from_start = bool(tl & 3 & FROM_START)
+            if (int(r.es[p]) if from_start else int(r.ef[p])) + (tl >> 2) != es:
                 continue
-            if zero[p]:
-                tied.append(bool(close[p]))
-            else:
-                tied.append(not from_start)
-        return all(tied)
+            # Tied to its start: at the close only if that link comes from work through a
+            # finish, or from a milestone that is itself at the close.
+            if bool(close[p]) if zero[p] else not from_start:
+                continue
+            return False
+        return True
 
     # -- whole project -------------------------------------------------------------
 
