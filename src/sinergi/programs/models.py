@@ -631,3 +631,31 @@ class ScheduleSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.key}"
+
+
+class ScheduleSnapshotPatch(models.Model):
+    """A change of work-item durations applied to a large program's stored schedule since
+    it was last computed in full: ``items`` maps work item ids to their new duration and
+    milestone flag. Readers apply the chain from the snapshot's key to this one's
+    incrementally, so an edit writes one small row instead of the whole schedule. See
+    docs/decisions/incremental-reschedule.md."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveIntegerField(_("sequence"))
+    prev_key = models.CharField(_("key it applies to"), max_length=120)
+    key = models.CharField(_("plan stamp, data date and baseline"), max_length=120)
+    plan_version = models.PositiveIntegerField(_("plan version"))
+    computed_at = models.DateTimeField(_("computed at"))
+    items = models.JSONField(_("changed work items"))
+
+    objects = HiddenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("schedule snapshot patch")
+        verbose_name_plural = _("schedule snapshot patches")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "seq"], name="programs_snapshot_patch_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.key}"

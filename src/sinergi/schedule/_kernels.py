@@ -286,3 +286,223 @@ def backward(
         view[p, V_EF] = f
         view[p, V_LRS] = late_f - d
         view[p, V_LF] = late_f
+
+
+@_jit
+def index_preds(r_ptr: I64, r_dst: I32, r_src: I32, p_ptr: I64, p_q: I64, fill: I64) -> None:
+    """Index the links by successor (for incremental passes): ``r_src[q]`` is the rank of
+    link ``q``'s predecessor; the links into rank ``p`` are ``p_q[p_ptr[p]:p_ptr[p+1]]``,
+    in increasing position, the order in which the forward pass meets them."""
+    n = r_ptr.shape[0] - 1
+    m = r_dst.shape[0]
+    for p in range(n + 1):
+        p_ptr[p] = 0
+    for p in range(n):
+        for q in range(r_ptr[p], r_ptr[p + 1]):
+            r_src[q] = p
+            p_ptr[r_dst[q] + 1] += 1
+    for p in range(n):
+        p_ptr[p + 1] += p_ptr[p]
+    for p in range(n):
+        fill[p] = p_ptr[p]
+    for q in range(m):
+        j = r_dst[q]
+        p_q[fill[j]] = q
+        fill[j] += 1
+
+
+@_jit
+def forward_from(
+    r_ptr: I64,
+    r_dst: I32,
+    r_tl: I32,
+    r_src: I32,
+    p_ptr: I64,
+    p_q: I64,
+    dur: I64,
+    floor: I64,
+    kind: I8,
+    fix_s: I64,
+    fix_f: I64,
+    req: I64,
+    es: I64,
+    rs: I64,
+    ef: I64,
+    dirty: I8,
+    pending: int,
+    changed: I8,
+) -> int:
+    """Forward pass over the tasks marked ``dirty`` and whatever their changes reach.
+
+    A dirty task gathers its demands again from all its predecessors (in the order the
+    full pass meets them, so the driving links are the same); only when its start or
+    finish moves are its successors marked in turn. Ranks are visited in increasing
+    order and the walk stops once nothing marked is left. Tasks whose early dates
+    changed are flagged in ``changed``; return how many tasks were visited.
+    """
+    n = dur.shape[0]
+    visited = 0
+    p = 0
+    while pending > 0 and p < n:
+        if dirty[p] == 0:
+            p += 1
+            continue
+        dirty[p] = 0
+        pending -= 1
+        visited += 1
+        rqs = NEG
+        rqf = NEG
+        ds = -1
+        df = -1
+        for x in range(p_ptr[p], p_ptr[p + 1]):
+            q = p_q[x]
+            i = r_src[q]
+            tl = r_tl[q]
+            v = (es[i] if tl & FROM_START else ef[i]) + (tl >> 2)
+            if tl & TO_FINISH:
+                if v > rqf:
+                    rqf = v
+                    df = q
+            elif v > rqs:
+                rqs = v
+                ds = q
+        req[p, REQ_S] = rqs
+        req[p, REQ_F] = rqf
+        req[p, DRV_S] = ds
+        req[p, DRV_F] = df
+        k = kind[p]
+        d = dur[p]
+        if k == FINISHED:
+            s = fix_s[p]
+            r = s
+            f = fix_f[p]
+        else:
+            r = floor[p]
+            if rqs > r:
+                r = rqs
+            if rqf - d > r:
+                r = rqf - d
+            f = r + d
+            s = fix_s[p] if k == STARTED else r
+        if r != rs[p]:
+            rs[p] = r
+            changed[p] = 1
+        if s != es[p] or f != ef[p]:
+            es[p] = s
+            ef[p] = f
+            changed[p] = 1
+            for q in range(r_ptr[p], r_ptr[p + 1]):
+                j = r_dst[q]
+                if dirty[j] == 0:
+                    dirty[j] = 1
+                    pending += 1
+        p += 1
+    return visited
+
+
+@_jit
+def backward_from(
+    r_ptr: I64,
+    r_dst: I32,
+    r_tl: I32,
+    r_src: I32,
+    p_ptr: I64,
+    p_q: I64,
+    dur: I64,
+    kind: I8,
+    deadline: I64,
+    es: I64,
+    rs: I64,
+    ef: I64,
+    finish: int,
+    view: I64,
+    lf: I64,
+    tf: I64,
+    ff: I64,
+    dirty: I8,
+    pending: int,
+    changed: I8,
+) -> int:
+    """Backward pass over the tasks marked ``dirty`` and the predecessors their changes
+    reach, in decreasing rank, with the project finish unchanged.
+
+    A task's late finish and floats depend on its own dates, its deadline, the finish
+    and its successors' view rows; when its view row changes its predecessors are
+    marked. Tasks whose late finish or floats changed are flagged in ``changed``;
+    return how many tasks were visited.
+    """
+    n = dur.shape[0]
+    visited = 0
+    p = n - 1
+    while pending > 0 and p >= 0:
+        if dirty[p] == 0:
+            p -= 1
+            continue
+        dirty[p] = 0
+        pending -= 1
+        visited += 1
+        k = kind[p]
+        if k == FINISHED:
+            late_f = ef[p]
+            total = 0
+            free = 0
+            v0 = POS
+            v1 = POS
+            v2 = POS
+            v3 = POS
+        else:
+            d = dur[p]
+            s = es[p]
+            f = ef[p]
+            late_f = finish
+            if deadline[p] < late_f:
+                late_f = deadline[p]
+            late_s = POS
+            free = finish - f
+            for q in range(r_ptr[p], r_ptr[p + 1]):
+                tl = r_tl[q]
+                j = r_dst[q]
+                lag = tl >> 2
+                v = (s if tl & FROM_START else f) + lag
+                if tl & TO_FINISH:
+                    target = view[j, V_LF] - lag
+                    slack = view[j, V_EF] - v
+                else:
+                    target = view[j, V_LRS] - lag
+                    slack = view[j, V_RS] - v
+                if tl & FROM_START:
+                    if target < late_s:
+                        late_s = target
+                elif target < late_f:
+                    late_f = target
+                if slack < free:
+                    free = slack
+            if k == PLANNED and late_s + d < late_f:
+                late_f = late_s + d
+            total = late_f - f
+            v0 = rs[p]
+            v1 = f
+            v2 = late_f - d
+            v3 = late_f
+        if lf[p] != late_f or tf[p] != total or ff[p] != free:
+            lf[p] = late_f
+            tf[p] = total
+            ff[p] = free
+            changed[p] = 1
+        if (
+            view[p, V_RS] != v0
+            or view[p, V_EF] != v1
+            or view[p, V_LRS] != v2
+            or view[p, V_LF] != v3
+        ):
+            view[p, V_RS] = v0
+            view[p, V_EF] = v1
+            view[p, V_LRS] = v2
+            view[p, V_LF] = v3
+            for x in range(p_ptr[p], p_ptr[p + 1]):
+                i = r_src[p_q[x]]
+                if dirty[i] == 0:
+                    dirty[i] = 1
+                    pending += 1
+        p -= 1
+    return visited

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -12,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import engine
+from ._kernels import MAX_LAG
 from .calendar import Calendar
 from .engine import (
     FINISHED,
@@ -22,6 +24,7 @@ from .engine import (
     STARTED,
     TO_FINISH,
     ArrayResult,
+    Incremental,
     Structure,
 )
 from .errors import ScheduleError
@@ -96,6 +99,37 @@ class TaskColumns:
             remaining=np.fromiter((0 if r is None else r for r in rem), np.int64, n),
             has_rem=np.fromiter((r is not None for r in rem), bool, n),
             odd=odd,
+        )
+
+    def with_rows(self, rows: NDArray[np.int64], new: TaskColumns) -> TaskColumns:
+        """Return these columns with the tasks at ``rows`` replaced by those of ``new`` (in
+        the same order, same ids); a column the change leaves alone is shared, not copied."""
+
+        def put(old: NDArray[Any], values: NDArray[Any]) -> NDArray[Any]:
+            if old[rows].tobytes() == values.tobytes():
+                return old
+            out = old.copy()
+            out[rows] = values
+            return out
+
+        agencies = self.agencies
+        if any(agencies[i] != a for i, a in zip(rows.tolist(), new.agencies, strict=True)):
+            agencies = list(agencies)
+            for i, a in zip(rows.tolist(), new.agencies, strict=True):
+                agencies[i] = a
+        return TaskColumns(
+            ids=self.ids,
+            agencies=agencies,
+            durations=put(self.durations, new.durations),
+            earliest_start=put(self.earliest_start, new.earliest_start),
+            deadline=put(self.deadline, new.deadline),
+            actual_start=put(self.actual_start, new.actual_start),
+            actual_finish=put(self.actual_finish, new.actual_finish),
+            percent_complete=put(self.percent_complete, new.percent_complete),
+            has_pct=put(self.has_pct, new.has_pct),
+            remaining=put(self.remaining, new.remaining),
+            has_rem=put(self.has_rem, new.has_rem),
+            odd=put(self.odd, new.odd),
         )
 
     def task(self, i: int) -> Task:
@@ -305,58 +339,9 @@ class Network:
         from the data date; tasks not started cannot start before it; successors follow
         their predecessors' forecast (retained logic).
         """
-        c = self.columns
-        n = len(c.ids)
-        dd = np.datetime64(data_date, "D")
-        a_s, a_f = c.actual_start, c.actual_finish
-        has_s, has_f = ~np.isnat(a_s), ~np.isnat(a_f)
-        pct, has_pct = c.percent_complete, c.has_pct
-        with np.errstate(invalid="ignore"):
-            bad = (
-                c.odd
-                | (has_s & (a_s > dd))
-                | (has_f & (a_f > dd))
-                | (has_s & has_f & (a_f < a_s))
-                | (has_pct & ~((pct >= 0) & (pct <= 100)))
-                | (c.has_rem & (c.remaining < 0))
-                | (~has_s & ~has_f & has_pct & (pct != 0))
-            )
-        if bad.any():
-            i = int(np.argmax(bad))
-            _check_progress(self.tasks[i], data_date)
-            tid = c.ids[i]
-            raise ScheduleError("invalid_progress", f"task {tid}: invalid progress", [tid])
-
-        def off(days: D64, mask: Bools) -> NDArray[np.int64]:
-            out = np.zeros(n, dtype=np.int64)
-            out[mask] = calendar.offsets(data_date, days[mask])
-            return out
-
-        plan = c.durations
-        finished = has_f
-        started = has_s & ~has_f
-        planned = ~has_s & ~has_f
-        kind = np.full(n, PLANNED, dtype=np.int8)
-        kind[started] = STARTED
-        kind[finished] = FINISHED
-        has_dl = ~np.isnat(c.deadline)
-        deadline = np.where(has_dl, off(c.deadline + _ONE_DAY, has_dl), NO_DEADLINE)
-        fix_f = off(a_f + _ONE_DAY, finished)
-        fix_s = np.where(has_s, off(a_s, has_s), fix_f - plan)
-        fix_s[~has_s & ~finished] = 0
-        # Remaining work of a started task: what was reported, else what the percentage
-        # implies (rounded up), else the plan minus the working days already spent, at
-        # least one since it is not finished.
-        by_pct = np.ceil(plan * (100 - pct) / 100 - 1e-9).astype(np.int64)
-        by_days = np.maximum(plan + fix_s, 1)
-        rem_started = np.where(c.has_rem, c.remaining, np.where(has_pct, by_pct, by_days))
-        dur = np.where(
-            finished,
-            fix_f - fix_s,
-            np.where(started, rem_started, np.where(c.has_rem, c.remaining, plan)),
-        ).astype(np.int64)
-        has_es = planned & ~np.isnat(c.earliest_start)
-        floor = np.maximum(off(c.earliest_start, has_es), 0)
+        dur, floor, deadline, kind, fix_s, fix_f = _inputs(
+            self.columns, self.task, calendar, data_date
+        )
         result = engine.run(
             self.structure,
             dur,
@@ -366,7 +351,151 @@ class Network:
             fixed_start=fix_s,
             fixed_finish=fix_f,
         )
-        return Schedule(self, calendar, data_date, result, dur, floor, kind)
+        return Schedule(
+            self,
+            calendar,
+            data_date,
+            result,
+            dur,
+            floor,
+            kind,
+            deadline=deadline,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+
+    def task(self, i: int) -> Task:
+        """Return task ``i`` (made from the columns alone if ``tasks`` was not made)."""
+        tasks = self.__dict__.get("tasks")
+        return tasks[i] if tasks is not None else self.columns.task(i)
+
+    def _changed(self, tasks: dict[int, Task], lags: dict[int, int]) -> Network:
+        """Return this network with some tasks (same ids) and some links' lags replaced,
+        without checking and indexing everything again.
+
+        The columns (and the links' lags) are copied with the changes in them; ``tasks``
+        and ``links`` are updated only if they were already made.
+        """
+        out = object.__new__(Network)
+        out.__dict__.update(self.__dict__)  # index and preds: the same ids and links
+        c = self.columns
+        ids = c.ids
+        if tasks:
+            for i, t in tasks.items():
+                if t.id != ids[i]:
+                    raise ScheduleError("unknown_id", f"task {i} is not {t.id!r}", [t.id])
+                if (
+                    isinstance(t.duration, bool)
+                    or not isinstance(t.duration, int)
+                    or t.duration < 0
+                ):
+                    raise ScheduleError(
+                        "negative_duration",
+                        f"durations must be whole working days >= 0: {t.id}",
+                        [t.id],
+                    )
+            rows = np.fromiter(tasks, np.int64, len(tasks))
+            out.columns = c.with_rows(rows, TaskColumns.from_tasks(list(tasks.values())))
+            out.durations = out.columns.durations
+            if "tasks" in self.__dict__:
+                new_tasks = list(self.__dict__["tasks"])
+                for i, t in tasks.items():
+                    new_tasks[i] = t
+                out.__dict__["tasks"] = tuple(new_tasks)
+        if lags:
+            for e, lag in lags.items():
+                if isinstance(lag, bool) or not isinstance(lag, int):
+                    pred, succ = ids[int(self.link_src[e])], ids[int(self.link_dst[e])]
+                    raise ScheduleError(
+                        "invalid_lag",
+                        f"link {pred} -> {succ} has lag {lag!r}; use whole working days",
+                        [pred, succ],
+                    )
+                if not -MAX_LAG < lag < MAX_LAG:
+                    raise ScheduleError("invalid_lag", f"lags must lie within +-{MAX_LAG - 1} days")
+            out.link_lag = self.link_lag.copy()
+            out.link_lag[np.fromiter(lags, np.int64, len(lags))] = list(lags.values())
+            if "links" in self.__dict__:
+                new_links = list(self.__dict__["links"])
+                for e, lag in lags.items():
+                    ln = new_links[e]
+                    new_links[e] = Link(ln.pred, ln.succ, ln.type, lag)
+                out.__dict__["links"] = tuple(new_links)
+            # The passes read lags from the structure: the same index with the new ones.
+            st = self.structure
+            tl = st.r_tl.copy()
+            for e, lag in lags.items():
+                q = st.position_of(e)
+                tl[q] = (lag << 2) | (int(tl[q]) & 3)
+            out.structure = st.with_tl(tl)
+        return out
+
+
+def _inputs(
+    c: TaskColumns, task_of: Callable[[int], Task], calendar: Calendar, data_date: date
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int8],
+    NDArray[np.int64],
+    NDArray[np.int64],
+]:
+    """Return what the passes take of the tasks in ``c``: (durations, floor, deadline, kind,
+    fixed start, fixed finish), in working-day offsets from the data date; ``task_of(i)``
+    gives task ``i`` as an object to name what is wrong with its progress."""
+    n = len(c.ids)
+    dd = np.datetime64(data_date, "D")
+    a_s, a_f = c.actual_start, c.actual_finish
+    has_s, has_f = ~np.isnat(a_s), ~np.isnat(a_f)
+    pct, has_pct = c.percent_complete, c.has_pct
+    with np.errstate(invalid="ignore"):
+        bad = (
+            c.odd
+            | (has_s & (a_s > dd))
+            | (has_f & (a_f > dd))
+            | (has_s & has_f & (a_f < a_s))
+            | (has_pct & ~((pct >= 0) & (pct <= 100)))
+            | (c.has_rem & (c.remaining < 0))
+            | (~has_s & ~has_f & has_pct & (pct != 0))
+        )
+    if bad.any():
+        i = int(np.argmax(bad))
+        _check_progress(task_of(i), data_date)
+        tid = c.ids[i]
+        raise ScheduleError("invalid_progress", f"task {tid}: invalid progress", [tid])
+
+    def off(days: D64, mask: Bools) -> NDArray[np.int64]:
+        out = np.zeros(n, dtype=np.int64)
+        out[mask] = calendar.offsets(data_date, days[mask])
+        return out
+
+    plan = c.durations
+    finished = has_f
+    started = has_s & ~has_f
+    planned = ~has_s & ~has_f
+    kind = np.full(n, PLANNED, dtype=np.int8)
+    kind[started] = STARTED
+    kind[finished] = FINISHED
+    has_dl = ~np.isnat(c.deadline)
+    deadline = np.where(has_dl, off(c.deadline + _ONE_DAY, has_dl), NO_DEADLINE)
+    fix_f = off(a_f + _ONE_DAY, finished)
+    fix_s = np.where(has_s, off(a_s, has_s), fix_f - plan)
+    fix_s[~has_s & ~finished] = 0
+    # Remaining work of a started task: what was reported, else what the percentage
+    # implies (rounded up), else the plan minus the working days already spent, at
+    # least one since it is not finished.
+    by_pct = np.ceil(plan * (100 - pct) / 100 - 1e-9).astype(np.int64)
+    by_days = np.maximum(plan + fix_s, 1)
+    rem_started = np.where(c.has_rem, c.remaining, np.where(has_pct, by_pct, by_days))
+    dur = np.where(
+        finished,
+        fix_f - fix_s,
+        np.where(started, rem_started, np.where(c.has_rem, c.remaining, plan)),
+    ).astype(np.int64)
+    has_es = planned & ~np.isnat(c.earliest_start)
+    floor = np.maximum(off(c.earliest_start, has_es), 0)
+    return dur, floor, deadline, kind, fix_s, fix_f
 
 
 def _iso(days: D64) -> list[str]:
@@ -477,6 +606,10 @@ class Schedule:
         durations: NDArray[np.int64],
         floor: NDArray[np.int64],
         kind: NDArray[np.int8],
+        *,
+        deadline: NDArray[np.int64] | None = None,
+        fixed_start: NDArray[np.int64] | None = None,
+        fixed_finish: NDArray[np.int64] | None = None,
     ) -> None:
         self.network = network
         self.calendar = calendar
@@ -485,6 +618,245 @@ class Schedule:
         self.durations = durations
         self.floor = floor
         self.kind = kind
+        self.deadline = deadline
+        self.fixed_start = fixed_start
+        self.fixed_finish = fixed_finish
+
+    # -- small changes -------------------------------------------------------------------
+
+    def _kept_inputs(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        if self.deadline is None or self.fixed_start is None or self.fixed_finish is None:
+            # A schedule pickled before these were kept: work them out again.
+            net = self.network
+            _, _, deadline, _, fix_s, fix_f = _inputs(
+                net.columns, net.task, self.calendar, self.data_date
+            )
+            self.deadline, self.fixed_start, self.fixed_finish = deadline, fix_s, fix_f
+        return self.deadline, self.fixed_start, self.fixed_finish
+
+    @functools.cached_property
+    def _state(self) -> Incremental:
+        deadline, fix_s, fix_f = self._kept_inputs()
+        return Incremental.from_result(
+            self.result,
+            self.durations,
+            floor=self.floor,
+            deadline=deadline,
+            kind=self.kind,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+
+    def rescheduled(
+        self, tasks: Iterable[Task] = (), lags: dict[int, int] | None = None
+    ) -> tuple[Schedule, NDArray[np.int64]]:
+        """Return the schedule after replacing some tasks (by id) and some links' lags (by
+        link index), and the indices of the tasks whose dates or floats changed.
+
+        When only durations and lags change, only what the change reaches is recomputed
+        (:class:`engine.Incremental`), and the dates already worked out are reused for
+        every task that did not move. Any other change (progress, constraint dates)
+        reschedules the network in full. This schedule is left as it was.
+        """
+        net = self.network
+        lags = dict(lags or {})
+        for e in lags:
+            if not 0 <= e < len(net.link_src):
+                raise ScheduleError("unknown_id", f"no link {e}", [str(e)])
+        changes: dict[int, Task] = {}
+        for t in tasks:
+            if t.id not in net.index:
+                raise ScheduleError("unknown_id", f"no task {t.id!r}", [t.id])
+            changes[net.index[t.id]] = t
+        new_net = net._changed(changes, lags)
+        # The inputs of the edited tasks, worked out as ``Network.schedule`` does.
+        rows = np.fromiter(changes, np.int64, len(changes))
+        edits = list(changes.values())
+        new_dur, new_floor, new_dl, new_kind, new_fs, new_ff = _inputs(
+            TaskColumns.from_tasks(edits), edits.__getitem__, self.calendar, self.data_date
+        )
+        state = self._state
+        deadline, fix_s, fix_f = self._kept_inputs()
+        same_rest = all(
+            np.array_equal(a, b[rows])
+            for a, b in (
+                (new_floor, self.floor),
+                (new_dl, deadline),
+                (new_kind, self.kind),
+                (new_fs, fix_s),
+                (new_ff, fix_f),
+            )
+        )
+        if not same_rest:
+            full = new_net.schedule(self.calendar, self.data_date)
+            a, b = self.result, full.result
+            moved = np.zeros(len(net.ids), dtype=bool)
+            for name in ("es", "rs", "ef", "lf", "total_float", "free_float"):
+                moved |= getattr(a, name) != getattr(b, name)
+            return full, np.flatnonzero(moved)
+        durations = self.durations.copy()
+        durations[rows] = new_dur
+        # The new schedule takes this one's engine state over (its arrays are internal, not
+        # read by anything else); this one rebuilds it from its result if ever needed.
+        del self.__dict__["_state"]
+        new_state, changed = state.changed(
+            durations=dict(zip(rows.tolist(), new_dur.tolist(), strict=True)),
+            lags=lags,
+            in_place=True,
+        )
+        if lags:
+            new_net.structure = new_state.structure
+        out = Schedule(
+            new_net,
+            self.calendar,
+            self.data_date,
+            new_state.result(like=self.result, changed=changed),
+            durations,
+            self.floor,
+            self.kind,
+            deadline=deadline,
+            fixed_start=fix_s,
+            fixed_finish=fix_f,
+        )
+        out.__dict__["_state"] = new_state
+        if "_day_table" in self.__dict__:
+            out.__dict__["_day_table"] = self.__dict__["_day_table"]  # same calendar and day
+        # A lag moves nothing of its successor perhaps, but may change its milestone flag.
+        self._carry_dates(out, changed, set(changes) | {int(net.link_dst[e]) for e in lags})
+        return out, changed
+
+    def _carry_dates(self, new: Schedule, changed: NDArray[np.int64], edited: set[int]) -> None:
+        """Give the new schedule this one's milestone flags and dates, worked out again only
+        for the tasks that moved (a milestone's flag also hangs on its predecessors')."""
+        if "at_close" not in self.__dict__:
+            return
+        net = new.network
+        st = net.structure
+        a, b = self.result, new.result
+        zero = (new.durations == 0) & (new.kind != FINISHED)
+        moved = (a.es != b.es) | (a.ef != b.ef)
+        if int(np.count_nonzero(moved)) > len(net.ids) // 8:
+            close = new.at_close  # most of the network moved: every flag afresh
+            flipped = np.flatnonzero(close != self.at_close)
+        else:
+
+            def succs(i: int) -> list[int]:
+                p = int(st.rank[i])
+                out: list[int] = st.order[st.r_dst[st.r_ptr[p] : st.r_ptr[p + 1]]].tolist()
+                return out
+
+            # Only milestones have the flag: those among the edited and moved tasks and
+            # their successors (one sweep over the links), in topological order so that a
+            # milestone sees its predecessors' final flags; a flag that flips hands the
+            # question on to the task's successors.
+            for i in edited:
+                moved[i] = True
+            seed_rank = np.zeros(len(net.ids), dtype=bool)
+            seed_rank[st.rank[moved]] = True
+            r_src = st._preds[0]
+            cand = np.union1d(np.flatnonzero(moved), st.order[st.r_dst[seed_rank[r_src]]])
+            close = self.at_close.copy()
+            queued = set(cand[zero[cand] | close[cand]].tolist())  # a flag may also drop
+            queue = [(int(st.rank[i]), i) for i in queued]
+            heapq.heapify(queue)
+            flips: list[int] = []
+            while queue:
+                _, i = heapq.heappop(queue)
+                value = new._close_of(i, zero, close)
+                if value != bool(close[i]):
+                    close[i] = value
+                    flips.append(i)
+                    for j in succs(i):
+                        if (zero[j] or close[j]) and j not in queued:
+                            queued.add(j)
+                            heapq.heappush(queue, (int(st.rank[j]), j))
+            flipped = np.array(sorted(flips), dtype=np.int64)
+        new.__dict__["at_close"] = close
+        touched = np.union1d(
+            np.union1d(changed, flipped), np.array(sorted(edited), dtype=np.int64)
+        ).astype(np.int64)
+        if "_date_arrays" not in self.__dict__ or "_late_date_arrays" not in self.__dict__:
+            return
+        got = new._date_arrays_for(touched)
+        olds = (*self._date_arrays, *self._late_date_arrays)
+        cols: list[D64] = []
+        for old, part in zip(olds, got, strict=True):
+            col = old.copy()
+            col[touched] = part
+            cols.append(col)
+        new.__dict__["_date_arrays"] = (cols[0], cols[1])
+        new.__dict__["_late_date_arrays"] = (cols[2], cols[3])
+        # The same for the forms made from the arrays, if this schedule made them.
+        at = touched.tolist()
+        for name, parts in (("_dates", got[:2]), ("_late_dates", got[2:])):
+            if name in self.__dict__:
+                pair = []
+                for old_list, part in zip(self.__dict__[name], parts, strict=True):
+                    lst = list(old_list)
+                    for i, d in zip(at, part.astype(date).tolist(), strict=True):
+                        lst[i] = d
+                    pair.append(lst)
+                new.__dict__[name] = (pair[0], pair[1])
+        if "_iso_dates" in self.__dict__:
+            pair = []
+            for old_list, part in zip(self._iso_dates, got[:2], strict=True):
+                lst = list(old_list)
+                for i, text in zip(at, np.datetime_as_string(part, unit="D").tolist(), strict=True):
+                    lst[i] = text
+                pair.append(lst)
+            new.__dict__["_iso_dates"] = (pair[0], pair[1])
+
+    def _date_arrays_for(self, idx: NDArray[np.int64]) -> tuple[D64, D64, D64, D64]:
+        """Return start, finish, late start and late finish dates of some tasks (as
+        ``_date_arrays`` and ``_late_date_arrays`` give them for all)."""
+        r = self.result
+        c = self.network.columns
+        es, ef, lf = r.es[idx], r.ef[idx], r.lf[idx]
+        close = self.at_close[idx]
+        mile = ef <= es
+        last = np.where(mile, np.where(close, es - 1, es), ef - 1)
+        ls = es + r.total_float[idx]
+        l_last = np.where(mile, np.where(close, ls - 1, ls), lf - 1)
+        k = idx.shape[0]
+        days = self._days_at(
+            np.concatenate([np.where(mile, last, es), last, np.where(mile, l_last, ls), l_last])
+        )
+        starts, fin, late_s, late_f = days[:k], days[k : 2 * k], days[2 * k : 3 * k], days[3 * k :]
+        a_s, a_f = c.actual_start[idx], c.actual_finish[idx]
+        has_s, has_f = ~np.isnat(a_s), ~np.isnat(a_f)
+        starts = np.where(has_s, a_s, starts)
+        fin = np.where(has_f, a_f, fin)
+        starts = np.where(has_f & ~has_s, np.minimum(starts, a_f), starts)
+        late_s = np.where(has_s | has_f, starts, late_s)
+        late_f = np.where(has_f, fin, late_f)
+        return starts, fin, late_s, late_f
+
+    def _close_of(self, i: int, zero: NDArray[np.bool_], close: NDArray[np.bool_]) -> bool:
+        """Whether task ``i`` is a milestone at the close of its day (see ``at_close``),
+        given the flags of its predecessors."""
+        if not zero[i]:
+            return False
+        r = self.result
+        es = int(r.es[i])
+        if es <= int(self.floor[i]):
+            return False
+        # The links into it from the structure's index by successor (shared by every
+        # schedule of the network, unlike a dict of them that would be built per network).
+        st = self.network.structure
+        r_src, p_ptr, p_q = st._preds
+        rank = int(st.rank[i])
+        for q in p_q[int(p_ptr[rank]) : int(p_ptr[rank + 1])].tolist():
+            p = int(st.order[int(r_src[q])])
+            tl = int(st.r_tl[q])
+            from_start = bool(tl & 3 & FROM_START)
+            if (int(r.es[p]) if from_start else int(r.ef[p])) + (tl >> 2) != es:
+                continue
+            # Tied to its start: at the close only if that link comes from work through a
+            # finish, or from a milestone that is itself at the close.
+            if bool(close[p]) if zero[p] else not from_start:
+                continue
+            return False
+        return True
 
     # -- whole project -------------------------------------------------------------
 
@@ -536,9 +908,21 @@ class Schedule:
                 close[di] = False
         return close
 
-    def _day_of(self, offsets: NDArray[np.int64]) -> list[date]:
-        days: list[date] = self.calendar.dates_at(self.data_date, offsets).astype(date).tolist()
-        return days
+    def _days_at(self, offsets: NDArray[np.int64]) -> D64:
+        # Dates by offset from a table of the working days the schedule spans, worked out
+        # once (each calendar call works out the holidays) and widened on need.
+        if offsets.size == 0:
+            return np.empty(0, dtype="datetime64[D]")
+        lo, hi = int(offsets.min()), int(offsets.max())
+        base, table = self.__dict__.get("_day_table", (lo, np.empty(0, dtype="datetime64[D]")))
+        if lo < base or hi >= base + len(table):
+            first, last = min(lo, base), max(hi, base + len(table) - 1)
+            span = np.arange(first, last + 1, dtype=np.int64)
+            table = self.calendar.dates_at(self.data_date, span)
+            base = first
+            self.__dict__["_day_table"] = (base, table)
+        out: D64 = table[offsets - base]
+        return out
 
     @functools.cached_property
     def _date_arrays(self) -> tuple[D64, D64]:
@@ -636,6 +1020,47 @@ class Schedule:
             remaining=0 if k == FINISHED else int(self.durations[i]),
             at_close=bool(self.at_close[i]),
         )
+
+    def tasks_at(self, idx: NDArray[np.int64]) -> list[TaskResult]:
+        """Return the results of some tasks by index (what ``tasks`` holds for them), the
+        arrays read once for all of them."""
+        r = self.result
+        starts, fin = self._dates
+        late_s, late_f = self._late_dates
+        ids, agencies = self.network.columns.ids, self.network.columns.agencies
+        cols = zip(
+            idx.tolist(),
+            r.es[idx].tolist(),
+            r.ef[idx].tolist(),
+            r.lf[idx].tolist(),
+            r.total_float[idx].tolist(),
+            r.free_float[idx].tolist(),
+            self.kind[idx].tolist(),
+            self.durations[idx].tolist(),
+            self.at_close[idx].tolist(),
+            strict=True,
+        )
+        return [
+            TaskResult(
+                id=ids[i],
+                agency=agencies[i],
+                status=_STATUS[k],
+                es=es,
+                ef=ef,
+                ls=es + tf,
+                lf=lf,
+                total_float=tf,
+                free_float=ff,
+                critical=k != FINISHED and tf <= 0,
+                start=starts[i],
+                finish=fin[i],
+                late_start=late_s[i],
+                late_finish=late_f[i],
+                remaining=0 if k == FINISHED else d,
+                at_close=close,
+            )
+            for i, es, ef, lf, tf, ff, k, d, close in cols
+        ]
 
     @functools.cached_property
     def tasks(self) -> dict[str, TaskResult]:

@@ -16,10 +16,12 @@ from sinergi.core.permissions import ensure_can
 from sinergi.core.services import validate_model
 
 from ..models import Program, WorkItem
-from ..scheduling import remember_plan
+from ..scheduling import remember_plan, reschedule_edit
 from .programs import bump_plan
 
 ITEM_FIELDS = ("wbs", "title", "duration", "milestone", "earliest_start", "deadline")
+#: Changes after which a large program's schedule is updated incrementally in the edit.
+RESCHEDULE_INCREMENTALLY = frozenset({"duration", "milestone", "assignee"})
 
 
 WBS_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -100,6 +102,7 @@ def workitem_update(
     item = WorkItem.objects.select_for_update().select_related("program").get(pk=item.pk)
     remember_plan(item.program, now)
     before = snapshot(item)
+    old_stamp = item.program.plan_stamp
     new_wbs = fields.get("wbs", item.wbs)
     if new_wbs != item.wbs and WorkItem.objects.filter(program=item.program, wbs=new_wbs).exists():
         raise ValidationFailed(fields={"wbs": [_("This WBS code is already used.")]})
@@ -116,6 +119,11 @@ def workitem_update(
     validate_model(item)
     item.save()
     bump_plan(item.program, now)
+    after = snapshot(item)
+    if {k for k in after if after[k] != before.get(k)} <= RESCHEDULE_INCREMENTALLY:
+        # Only the duration moved: a large program's stored schedule follows incrementally
+        # in this call (docs/decisions/incremental-reschedule.md).
+        reschedule_edit(item.program, old_stamp, {item.pk: (item.duration, item.milestone)}, now)
     audit_record(actor=actor, action="workitem.update", obj=item, before=before, now=now)
     return item
 
