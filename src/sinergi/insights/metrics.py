@@ -549,7 +549,10 @@ def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
             state.high_water = max(marks["hw"], state.high_water or marks["hw"])
         state.last_pk = max(marks["pk"] or 0, state.last_pk)
         state.updated_at = now
-        state.token = uuid.uuid4().hex
+        if full or ids or not state.token:
+            # Readers' caches of sums and due moments live until the facts change: a tick
+            # that found nothing to do keeps them.
+            state.token = uuid.uuid4().hex
         state.save()
     programs = refresh_programs(now=now)
     return {"requests": len(ids), "full": full, **programs}

@@ -9,6 +9,7 @@ The meaning of every figure is defined once in ``metrics.py``.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 from collections import defaultdict
@@ -404,12 +405,20 @@ _SUMS_CACHE_TOKEN: list[str] = [""]
 _SUMS_CACHE_MAX = 256
 
 
-def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, dict[str, Any]]:
-    """Sums of every aggregate column per key, over each part of the window added up."""
+def _cache_token() -> str:
+    """The refresh token; every per-process cache of summary reads is dropped when it
+    changes (empty: the tables were never built, nothing is cached)."""
     token = metrics.refresh_token()
     if token != _SUMS_CACHE_TOKEN[0]:
         _SUMS_CACHE.clear()
+        _DUES_CACHE.clear()
         _SUMS_CACHE_TOKEN[0] = token
+    return token
+
+
+def _sums(qs: Any, keys: list[str], parts: list[Q] | None = None) -> dict[Any, dict[str, Any]]:
+    """Sums of every aggregate column per key, over each part of the window added up."""
+    token = _cache_token()
     cache_key = None
     if token:
         where = [qs.filter(part).values(*keys).query.sql_with_params() for part in parts or [Q()]]
@@ -464,6 +473,53 @@ def _sums_uncached(
     return out
 
 
+# The due moments of the open facts, per group, cached like the sums (same token): facts
+# change only when the tick refreshes them, so "open and overdue now" is the number of
+# those moments before now — counted by bisection at every read, exact to the moment,
+# without scanning the open facts again.
+_DUES_CACHE: dict[Any, dict[Any, list[dt.datetime]]] = {}
+
+
+def _open_dues(open_facts: Any, keys: list[str]) -> dict[Any, list[dt.datetime]]:
+    """The sorted ``due_at`` of the open facts per key (a value, or a tuple of values)."""
+    token = _cache_token()
+    query = open_facts.values_list(*keys, "due_at").order_by()
+    sql, params = query.query.sql_with_params()
+    cache_key = (query.db, sql, repr(params))
+    found = _DUES_CACHE.get(cache_key) if token else None
+    if found is not None:
+        return found
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    n = len(keys)
+    out: dict[Any, list[dt.datetime]] = defaultdict(list)
+    for row in rows:
+        due = row[n]
+        if not isinstance(due, dt.datetime):  # SQLite: UTC text
+            due = dt.datetime.fromisoformat(due)
+        if due.tzinfo is None:  # SQLite stores naive UTC
+            due = due.replace(tzinfo=dt.UTC)
+        out[row[0] if n == 1 else tuple(row[:n])].append(due)
+    for dues in out.values():
+        dues.sort()
+    result = dict(out)
+    if token:
+        if len(_DUES_CACHE) >= _SUMS_CACHE_MAX:
+            _DUES_CACHE.clear()
+        _DUES_CACHE[cache_key] = result
+    return result
+
+
+def _overdue(dues: dict[Any, list[dt.datetime]], now: dt.datetime) -> dict[Any, int]:
+    """Per key, how many of the due moments are before now (open and overdue now)."""
+    out = {}
+    for key, moments in dues.items():
+        if moments[0] < now:
+            out[key] = bisect.bisect_left(moments, now)
+    return out
+
+
 _BUCKET_FIELDS = [f"r{i}" for i in range(RESPONSE_BUCKETS)]
 
 
@@ -480,14 +536,13 @@ def _agency_rows(
     scope = _scope(user, region, agency)
     ids = scope.agencies
     periods = AgencyPeriod.objects.filter(scope.rows_q("agency_id", "region_code"))
-    overdue = RequestFact.objects.filter(
+    open_facts = RequestFact.objects.filter(
         _window_facts(window),
         scope.rows_q("to_agency_id", "region_code"),
         is_open__in=INDEXED_TRUE,
-        due_at__lt=now,
     )
     sums = _sums(periods, ["agency_id"], _periods_q(window))
-    overdue_by = dict(overdue.values_list("to_agency_id").annotate(n=Count("pk")).order_by())
+    overdue_by = _overdue(_open_dues(open_facts, ["to_agency_id"]), now)
     today = now.astimezone(LOCAL_TZ).date()
     handoffs: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     hq = HandoffFact.objects.filter(due_day__gte=window.date_from, due_day__lte=window.date_to)
@@ -622,30 +677,26 @@ def _catalog_and_blood(
     return dict(out)
 
 
-def _pair_parts(
+def _pair_scope(
     *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
-) -> tuple[dict[Any, dict[str, Any]], Any]:
-    """Window sums per (from, to) agency id pair, and the open overdue facts in scope."""
+) -> tuple[Any, Any]:
+    """The pair sums rows and the open facts of the window in scope."""
     metrics.ensure_built(now=now)
     scope = _scope(user, region, agency)
     ids = scope.agencies
     periods = PairPeriod.objects.all()
-    overdue = RequestFact.objects.filter(
-        _window_facts(window), is_open__in=INDEXED_TRUE, due_at__lt=now
-    )
+    open_facts = RequestFact.objects.filter(_window_facts(window), is_open__in=INDEXED_TRUE)
     if ids is not None:
         # The handling side by its region code; the asking side by id.
         cond = scope.rows_q("to_agency_id", "region_code") | Q(from_agency_id__in=sorted(ids))
         periods = periods.filter(cond)
-        overdue = overdue.filter(cond)
-    sums = _sums(periods, ["from_agency_id", "to_agency_id"], _periods_q(window))
-    return sums, overdue
+        open_facts = open_facts.filter(cond)
+    return periods, open_facts
 
 
 def _counted(facts: Any, *keys: str) -> dict[Any, int]:
-    """Facts counted per key (or key tuple), read with a plain cursor: tens of thousands
-    of integer rows at a million requests, where Django's per-value converters cost more
-    than the query."""
+    """Facts counted per key (or key tuple), read with a plain cursor (Django's per-value
+    converters cost more than the query on thousands of integer rows)."""
     grouped = facts.values_list(*keys).annotate(n=Count("pk"))
     sql, params = grouped.order_by().query.sql_with_params()
     with connections[grouped.db].cursor() as cursor:
@@ -660,21 +711,31 @@ def _pair_sums(
     *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
 ) -> tuple[dict[Any, dict[str, Any]], dict[tuple[int, int], int]]:
     """Window sums and open-overdue counts per (from, to) agency id pair."""
-    sums, overdue = _pair_parts(user=user, window=window, region=region, agency=agency, now=now)
-    return sums, _counted(overdue, "from_agency_id", "to_agency_id")
+    periods, open_facts = _pair_scope(
+        user=user, window=window, region=region, agency=agency, now=now
+    )
+    sums = _sums(periods, ["from_agency_id", "to_agency_id"], _periods_q(window))
+    return sums, _overdue(_open_dues(open_facts, ["from_agency_id", "to_agency_id"]), now)
 
 
 def _pair_rows_heat(*, user: Any, window: Window, now: dt.datetime, agencies: int) -> HeatPairs:
     from sinergi.agencies.models import Agency
 
-    sums, overdue = _pair_parts(user=user, window=window, region=None, agency=None, now=now)
-    # Each agency weighs its requests received and sent (from the cached sums, once per
-    # tick) and, a thousand times more, its open overdue ones on either side (counted per
-    # agency, not per pair: a region has tens of thousands of pairs).
-    weight = dict(_received_by_agency(sums))
+    periods, open_facts = _pair_scope(user=user, window=window, region=None, agency=None, now=now)
+    parts = _periods_q(window)
+    # Each agency weighs its requests received and sent and, a thousand times more, its
+    # open overdue ones on either side. The sums are read per agency (a few hundred rows),
+    # never over every pair of the region: tens of thousands at a million requests, whose
+    # 41 sums cost seconds to read after each tick.
+    weight: dict[int, int] = {}
     for key in ("from_agency_id", "to_agency_id"):
-        for a, n in _counted(overdue, key).items():
-            weight[a] = weight.get(a, 0) + n * 1000
+        for a, values in _sums(periods, [key], parts).items():
+            weight[a] = weight.get(a, 0) + values["received"]
+    # Open overdue per pair from the due moments cached per tick, counted at this moment.
+    overdue_all = _overdue(_open_dues(open_facts, ["from_agency_id", "to_agency_id"]), now)
+    for (f, t), n in overdue_all.items():
+        weight[f] = weight.get(f, 0) + n * 1000
+        weight[t] = weight.get(t, 0) + n * 1000
     names = {
         pk: short or name
         for pk, name, short in Agency.objects.filter(pk__in=list(weight)).values_list(
@@ -682,11 +743,9 @@ def _pair_rows_heat(*, user: Any, window: Window, now: dt.datetime, agencies: in
         )
     }
     kept = sorted(weight, key=lambda a: (-weight[a], names[a]))[:agencies]
-    overdue_by = _counted(
-        overdue.filter(from_agency_id__in=kept, to_agency_id__in=kept),
-        "from_agency_id",
-        "to_agency_id",
-    )
+    among = Q(from_agency_id__in=kept, to_agency_id__in=kept)
+    sums = _sums(periods.filter(among), ["from_agency_id", "to_agency_id"], parts)
+    overdue_by = {(f, t): overdue_all[(f, t)] for f in kept for t in kept if (f, t) in overdue_all}
     rows = _pair_metric_rows(
         [(f, t) for f in kept for t in kept if (f, t) in sums or (f, t) in overdue_by],
         sums,
@@ -710,27 +769,6 @@ def _pair_rows(
     else:
         keys = list(set(sums) | set(overdue_by))
     return _pair_metric_rows(keys, sums, overdue_by)
-
-
-# Per-agency received counts derived from one cached sums dict (the dict is replaced, not
-# changed, when the tables change, so its identity keys the derived figures).
-_DERIVED: dict[int, tuple[Any, dict[int, int]]] = {}
-
-
-def _received_by_agency(sums: dict[Any, dict[str, Any]]) -> dict[int, int]:
-    """Requests received plus sent per agency over the pair sums of a window."""
-    found = _DERIVED.get(id(sums))
-    if found is not None and found[0] is sums:
-        return found[1]
-    out: dict[int, int] = {}
-    for (f, t), values in sums.items():
-        n = values["received"]
-        out[f] = out.get(f, 0) + n
-        out[t] = out.get(t, 0) + n
-    if len(_DERIVED) >= _SUMS_CACHE_MAX:
-        _DERIVED.clear()
-    _DERIVED[id(sums)] = (sums, out)
-    return out
 
 
 def _pair_order(
@@ -810,16 +848,15 @@ def _trend(
     while len(starts) < months:
         starts.insert(0, metrics._month(starts[0] - dt.timedelta(days=1)))
     qs = AgencyPeriod.objects.filter(monthly__in=INDEXED_TRUE, period__in=starts)
-    overdue = RequestFact.objects.filter(
-        is_open__in=INDEXED_TRUE, due_at__lt=now, submitted_day__gte=starts[0]
-    )
+    open_facts = RequestFact.objects.filter(
+        is_open__in=INDEXED_TRUE, submitted_day__gte=starts[0]
+    ).filter(scope.rows_q("to_agency_id", "region_code"))
     qs = qs.filter(scope.rows_q("agency_id", "region_code"))
-    overdue = overdue.filter(scope.rows_q("to_agency_id", "region_code"))
     sums = {metrics._as_date(k): v for k, v in _sums(qs, ["period"]).items()}
-    # Grouped by day in SQL and folded into months here: SQLite's month truncation is a
-    # Python function called once per open fact.
+    # Per day of submission, folded into months here (SQLite's month truncation is a
+    # Python function called once per open fact).
     late: dict[dt.date, int] = defaultdict(int)
-    for day, n in overdue.values_list("submitted_day").annotate(n=Count("pk")).order_by():
+    for day, n in _overdue(_open_dues(open_facts, ["submitted_day"]), now).items():
         late[metrics._month(metrics._as_date(day))] += n
     out = []
     for m in starts:
