@@ -53,6 +53,7 @@ PARENT: dict[str, str] = {
     "programs.PlanProposal": "program__region",
     "programs.PlanRevision": "program__region",
     "programs.ScheduleSnapshot": "program__region",
+    "programs.ScheduleSnapshotPatch": "program__region",
     "coordination.Attendance": "meeting__region",
     "coordination.Decision": "meeting__region",
     "coordination.RequestEvent": "request__region",
