@@ -137,8 +137,8 @@ def main() -> int:
     }
 
     def last_page(client: Any, path: str) -> str:
-        # Django's Paginator.get_page answers a number past the end with the last page.
-        return f"{path}?page=999999"
+        # The list's own "Last" link (core.paging: the last page read in reverse order).
+        return f"{path}?page=last"
 
     pages: list[tuple[str, str, str]] = [
         ("home", "bupati", "/"),

@@ -112,32 +112,28 @@ def complaints_remind(*, now: dt.datetime) -> dict[str, int]:
         if today <= complaint.due_date:
             continue
         if complaint.reminded_at is None:
-            with transaction.atomic():
-                complaint.reminded_at = now
-                complaint.save(update_fields=["reminded_at"])
-                audit_record(
-                    actor=SYSTEM,
-                    action="case.complaint_remind",
-                    obj=complaint,
-                    after={"case": complaint.case.code, "reminded_at": now},
-                    now=now,
-                )
-                case_notify("cases.complaint.overdue", complaint.case, actor=SYSTEM, now=now)
+            _complaint_mark(complaint, "reminded_at", "remind", "cases.complaint.overdue", now)
             reminded += 1
             continue
         late = -sla.working_days_left(calendar_for(front, today), complaint.due_date, today)
         if late < COMPLAINT_DAYS:
             continue
-        with transaction.atomic():
-            complaint.escalated_at = now
-            complaint.save(update_fields=["escalated_at"])
-            audit_record(
-                actor=SYSTEM,
-                action="case.complaint_escalate",
-                obj=complaint,
-                after={"case": complaint.case.code, "escalated_at": now},
-                now=now,
-            )
-            case_notify("cases.complaint.escalated", complaint.case, actor=SYSTEM, now=now)
+        _complaint_mark(complaint, "escalated_at", "escalate", "cases.complaint.escalated", now)
         escalated += 1
     return {"reminded": reminded, "escalated": escalated}
+
+
+def _complaint_mark(complaint: Any, field: str, step: str, event: str, now: dt.datetime) -> None:
+    """Record one step of the complaint clock (reminded or escalated): the time, its audit
+    entry and the notification, in one transaction."""
+    with transaction.atomic():
+        setattr(complaint, field, now)
+        complaint.save(update_fields=[field])
+        audit_record(
+            actor=SYSTEM,
+            action=f"case.complaint_{step}",
+            obj=complaint,
+            after={"case": complaint.case.code, field: now},
+            now=now,
+        )
+        case_notify(event, complaint.case, actor=SYSTEM, now=now)
