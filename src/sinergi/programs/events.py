@@ -276,10 +276,18 @@ register(
 )
 
 
+# What each active programme was last scanned for in this process: its plan, baseline,
+# local day and week. Lateness changes only with these, so an unchanged programme is not
+# scheduled again at every tick (50,000 programmes at national scale). A restarted worker
+# scans every programme once more; the ``once`` keys of the notices keep them single.
+_late_scanned: dict[int, str] = {}
+
+
 @tick_job("programs.late")
 def late_tick(now: dt.datetime) -> dict[str, Any]:
     """Tell, once a week per item, which work items and hand-offs of active programs are
-    late (the schedule's forecast against the baseline and deadlines)."""
+    late (the schedule's forecast against the baseline and deadlines). A programme is
+    scheduled again only when its plan, baseline or local day changed since its last scan."""
     from sinergi.core.permissions import SYSTEM
     from sinergi.notifications.events import events_emit
 
@@ -289,14 +297,19 @@ def late_tick(now: dt.datetime) -> dict[str, Any]:
 
     week = now.isocalendar()
     stamp = f"{week.year}-W{week.week:02d}"
-    items = handoffs = 0
+    items = handoffs = scanned = 0
     for program in Program.objects.filter(status=ProgramStatus.ACTIVE).select_related(
         "coordinator", "region"
     ):
-        ps = program_schedule(program, now=now)
-        if ps.error:
-            continue
         today = local_today(program, now)
+        key = f"{program.plan_stamp}:{program.baseline_id}:{today.isoformat()}:{stamp}"
+        if _late_scanned.get(program.pk) == key:
+            continue
+        ps = program_schedule(program, now=now)
+        scanned += 1
+        if ps.error:
+            _late_scanned[program.pk] = key
+            continue
         by_id = {i.id: i for i in ps.items}
         late_ids = [i.id for i in ps.items if i.late and not i.actual_finish]
         for item in WorkItem.objects.filter(pk__in=late_ids).select_related("owner", "program"):
@@ -329,4 +342,5 @@ def late_tick(now: dt.datetime) -> dict[str, Any]:
                 "programs.handoff.late", dep, actor=SYSTEM, now=now, once=f"{dep.pk}:{stamp}"
             )
             handoffs += bool(done.notified or done.webhooks)
-    return {"workitems_late": items, "handoffs_late": handoffs}
+        _late_scanned[program.pk] = key
+    return {"workitems_late": items, "handoffs_late": handoffs, "programs_scanned": scanned}
