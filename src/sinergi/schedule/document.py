@@ -184,13 +184,15 @@ class _Doc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     data_date: str
     calendar: Any = msgspec.UNSET
     tasks: list[_Task]
-    links: list[_Link] = msgspec.field(default_factory=list)
+    # Left as bytes: read by a compiled loop when written the plain way (see _links).
+    links: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"[]"))
     near_critical: int | None = None
     revised_by: str | None = None
     label: Any = ""
 
 
 _DECODER = msgspec.json.Decoder(_Doc)
+_LINKS_DECODER = msgspec.json.Decoder(list[_Link])
 _TYPE_CODE = {"FS": 0, "SS": 1, "FF": 2, "SF": 3}
 
 
@@ -287,7 +289,55 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
         has_rem=has_rem,
         odd=np.zeros(n, dtype=bool),
     )
-    links = doc.links
+    return columns, _links(doc.links, ids)
+
+
+def _id_bytes(ids: list[str]) -> tuple[bytes, NDArray[np.int64]]:
+    """Return the ids as UTF-8 bytes end to end and where each one starts (n + 1 offsets)."""
+    text = "".join(ids).encode("utf-8", "surrogatepass")
+    sizes = np.fromiter(map(len, ids), np.int64, len(ids))
+    if len(text) != int(sizes.sum()):  # not all ASCII: the length in bytes of each
+        sizes = np.fromiter((len(i.encode("utf-8", "surrogatepass")) for i in ids), np.int64)
+    ptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    return text, ptr
+
+
+def _links(raw: msgspec.Raw, ids: list[str]) -> _LinkArrays:
+    """Return the links as task indices, type codes and lags.
+
+    Links written the plain way are read from the bytes and their ends found by a
+    compiled loop, without a Python object per link or per end; anything else is decoded
+    by msgspec and its ends found through Arrow's hash.
+    """
+    from ._kernels import HAVE_NUMBA
+
+    if HAVE_NUMBA:
+        from . import _json_kernels as jk
+
+        buf = np.frombuffer(raw, dtype=np.uint8)
+        cap = buf.size // 19 + 1  # {"from":"","to":""} is the shortest link
+        ends = np.empty(4 * cap, dtype=np.int64)
+        typ = np.empty(cap, dtype=np.int8)
+        lag = np.empty(cap, dtype=np.int64)
+        m = jk.read_links(buf, ends, typ, lag)
+        if m >= 0:
+            text, ptr = _id_bytes(ids)
+            found = np.empty(2 * m, dtype=np.int64)
+            code = jk.find_ends(np.frombuffer(text, dtype=np.uint8), ptr, buf, ends, m, found)
+            if code:  # a repeated id, or a link to an unknown task
+                raise GiveUp
+            pairs = found.reshape(m, 2)
+            return pairs[:, 0].copy(), pairs[:, 1].copy(), typ[:m].copy(), lag[:m].copy()
+    try:
+        links = _LINKS_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise GiveUp from None
+    return _decoded_links(links, ids)
+
+
+def _decoded_links(links: list[_Link], ids: list[str]) -> _LinkArrays:
+    n = len(ids)
     m = len(links)
     # Task ids of the link ends, by hashing in Arrow (a dict lookup per end costs more
     # than twice the CPU); the ids themselves go last so that a repeated id shows.
@@ -306,4 +356,4 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
     src, dst = where[:m], where[m : 2 * m]
     typ = np.fromiter(map(_TYPE_CODE.__getitem__, [ln.type for ln in links]), np.int8, m)
     lag = np.array([ln.lag for ln in links], dtype=np.int64)
-    return columns, (src, dst, typ, lag)
+    return src, dst, typ, lag
