@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import mmap
 import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -67,13 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _read_bytes(path: str) -> bytes:
+def _read_bytes(path: str) -> bytes | mmap.mmap:
+    """Return the bytes of the file (or standard input): a regular file is mapped, read-only
+    and populated in one call, rather than copied (tens of thousands fewer page faults)."""
     try:
         if path == "-":
             stdin = sys.stdin
             buf = getattr(stdin, "buffer", None)
             return buf.read() if buf is not None else stdin.read().encode("utf-8")
         with open(path, "rb") as fh:
+            populate = getattr(mmap, "MAP_POPULATE", None)
+            if populate is not None:
+                try:
+                    flags = mmap.MAP_PRIVATE | populate
+                    return mmap.mmap(fh.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+                except (OSError, ValueError):  # empty, or not a regular file
+                    pass
             return fh.read()
     except OSError as exc:
         raise ScheduleError("unreadable", f"cannot read {path}: {exc.strerror}") from None
@@ -116,7 +126,7 @@ def _result(args: argparse.Namespace) -> tuple[Schedule | dict[str, object], int
     try:
         parsed, network = parse_columns(raw)
     except GiveUp:
-        return _run_objects(_load(raw, args.input), args)
+        return _run_objects(_load(bytes(raw), args.input), args)
     del raw  # tens of megabytes not needed any more
     near = args.near_critical if args.near_critical is not None else parsed.near_critical
     return network.schedule(parsed.calendar, parsed.data_date), near

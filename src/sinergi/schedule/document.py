@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -227,7 +228,7 @@ def _optional(values: list[Any], dtype: type[np.generic]) -> tuple[NDArray[Any],
     return out, has
 
 
-def parse_columns(raw: bytes) -> tuple[Document, Network]:
+def parse_columns(raw: bytes | mmap.mmap) -> tuple[Document, Network]:
     """Decode a schedule document from JSON bytes into columns and index its network.
 
     Raises :class:`GiveUp` when the document is not one this route takes without a doubt
