@@ -326,6 +326,18 @@ def write_out(pieces: list[bytes | memoryview]) -> None:
     buf.flush()
 
 
+def claim_process() -> None:
+    """Prepare a process that will run :func:`main` and nothing else, then
+    :func:`exit_process`.
+
+    Numba's typing context imports cffi (and compiles pycparser's grammar) on the first
+    compiled call, about 0.06 s of CPU, only to type cffi functions, which the kernels do
+    not use: in a process of its own, the command makes cffi look absent, which Numba
+    expects. Nothing else in this process uses cffi.
+    """
+    sys.modules.setdefault("cffi", None)  # type: ignore[arg-type]
+
+
 def exit_process(code: int) -> NoReturn:
     """End a process that ran :func:`main` and nothing else, skipping the teardown.
 
