@@ -391,11 +391,119 @@ def test_ids_to_escape_are_written_by_msgspec(tmp_path: Path, tid: str) -> None:
 def test_the_loops_run_as_python_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sinergi.schedule import _json_kernels as jk
 
-    for name in ("read_links", "find_ends", "write_tasks"):
+    for name in ("read_tasks", "read_links", "find_ends", "write_tasks"):
         kernel = getattr(jk, name)
         monkeypatch.setattr(jk, name, getattr(kernel, "py_func", kernel))
     for seed, rename in ((3, lambda x: x), (4, lambda x: "pekerjaan-jalan-kabupaten-" + x)):
-        doc = _renamed(_doc(n=60, seed=seed), rename)
+        doc = _renamed(_ascii_doc(n=60, seed=seed), rename)
         path = tmp_path / "in.json"
         path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
         assert b"".join(render(_args(str(path)))) == _reference(doc)
+
+
+def _ascii_doc(n: int = 200, seed: int = 7) -> dict[str, object]:
+    """A program like ``_doc``'s with agencies in ASCII: the tasks the plain way."""
+    doc = _doc(n=n, seed=seed)
+    for t in doc["tasks"]:  # type: ignore[attr-defined]
+        if "agency" in t:
+            t["agency"] = t["agency"].split(" —")[0]
+    return doc
+
+
+@pytest.fixture
+def task_fallbacks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the documents whose tasks msgspec decodes (the compiled reader gave up)."""
+    from sinergi.schedule import document
+
+    calls: list[int] = []
+    real = document._decoded_tasks
+
+    def counted(*args: object) -> object:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(document, "_decoded_tasks", counted)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("change", "read_by_the_loop"),
+    [
+        (lambda t: t, True),
+        (lambda t: {**t, "name": "Pekerjaan"}, True),
+        (lambda t: {**t, "deadline": None, "remaining_duration": None}, True),
+        (lambda t: {**t, "percent_complete": None}, True),
+        (lambda t: dict(reversed(t.items())), True),
+        (lambda t: {**t, "name": None}, False),
+        (lambda t: {**t, "name": ["x"]}, False),
+        (lambda t: {**t, "agency": "Dinas Pariwisata — Ē"}, False),
+        (lambda t: {**t, "name": "t\\1"}, False),
+    ],
+)
+def test_tasks_written_any_way_read_the_same(
+    tmp_path: Path, task_fallbacks: list[int], change: object, read_by_the_loop: bool
+) -> None:
+    doc = _ascii_doc()
+    tasks = doc["tasks"]
+    assert isinstance(tasks, list)
+    doc["tasks"] = [change(t) if i % 7 == 3 else t for i, t in enumerate(tasks)]  # type: ignore[operator]
+    for text in (json.dumps(doc, ensure_ascii=False), json.dumps(doc, indent=3)):
+        task_fallbacks.clear()
+        path = tmp_path / "in.json"
+        path.write_text(text, encoding="utf-8")
+        parsed, network = parse_columns(path.read_bytes())
+        assert bool(task_fallbacks) != read_by_the_loop or "\\u" in text
+        by_objects = Network(parse_document(doc).tasks, parse_document(doc).links)
+        assert network.tasks == by_objects.tasks
+        assert network.links == by_objects.links
+        assert b"".join(render(_args(str(path)))) == _reference(doc)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        '{"id": "a", "duration": 2.0}',
+        '{"id": "a", "duration": 2e1}',
+        '{"id": "a", "duration": -0}',
+        '{"id": "a", "duration": 02}',
+        '{"id": "a", "duration": 99999999999999999999}',
+        '{"id": "a", "duration": null}',
+        '{"id": "a"}',
+        '{"duration": 1}',
+        '{"id": "", "duration": 1}',
+        '{"id": 5, "duration": 1}',
+        '{"id": "a", "duration": 1, "id": "b"}',
+        '{"id": "a", "duration": 1, "colour": "red"}',
+        '{"id": "a", "duration": 1, "agency": null}',
+        '{"id": "a", "duration": 1, "percent_complete": "40"}',
+        '{"id": "a", "duration": 1, "percent_complete": 4e1, "actual_start": "2026-02-02"}',
+        '{"id": "a", "duration": 1, "percent_complete": 12.50, "actual_start": "2026-02-02"}',
+        '{"id": "a", "duration": 1, "percent_complete": -0.0}',
+        '{"id": "a", "duration": 1, "percent_complete": 1.}',
+        '{"id": "a", "duration": 1, "percent_complete": .5}',
+        '{"id": "a", "duration": 1, "remaining_duration": -1}',
+        '{"id": "a", "duration": 1, "remaining_duration": 1.5}',
+        '{"id": "a", "duration": 1, "deadline": "2026-02-30"}',
+        '{"id": "a", "duration": 1, "deadline": "20260330"}',
+        '{"id": "a", "duration": 1, "deadline": 20260330}',
+        '{"id": "a", "duration": 1, "deadline": nul}',
+        '{"id": "a", "duration": -3}',
+        '{"id": "a", "duration": 1},',
+        '["a", 1]',
+    ],
+)
+def test_tasks_the_loop_does_not_take_are_judged_as_before(task: str) -> None:
+    doc = {"data_date": "2026-03-02", "tasks": [], "links": []}
+    text = json.dumps(doc).replace('"tasks": []', '"tasks": [' + task + "]")
+    try:
+        expected = json.loads(text)
+        parsed = parse_document(expected)
+        verdict: object = Network(parsed.tasks, parsed.links).tasks
+    except Exception as exc:  # noqa: BLE001 - any verdict of the object route
+        verdict = type(exc)
+    try:
+        got: object = parse_columns(text.encode())[1].tasks
+    except GiveUp:
+        got = "gave up"
+    if got != "gave up":
+        assert got == verdict

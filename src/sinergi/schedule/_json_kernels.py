@@ -187,6 +187,230 @@ def read_links(  # noqa: C901 - one small parser
 
 
 @_jit
+def _integer(buf: U8, p: int) -> tuple[int, int]:
+    """Read a JSON integer of at most 18 digits at ``p``: return (value, end), end -1 if
+    there is none there or it is written otherwise (a fraction, an exponent...)."""
+    n = buf.shape[0]
+    neg = p < n and buf[p] == _MINUS
+    if neg:
+        p += 1
+    start = p
+    v = 0
+    while p < n and _ZERO <= buf[p] <= _NINE:
+        v = v * 10 + (int(buf[p]) - _ZERO)
+        p += 1
+    digits = p - start
+    if digits == 0 or digits > MAX_DIGITS or (digits > 1 and buf[start] == _ZERO):
+        return 0, -1
+    if p < n and (buf[p] == 46 or buf[p] == 101 or buf[p] == 69):  # . e E
+        return 0, -1
+    return (-v if neg else v), p
+
+
+@_jit
+def _number(buf: U8, p: int) -> int:
+    """Return the end of the JSON number at ``p`` (at most 40 characters), or -1."""
+    n = buf.shape[0]
+    start = p
+    if p < n and buf[p] == _MINUS:
+        p += 1
+    first = p
+    while p < n and _ZERO <= buf[p] <= _NINE:
+        p += 1
+    if p == first or (p - first > 1 and buf[first] == _ZERO):
+        return -1
+    if p < n and buf[p] == 46:  # .
+        p += 1
+        q = p
+        while p < n and _ZERO <= buf[p] <= _NINE:
+            p += 1
+        if p == q:
+            return -1
+    if p < n and (buf[p] == 101 or buf[p] == 69):  # e E
+        p += 1
+        if p < n and (buf[p] == 43 or buf[p] == _MINUS):
+            p += 1
+        q = p
+        while p < n and _ZERO <= buf[p] <= _NINE:
+            p += 1
+        if p == q:
+            return -1
+    return p if p - start <= 40 else -1
+
+
+@_jit
+def _is_null(buf: U8, p: int) -> bool:
+    return (
+        p + 3 < buf.shape[0]
+        and buf[p] == 110
+        and buf[p + 1] == 117
+        and buf[p + 2] == 108
+        and buf[p + 3] == 108
+    )
+
+
+#: The keys of a task, as the reader numbers them.
+TASK_KEYS = (
+    "id",
+    "duration",
+    "agency",
+    "name",
+    "earliest_start",
+    "deadline",
+    "actual_start",
+    "actual_finish",
+    "percent_complete",
+    "remaining_duration",
+)
+_TASK_KEY_TEXT = np.frombuffer("".join(TASK_KEYS).encode(), dtype=np.uint8)
+_TASK_KEY_PTR = np.cumsum(np.array([0] + [len(k) for k in TASK_KEYS], dtype=np.int64))
+
+
+@_jit
+def _task_key(buf: U8, p: int, q: int) -> int:
+    for k in range(_TASK_KEY_PTR.shape[0] - 1):
+        a, b = _TASK_KEY_PTR[k], _TASK_KEY_PTR[k + 1]
+        if b - a == q - p:
+            same = True
+            for i in range(b - a):
+                if _TASK_KEY_TEXT[a + i] != buf[p + i]:
+                    same = False
+                    break
+            if same:
+                return k
+    return -1
+
+
+@_jit
+def read_tasks(  # noqa: C901 - one small parser
+    buf: U8, ids: U8, agencies: U8, durations: I64, extra: I64, used: I64
+) -> int:
+    """Read a JSON array of task objects from ``buf``; return how many, or -1 on anything
+    it does not take (strings other than printable ASCII without escapes, a name that is
+    not a string, a key twice or unknown, no id or duration...).
+
+    The ids go into ``ids`` and the agencies ("" if none) into ``agencies``, separated by
+    a double quote; task ``t``'s duration into ``durations[t]``. The rest, rarer, goes in
+    rows of ``extra`` (task, key, start, end): a date or a percentage is ``buf[start:end]``
+    (key 4 to 8, see ``TASK_KEYS``), a remaining duration is ``start`` (key 9); null is no
+    row. ``used`` gets the bytes of ``ids`` and ``agencies`` used and the rows of ``extra``.
+    """
+    n = buf.shape[0]
+    cap = durations.shape[0]
+    cap_extra = extra.shape[0]
+    pi = 0
+    pa = 0
+    px = 0
+    p = _skip_ws(buf, 0)
+    if p >= n or buf[p] != _LBRACKET:
+        return -1
+    p = _skip_ws(buf, p + 1)
+    if p < n and buf[p] == _RBRACKET:
+        used[0] = used[1] = used[2] = 0
+        return 0 if _skip_ws(buf, p + 1) == n else -1
+    m = 0
+    while True:
+        if p >= n or buf[p] != _LBRACE or m >= cap:
+            return -1
+        if m:
+            ids[pi] = _QUOTE
+            agencies[pa] = _QUOTE
+            pi += 1
+            pa += 1
+        seen = 0
+        p = _skip_ws(buf, p + 1)
+        if p < n and buf[p] == _RBRACE:
+            return -1  # no id
+        while True:
+            if p >= n or buf[p] != _QUOTE:
+                return -1
+            q = _plain_string(buf, p + 1)
+            if q < 0:
+                return -1
+            k = _task_key(buf, p + 1, q)
+            if k < 0 or seen & (1 << k):
+                return -1
+            seen |= 1 << k
+            p = _skip_ws(buf, q + 1)
+            if p >= n or buf[p] != _COLON:
+                return -1
+            p = _skip_ws(buf, p + 1)
+            if p >= n:
+                return -1
+            if k >= 4 and _is_null(buf, p):  # a date, percentage or remainder not given
+                p += 4
+            elif k == 1 or k == 9:  # duration, remaining duration
+                v, e = _integer(buf, p)
+                if e < 0 or px >= cap_extra:
+                    return -1
+                if k == 1:
+                    durations[m] = v
+                else:
+                    extra[px, 0] = m
+                    extra[px, 1] = k
+                    extra[px, 2] = v
+                    px += 1
+                p = e
+            elif k == 8:  # percent complete: a number
+                e = _number(buf, p)
+                if e < 0 or px >= cap_extra:
+                    return -1
+                extra[px, 0] = m
+                extra[px, 1] = k
+                extra[px, 2] = p
+                extra[px, 3] = e
+                px += 1
+                p = e
+            else:  # a string: id, agency, name or a date
+                if buf[p] != _QUOTE:
+                    return -1
+                q = _plain_string(buf, p + 1)
+                if q < 0 or (k == 0 and q == p + 1):
+                    return -1  # not plain, or an empty id
+                if k == 0:
+                    for b in range(p + 1, q):
+                        ids[pi] = buf[b]
+                        pi += 1
+                elif k == 2:
+                    for b in range(p + 1, q):
+                        agencies[pa] = buf[b]
+                        pa += 1
+                elif k >= 4:
+                    if px >= cap_extra:
+                        return -1
+                    extra[px, 0] = m
+                    extra[px, 1] = k
+                    extra[px, 2] = p + 1
+                    extra[px, 3] = q
+                    px += 1
+                p = q + 1
+            p = _skip_ws(buf, p)
+            if p >= n:
+                return -1
+            if buf[p] == _COMMA:
+                p = _skip_ws(buf, p + 1)
+                continue
+            if buf[p] == _RBRACE:
+                break
+            return -1
+        if seen & 3 != 3:  # an id and a duration
+            return -1
+        m += 1
+        p = _skip_ws(buf, p + 1)
+        if p >= n:
+            return -1
+        if buf[p] == _COMMA:
+            p = _skip_ws(buf, p + 1)
+            continue
+        if buf[p] == _RBRACKET:
+            used[0] = pi
+            used[1] = pa
+            used[2] = px
+            return m if _skip_ws(buf, p + 1) == n else -1
+        return -1
+
+
+@_jit
 def _same(a: U8, p: int, q: int, b: U8, r: int, s: int) -> bool:
     if q - p != s - r:
         return False

@@ -184,8 +184,9 @@ class _Link(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
 class _Doc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     data_date: str
     calendar: Any = msgspec.UNSET
-    tasks: list[_Task]
-    # Left as bytes: read by a compiled loop when written the plain way (see _links).
+    # Left as bytes: read by compiled loops when written the plain way (see _plain_tasks
+    # and _links).
+    tasks: msgspec.Raw
     links: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"[]"))
     near_critical: int | None = None
     revised_by: str | None = None
@@ -193,6 +194,7 @@ class _Doc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Doc)
+_TASKS_DECODER = msgspec.json.Decoder(list[_Task])
 _LINKS_DECODER = msgspec.json.Decoder(list[_Link])
 _TYPE_CODE = {"FS": 0, "SS": 1, "FF": 2, "SF": 3}
 
@@ -268,7 +270,80 @@ _LinkArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDAr
 
 
 def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
-    tasks = doc.tasks
+    columns = _plain_tasks(doc.tasks)
+    if columns is None:
+        try:
+            tasks = _TASKS_DECODER.decode(doc.tasks)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise GiveUp from None
+        columns = _decoded_tasks(tasks)
+    return columns, _links(doc.links, columns.ids)
+
+
+def _plain_tasks(raw: msgspec.Raw) -> TaskColumns | None:
+    """Return the columns of tasks written the plain way, read from the bytes by a
+    compiled loop (no msgspec struct per task), or None if the loop does not take them."""
+    from ._kernels import HAVE_NUMBA
+
+    if not HAVE_NUMBA:
+        return None
+    from . import _json_kernels as jk
+
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    # Room for everything; pages not written are never touched.
+    id_text = np.empty(buf.size, dtype=np.uint8)
+    agency_text = np.empty(buf.size, dtype=np.uint8)
+    durations = np.empty(buf.size // 24 + 1, dtype=np.int64)  # {"id":"a","duration":0}
+    extra = np.empty((buf.size // 10 + 1, 4), dtype=np.int64)  # "deadline":""
+    used = np.zeros(3, dtype=np.int64)
+    n = jk.read_tasks(buf, id_text, agency_text, durations, extra, used)
+    if n < 0:
+        return None
+    ids = id_text[: used[0]].tobytes().decode("ascii").split('"') if n else []
+    agencies = agency_text[: used[1]].tobytes().decode("ascii").split('"') if n else []
+    durations = durations[:n]
+    rows = extra[: used[2]]
+    task, key = rows[:, 0], rows[:, 1]
+
+    def spans(k: int) -> tuple[NDArray[np.int64], list[bytes]]:
+        sel = key == k
+        return task[sel], [buf[a:b].tobytes() for a, b in rows[sel, 2:4].tolist()]
+
+    rem, has_rem = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    sel = key == 9
+    rem[task[sel]] = rows[sel, 2]
+    has_rem[task[sel]] = True
+    pct, has_pct = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+    where, texts = spans(8)
+    if texts:
+        pct[where] = [float(t) for t in texts]  # as json.loads reads them
+        has_pct[where] = True
+    if n and (int(durations.min()) < 0 or int(rem.min()) < 0):
+        raise GiveUp
+    days = []
+    for k in (4, 5, 6, 7):  # earliest start, deadline, actual start, actual finish
+        out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        where, texts = spans(k)
+        if texts:
+            out[where] = [_day(t.decode("ascii")) for t in texts]
+        days.append(out)
+    return TaskColumns(
+        ids=ids,
+        agencies=agencies,
+        durations=durations,
+        earliest_start=days[0],
+        deadline=days[1],
+        actual_start=days[2],
+        actual_finish=days[3],
+        percent_complete=pct,
+        has_pct=has_pct,
+        remaining=rem,
+        has_rem=has_rem,
+        odd=np.zeros(n, dtype=bool),
+    )
+
+
+def _decoded_tasks(tasks: list[_Task]) -> TaskColumns:
     n = len(tasks)
     ids = [t.id for t in tasks]
     durations = np.array([t.duration for t in tasks], dtype=np.int64)
@@ -276,7 +351,7 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
     pct, has_pct = _optional([t.percent_complete for t in tasks], np.float64)
     if not all(ids) or (n and (int(durations.min()) < 0 or int(rem.min()) < 0)):
         raise GiveUp
-    columns = TaskColumns(
+    return TaskColumns(
         ids=ids,
         agencies=[t.agency for t in tasks],
         durations=durations,
@@ -290,7 +365,6 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
         has_rem=has_rem,
         odd=np.zeros(n, dtype=bool),
     )
-    return columns, _links(doc.links, ids)
 
 
 def _id_bytes(ids: list[str]) -> tuple[bytes, NDArray[np.int64]]:
