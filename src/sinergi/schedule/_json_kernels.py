@@ -22,6 +22,8 @@ from ._kernels import _jit
 U8 = NDArray[np.uint8]
 I8 = NDArray[np.int8]
 I64 = NDArray[np.int64]
+#: Positions in a buffer: int32 below 2 GB (half the memory), else int64.
+Positions = NDArray[np.int32] | NDArray[np.int64]
 
 # Bytes the link reader knows.
 _SPACE, _TAB, _LF, _CR = 32, 9, 10, 13
@@ -77,7 +79,7 @@ def _key(buf: U8, p: int, q: int) -> int:
 
 @_jit
 def read_links(  # noqa: C901 - one small parser
-    buf: U8, ends: I64, typ: I8, lag: I64
+    buf: U8, ends: Positions, typ: I8, lag: I64
 ) -> int:
     """Read a JSON array of link objects from ``buf``; return how many, or -1 on anything
     it does not take.
@@ -445,7 +447,7 @@ def _key_of(buf: U8, p: int, q: int) -> tuple[int, int]:
 
 
 @_jit
-def find_ends(ids: U8, id_ptr: I64, buf: U8, ends: I64, m: int, out: I64) -> int:
+def find_ends(ids: U8, id_ptr: I64, buf: U8, ends: Positions, m: int, out: I64) -> int:
     """Find the task of each link end: ``ids[id_ptr[i]:id_ptr[i+1]]`` is task ``i``'s id,
     ``buf[ends[2j]:ends[2j+1]]`` end ``j`` of the first ``m`` links (``out[j]``: its task).
 

@@ -392,7 +392,11 @@ def _links(raw: msgspec.Raw, ids: list[str]) -> _LinkArrays:
 
         buf = np.frombuffer(raw, dtype=np.uint8)
         cap = buf.size // 19 + 1  # {"from":"","to":""} is the shortest link
-        ends = np.empty(4 * cap, dtype=np.int64)
+        ends: jk.Positions = (
+            np.empty(4 * cap, dtype=np.int32)
+            if buf.size < 1 << 31
+            else np.empty(4 * cap, dtype=np.int64)
+        )
         typ = np.empty(cap, dtype=np.int8)
         lag = np.empty(cap, dtype=np.int64)
         m = jk.read_links(buf, ends, typ, lag)
