@@ -1,11 +1,13 @@
 """``sinergi schedule IN.json``: schedule a JSON document and print the result as JSON.
 
-Documents take the columnar route: the file is read in one go, decoded by msgspec into
-columns (no dict per task), scheduled on arrays, and the answer is encoded by msgspec and
-written in writes of a megabyte or more (one for a small answer), whatever
-``PYTHONUNBUFFERED`` says. A document that route does not take (an ``updates`` document,
-or one with a mistake) goes the object route, which says what is wrong. The output is the
-bytes ``json.dump(..., indent=2, ensure_ascii=False)`` and a newline gave, either way.
+Documents take the columnar route: the file is mapped (or read) in one go, decoded into
+columns (no dict per task: Numba loops read tasks and links written the plain way, msgspec
+the rest), scheduled on arrays, and the answer is written into one buffer by a Numba loop
+(or encoded by msgspec) and written in writes of a megabyte or more (one for a small
+answer), whatever ``PYTHONUNBUFFERED`` says. A document that route does not take (an
+``updates`` document, or one with a mistake) goes the object route, which says what is
+wrong. The output is the bytes ``json.dump(..., indent=2, ensure_ascii=False)`` and a
+newline gave, either way.
 """
 
 from __future__ import annotations
