@@ -294,7 +294,7 @@ def _plain_tasks(raw: msgspec.Raw) -> TaskColumns | None:
     id_text = np.empty(buf.size, dtype=np.uint8)
     agency_text = np.empty(buf.size, dtype=np.uint8)
     durations = np.empty(buf.size // 24 + 1, dtype=np.int64)  # {"id":"a","duration":0}
-    extra = np.empty((buf.size // 10 + 1, 4), dtype=np.int64)  # "deadline":""
+    extra = np.empty((buf.size // 13 + 1, 4), dtype=np.int64)  # "deadline":""
     used = np.zeros(3, dtype=np.int64)
     n = jk.read_tasks(buf, id_text, agency_text, durations, extra, used)
     if n < 0:
