@@ -532,9 +532,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = argv[2:]
     if argv and argv[0] == "schedule":
         # Straight to the engine's command: no Django, no other subcommand's imports.
-        from sinergi.schedule.cli import exit_process
+        from sinergi.schedule.cli import claim_process, exit_process
         from sinergi.schedule.cli import main as schedule_main
 
+        if whole_process:
+            claim_process()
         code = schedule_main(argv[1:])
         if whole_process:
             exit_process(code)

@@ -2,6 +2,7 @@
 
 import sys
 
-from .cli import exit_process, main
+from .cli import claim_process, exit_process, main
 
+claim_process()
 exit_process(main(sys.argv[1:]))

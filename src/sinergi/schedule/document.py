@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -183,14 +184,18 @@ class _Link(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
 class _Doc(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     data_date: str
     calendar: Any = msgspec.UNSET
-    tasks: list[_Task]
-    links: list[_Link] = msgspec.field(default_factory=list)
+    # Left as bytes: read by compiled loops when written the plain way (see _plain_tasks
+    # and _links).
+    tasks: msgspec.Raw
+    links: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"[]"))
     near_critical: int | None = None
     revised_by: str | None = None
     label: Any = ""
 
 
 _DECODER = msgspec.json.Decoder(_Doc)
+_TASKS_DECODER = msgspec.json.Decoder(list[_Task])
+_LINKS_DECODER = msgspec.json.Decoder(list[_Link])
 _TYPE_CODE = {"FS": 0, "SS": 1, "FF": 2, "SF": 3}
 
 
@@ -225,7 +230,7 @@ def _optional(values: list[Any], dtype: type[np.generic]) -> tuple[NDArray[Any],
     return out, has
 
 
-def parse_columns(raw: bytes) -> tuple[Document, Network]:
+def parse_columns(raw: bytes | mmap.mmap) -> tuple[Document, Network]:
     """Decode a schedule document from JSON bytes into columns and index its network.
 
     Raises :class:`GiveUp` when the document is not one this route takes without a doubt
@@ -265,7 +270,80 @@ _LinkArrays = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDAr
 
 
 def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
-    tasks = doc.tasks
+    columns = _plain_tasks(doc.tasks)
+    if columns is None:
+        try:
+            tasks = _TASKS_DECODER.decode(doc.tasks)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise GiveUp from None
+        columns = _decoded_tasks(tasks)
+    return columns, _links(doc.links, columns.ids)
+
+
+def _plain_tasks(raw: msgspec.Raw) -> TaskColumns | None:
+    """Return the columns of tasks written the plain way, read from the bytes by a
+    compiled loop (no msgspec struct per task), or None if the loop does not take them."""
+    from ._kernels import HAVE_NUMBA
+
+    if not HAVE_NUMBA:
+        return None
+    from . import _json_kernels as jk
+
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    # Room for everything; pages not written are never touched.
+    id_text = np.empty(buf.size, dtype=np.uint8)
+    agency_text = np.empty(buf.size, dtype=np.uint8)
+    durations = np.empty(buf.size // 24 + 1, dtype=np.int64)  # {"id":"a","duration":0}
+    extra = np.empty((buf.size // 13 + 1, 4), dtype=np.int64)  # "deadline":""
+    used = np.zeros(3, dtype=np.int64)
+    n = jk.read_tasks(buf, id_text, agency_text, durations, extra, used)
+    if n < 0:
+        return None
+    ids = id_text[: used[0]].tobytes().decode("ascii").split('"') if n else []
+    agencies = agency_text[: used[1]].tobytes().decode("ascii").split('"') if n else []
+    durations = durations[:n]
+    rows = extra[: used[2]]
+    task, key = rows[:, 0], rows[:, 1]
+
+    def spans(k: int) -> tuple[NDArray[np.int64], list[bytes]]:
+        sel = key == k
+        return task[sel], [buf[a:b].tobytes() for a, b in rows[sel, 2:4].tolist()]
+
+    rem, has_rem = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    sel = key == 9
+    rem[task[sel]] = rows[sel, 2]
+    has_rem[task[sel]] = True
+    pct, has_pct = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+    where, texts = spans(8)
+    if texts:
+        pct[where] = [float(t) for t in texts]  # as json.loads reads them
+        has_pct[where] = True
+    if n and (int(durations.min()) < 0 or int(rem.min()) < 0):
+        raise GiveUp
+    days = []
+    for k in (4, 5, 6, 7):  # earliest start, deadline, actual start, actual finish
+        out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        where, texts = spans(k)
+        if texts:
+            out[where] = [_day(t.decode("ascii")) for t in texts]
+        days.append(out)
+    return TaskColumns(
+        ids=ids,
+        agencies=agencies,
+        durations=durations,
+        earliest_start=days[0],
+        deadline=days[1],
+        actual_start=days[2],
+        actual_finish=days[3],
+        percent_complete=pct,
+        has_pct=has_pct,
+        remaining=rem,
+        has_rem=has_rem,
+        odd=np.zeros(n, dtype=bool),
+    )
+
+
+def _decoded_tasks(tasks: list[_Task]) -> TaskColumns:
     n = len(tasks)
     ids = [t.id for t in tasks]
     durations = np.array([t.duration for t in tasks], dtype=np.int64)
@@ -273,7 +351,7 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
     pct, has_pct = _optional([t.percent_complete for t in tasks], np.float64)
     if not all(ids) or (n and (int(durations.min()) < 0 or int(rem.min()) < 0)):
         raise GiveUp
-    columns = TaskColumns(
+    return TaskColumns(
         ids=ids,
         agencies=[t.agency for t in tasks],
         durations=durations,
@@ -287,7 +365,58 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
         has_rem=has_rem,
         odd=np.zeros(n, dtype=bool),
     )
-    links = doc.links
+
+
+def _id_bytes(ids: list[str]) -> tuple[bytes, NDArray[np.int64]]:
+    """Return the ids as UTF-8 bytes end to end and where each one starts (n + 1 offsets)."""
+    text = "".join(ids).encode("utf-8", "surrogatepass")
+    sizes = np.fromiter(map(len, ids), np.int64, len(ids))
+    if len(text) != int(sizes.sum()):  # not all ASCII: the length in bytes of each
+        sizes = np.fromiter((len(i.encode("utf-8", "surrogatepass")) for i in ids), np.int64)
+    ptr = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    return text, ptr
+
+
+def _links(raw: msgspec.Raw, ids: list[str]) -> _LinkArrays:
+    """Return the links as task indices, type codes and lags.
+
+    Links written the plain way are read from the bytes and their ends found by a
+    compiled loop, without a Python object per link or per end; anything else is decoded
+    by msgspec and its ends found through Arrow's hash.
+    """
+    from ._kernels import HAVE_NUMBA
+
+    if HAVE_NUMBA:
+        from . import _json_kernels as jk
+
+        buf = np.frombuffer(raw, dtype=np.uint8)
+        cap = buf.size // 19 + 1  # {"from":"","to":""} is the shortest link
+        ends: jk.Positions = (
+            np.empty(4 * cap, dtype=np.int32)
+            if buf.size < 1 << 31
+            else np.empty(4 * cap, dtype=np.int64)
+        )
+        typ = np.empty(cap, dtype=np.int8)
+        lag = np.empty(cap, dtype=np.int64)
+        m = jk.read_links(buf, ends, typ, lag)
+        if m >= 0:
+            text, ptr = _id_bytes(ids)
+            found = np.empty(2 * m, dtype=np.int64)
+            code = jk.find_ends(np.frombuffer(text, dtype=np.uint8), ptr, buf, ends, m, found)
+            if code:  # a repeated id, or a link to an unknown task
+                raise GiveUp
+            pairs = found.reshape(m, 2)
+            return pairs[:, 0].copy(), pairs[:, 1].copy(), typ[:m].copy(), lag[:m].copy()
+    try:
+        links = _LINKS_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise GiveUp from None
+    return _decoded_links(links, ids)
+
+
+def _decoded_links(links: list[_Link], ids: list[str]) -> _LinkArrays:
+    n = len(ids)
     m = len(links)
     # Task ids of the link ends, by hashing in Arrow (a dict lookup per end costs more
     # than twice the CPU); the ids themselves go last so that a repeated id shows.
@@ -306,4 +435,4 @@ def _columns(doc: _Doc) -> tuple[TaskColumns, _LinkArrays]:
     src, dst = where[:m], where[m : 2 * m]
     typ = np.fromiter(map(_TYPE_CODE.__getitem__, [ln.type for ln in links]), np.int8, m)
     lag = np.array([ln.lag for ln in links], dtype=np.int64)
-    return columns, (src, dst, typ, lag)
+    return src, dst, typ, lag

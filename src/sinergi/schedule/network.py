@@ -503,6 +503,16 @@ def _iso(days: D64) -> list[str]:
     formatted once and shared."""
     if not days.size:
         return []
+    table, index = iso_table(days)
+    out: list[str] = np.array(table, dtype=object)[index].tolist()
+    return out
+
+
+def iso_table(days: D64) -> tuple[list[str], NDArray[np.int64]]:
+    """Return the days of ``days`` as YYYY-MM-DD strings, each once, and where each date
+    of ``days`` is in that list."""
+    if not days.size:
+        return [], np.zeros(0, dtype=np.int64)
     number = days.astype(np.int64)
     lo = int(number.min())
     span = int(number.max()) - lo + 1
@@ -511,10 +521,9 @@ def _iso(days: D64) -> list[str]:
         index = number - lo
     else:
         table, inverse = np.unique(days, return_inverse=True)
-        index = inverse.reshape(-1)
-    text = np.array(np.datetime_as_string(table, unit="D").tolist(), dtype=object)
-    out: list[str] = text[index].tolist()
-    return out
+        index = inverse.reshape(-1).astype(np.int64)
+    text: list[str] = np.datetime_as_string(table, unit="D").tolist()
+    return text, index
 
 
 def _check_progress(t: Task, data_date: date) -> None:
