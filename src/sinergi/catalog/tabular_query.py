@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from sinergi.core.lazy import lazy_module
 
 from .tabular_parse import TableError, _coerce, _jsonable
-from .tabular_store import ensure_table
+from .tabular_store import MAX_FILTER_COLUMNS, ROW_COLUMN, clustered_path, ensure_table
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,20 +38,54 @@ def _connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _source(parquet: Path) -> str:
-    """The SQL name of a version's table, attached read-only to this thread's DuckDB."""
+def _attach(key: str, path: Path) -> str:
+    """The alias of a DuckDB file attached read-only to this thread's connection."""
     con = _connection()
     attached: dict[str, str] = _local.attached
-    key = str(parquet)
     alias = attached.get(key)
     if alias is None:
-        if not parquet.exists():
-            raise TableError(_("The data file of this version is missing."))
-        path = ensure_table(parquet)
         alias = "v_" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
         con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])  # alias: hex digits
         attached[key] = alias
-    return f"{alias}.data"
+    return alias
+
+
+def _source(parquet: Path) -> str:
+    """The SQL name of a version's table, attached read-only to this thread's DuckDB."""
+    key = str(parquet)
+    if key not in _local.__dict__.get("attached", {}):
+        if not parquet.exists():
+            raise TableError(_("The data file of this version is missing."))
+        return f"{_attach(key, ensure_table(parquet))}.data"
+    return f"{_attach(key, parquet)}.data"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a query reads a version's rows: the table's SQL name and the expression of a
+    row's 0-based position in the version (``rowid``, or the hidden column of a clustered
+    copy, whose rowid is in another order)."""
+
+    table: str
+    row: str
+    clustered: bool = False
+
+
+def pick_source(
+    parquet: Path,
+    names: Sequence[str],
+    cluster: Sequence[str] = (),
+    filters: dict[str, Any] | None = None,
+) -> Source:
+    """The clustered copy when the dataset has filter columns of this version, the query
+    filters on the leading one and the copy is built; else the version's table. Either
+    answers the same rows in the same order (tests/catalog/test_filter_columns.py)."""
+    if cluster and filters and cluster[0] in filters and all(c in names for c in cluster):
+        path = clustered_path(parquet, cluster)
+        if path.exists():
+            alias = _attach(str(path), path)
+            return Source(f"{alias}.data", quote(ROW_COLUMN), clustered=True)
+    return Source(_source(parquet), "rowid")
 
 
 def quote(name: str) -> str:
@@ -100,9 +134,11 @@ def query(
     limit: int = 100,
     offset: int = 0,
     with_total: bool = True,
+    cluster: Sequence[str] = (),
 ) -> Page:
     """Rows of a Parquet file matching equality filters and a text search, sorted, one page
-    of them, and how many match in all."""
+    of them, and how many match in all. ``cluster`` names the dataset's filter columns: a
+    query filtering on the first one reads the copy sorted by them, when it is built."""
     names = [c["name"] for c in columns]
     types = {c["name"]: c["type"] for c in columns}
     chosen = list(fields) if fields else names
@@ -111,13 +147,16 @@ def query(
             raise TableError(_("There is no column %(c)r.") % {"c": name}, column=name)
     where, params = _conditions(names, types, filters, q)
     order = parse_sort(sort, names)
-    source = _source(path)
+    picked = pick_source(path, names, cluster, filters)
+    source = picked.table
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
-    order_sql = (
-        " ORDER BY " + ", ".join(f"{quote(n)} {d.upper()} NULLS LAST" for n, d in order)
-        if order
-        else ""
-    )
+    # Ties of the sort, and an unsorted page of a clustered copy, follow the rows' order
+    # in the version: the same page whichever table answers it. (An unsorted page of the
+    # version's own table is already in that order.)
+    terms = [f"{quote(n)} {d.upper()} NULLS LAST" for n, d in order]
+    if order or picked.clustered:
+        terms.append(picked.row)
+    order_sql = " ORDER BY " + ", ".join(terms) if terms else ""
     select = ", ".join(quote(n) for n in chosen)
     con = _connection().cursor()
     try:
@@ -391,3 +430,18 @@ def compare(
     finally:
         con.close()
     return summary
+
+
+def suggest_filter_columns(stats: list[dict[str, Any]], rows: int) -> list[str]:
+    """Filter columns worth proposing, from :func:`column_stats`: text columns whose values
+    repeat (2 to 1,000 distinct values, each on ten rows or more on average), the most
+    selective first; at most :data:`MAX_FILTER_COLUMNS`."""
+    picked = [
+        c
+        for c in stats
+        if c["type"] == "text"
+        and 2 <= int(c["distinct"] or 0) <= 1000
+        and c["distinct"] * 10 <= rows
+    ]
+    picked.sort(key=lambda c: (-int(c["distinct"]), c["name"]))
+    return [c["name"] for c in picked[:MAX_FILTER_COLUMNS]]

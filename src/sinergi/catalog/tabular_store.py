@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,6 +168,65 @@ def ensure_table(parquet: Path, table: pa.Table | None = None) -> Path:
     return target
 
 
+#: The hidden column of a clustered table: the row's 0-based position in the version (its
+#: ``rowid`` in the unclustered table), so pages keep their order and CKAN's ``_id``.
+ROW_COLUMN = "__sinergi_row"
+MAX_FILTER_COLUMNS = 3
+CLUSTER_ROW_GROUP = 16_384
+
+
+def clustered_path(parquet: Path, columns: Sequence[str]) -> Path:
+    """The DuckDB file of a version's rows sorted by ``columns`` (the dataset's filter
+    columns), named by the version's file and the column list."""
+    digest = hashlib.sha1(  # a file name, not a secret
+        json.dumps(list(columns)).encode(), usedforsecurity=False
+    ).hexdigest()[:12]
+    return parquet.with_name(f"{parquet.name.split('.', 1)[0]}.by-{digest}.duckdb")
+
+
+def ensure_clustered(parquet: Path, columns: Sequence[str]) -> Path:
+    """Build (once) a copy of a version's DuckDB table sorted by ``columns`` with the hidden
+    row-number column, so that DuckDB's zone maps skip every row group that cannot hold a
+    filter's value (docs/decisions/catalog-filter-columns.md). Slow (seconds for a million
+    rows): run by a background task, never by a request."""
+    if not columns:
+        raise ValueError("no columns to cluster by")
+    target = clustered_path(parquet, columns)
+    if target.exists():
+        return target
+    source = ensure_table(parquet)
+    with _build_lock:
+        if target.exists():
+            return target
+        fd, tmp = tempfile.mkstemp(dir=parquet.parent, suffix=".duckdb-tmp")
+        os.close(fd)
+        os.unlink(tmp)  # DuckDB creates the file itself
+        order = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        try:
+            con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "1GB"})
+            try:
+                # Row groups of 16,384 rows instead of 122,880: a filter value's rows then
+                # span a few small groups and the zone maps skip the rest (measured in
+                # docs/performance.md, "Filter columns").
+                con.execute(f"ATTACH ? AS clustered (ROW_GROUP_SIZE {CLUSTER_ROW_GROUP})", [tmp])
+                con.execute("ATTACH ? AS original (READ_ONLY)", [str(source)])
+                # Names are quoted schema columns; nothing else is interpolated.
+                con.execute(
+                    "CREATE TABLE clustered.data AS SELECT *, "  # noqa: S608  # nosec B608
+                    f"rowid::BIGINT AS {ROW_COLUMN} FROM original.data "
+                    f"ORDER BY {order}, {ROW_COLUMN}"
+                )
+                con.execute("CHECKPOINT clustered")
+            finally:
+                con.close()
+            os.replace(tmp, target)
+        finally:
+            for leftover in (tmp, tmp + ".wal"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+    return target
+
+
 def ingest_rows(
     rows: list[dict[str, Any]],
     *,
@@ -175,7 +236,6 @@ def ingest_rows(
     """Check rows pushed as JSON objects and store them like an upload. With ``columns``
     every value is checked against its column's type; without, the types are inferred
     from the JSON values. Errors name the item (1-based) and the column."""
-    import json
 
     if not rows:
         raise TableError(_("Send at least one row."))
