@@ -52,12 +52,14 @@ def _attach(key: str, path: Path) -> str:
 
 def _source(parquet: Path) -> str:
     """The SQL name of a version's table, attached read-only to this thread's DuckDB."""
+    _connection()
     key = str(parquet)
-    if key not in _local.__dict__.get("attached", {}):
+    alias = _local.attached.get(key)
+    if alias is None:
         if not parquet.exists():
             raise TableError(_("The data file of this version is missing."))
-        return f"{_attach(key, ensure_table(parquet))}.data"
-    return f"{_attach(key, parquet)}.data"
+        alias = _attach(key, ensure_table(parquet))
+    return f"{alias}.data"
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def query(
             f"SELECT {select}{counted} FROM {source}{where_sql}{order_sql} LIMIT ? OFFSET ?",  # noqa: S608  # nosec B608 - names quoted, values bound
             [*params, limit, offset],
         ).fetchall()
-        rows = [{n: _jsonable(v) for n, v in zip(chosen, row, strict=False)} for row in result]
+        rows = _json_rows(chosen, [types[n] for n in chosen], result)
         total = len(rows) + offset
         if counted and result:
             total = int(result[0][-1])
@@ -183,6 +185,25 @@ def query(
     finally:
         con.close()
     return Page(columns=[c for c in columns if c["name"] in chosen], rows=rows, total=total)
+
+
+#: Column kinds whose values DuckDB already answers as JSON values (str, int, bool).
+_AS_IS = frozenset({"text", "integer", "boolean"})
+
+
+def _json_rows(names: list[str], kinds: list[str], result: list[Any]) -> list[dict[str, Any]]:
+    """Result rows as JSON objects, converting only the columns that need it (numbers:
+    NaN and decimals; dates): a page's 2,000 cells in a fraction of a millisecond."""
+    convert = [i for i, kind in enumerate(kinds) if kind not in _AS_IS]
+    if not convert:
+        return [dict(zip(names, row, strict=False)) for row in result]
+    out = []
+    for row in result:
+        values = list(row[: len(names)])
+        for i in convert:
+            values[i] = _jsonable(values[i])
+        out.append(dict(zip(names, values, strict=True)))
+    return out
 
 
 def _conditions(
