@@ -35,6 +35,13 @@ UI_CASES = [
         expect(302, other_staff=403, viewer=403),
         data={"unit-0": ""},
     ),
+    Case(
+        "catalog:filter_columns",
+        "post",
+        f"/data/{PUBLIC_DS}/kolom-penyaring/",
+        expect(302, other_staff=403, viewer=403),
+        data={"first": ""},
+    ),
     Case("catalog:submit", "post", f"/data/{DRAFT}/ajukan/", OWNERS_POST),
     Case(
         "catalog:verify",

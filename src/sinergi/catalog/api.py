@@ -100,6 +100,7 @@ def dataset_out(d: Dataset) -> dict[str, Any]:
         "updated_at": d.updated_at,
         "latest_version": latest.number if latest else None,
         "row_count": latest.row_count if latest else None,
+        "filter_columns": list(d.filter_columns or []),
     }
 
 
@@ -184,11 +185,13 @@ def dataset_detail(request: HttpRequest, slug: str) -> Any:
 
 @router.patch("/{slug}", response=responses(DatasetOut), summary="Change a dataset's metadata")
 def dataset_update(request: ApiRequest, slug: str, data: DatasetPatch) -> Any:
-    """Change the metadata of a draft or returned dataset."""
+    """Change the metadata of a draft or returned dataset; the filter columns (kolom
+    penyaring) alone at any status."""
     dataset = _dataset(request.auth, slug)
     values = _metadata(data)
-    if "title" in values and values["title"] is None:
-        values.pop("title")
+    for key in ("title", "filter_columns"):
+        if key in values and values[key] is None:
+            values.pop(key)
     return dataset_out(
         services.dataset_update(actor=request.auth, dataset=dataset, now=now(), **values)
     )
@@ -306,6 +309,7 @@ def run_query(version: DatasetVersion, params: DataQuery) -> dict[str, Any]:
             sort=params.sort or "",
             limit=params.limit,
             offset=params.offset,
+            cluster=version.dataset.filter_columns,
         )
     except tabular.TableError as exc:
         raise ValidationFailed(exc.message, fields={exc.column or "query": [exc.message]}) from exc

@@ -569,6 +569,7 @@ def datastore_search(request: HttpRequest, user: Any, params: dict[str, Any]) ->
             offset=offset,
             with_total=include_total,
             records_format=records_format,
+            cluster=version.dataset.filter_columns,
         )
     except tabular.TableError as exc:
         raise validation(exc.column or "query", exc.message) from exc

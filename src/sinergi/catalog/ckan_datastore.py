@@ -82,7 +82,11 @@ class Result:
 
 
 def _filters(
-    filters: dict[str, Any], types: dict[str, str], where: list[str], params: list[Any]
+    filters: dict[str, Any],
+    types: dict[str, str],
+    where: list[str],
+    params: list[Any],
+    row_expr: str = "rowid",
 ) -> None:
     for name, value in filters.items():
         values = value if isinstance(value, list) else [value]
@@ -91,7 +95,7 @@ def _filters(
                 _("Give between 1 and 100 values for %(c)r.") % {"c": name}, column=name
             )
         if name == ROW_ID:
-            column, kind = "rowid + 1", "integer"
+            column, kind = f"{row_expr} + 1", "integer"
         elif name in types:
             column, kind = tabular.quote(name), types[name]
         else:
@@ -123,8 +127,10 @@ def search(
     offset: int = 0,
     with_total: bool = True,
     records_format: str = "objects",
+    cluster: Sequence[str] = (),
 ) -> Result:
-    """Rows of a version as CKAN's ``datastore_search`` answers them."""
+    """Rows of a version as CKAN's ``datastore_search`` answers them. ``cluster`` names the
+    dataset's filter columns (see :func:`tabular.pick_source`)."""
     names = [c["name"] for c in columns]
     types = {c["name"]: c["type"] for c in columns}
     all_names = [ROW_ID, *names]
@@ -136,9 +142,13 @@ def search(
         raise tabular.TableError(
             _("Choose one of: %(v)s.") % {"v": ", ".join(RECORD_FORMATS)}, column="records_format"
         )
+    # DISTINCT pages order by their values only: read from the version's own table, so a
+    # tie between distinct rows comes out as it always did.
+    picked = tabular.pick_source(path, names, () if distinct else cluster, filters)
+    row_expr = picked.row
     where: list[str] = []
     params: list[Any] = []
-    _filters(filters or {}, types, where, params)
+    _filters(filters or {}, types, where, params, row_expr)
     if isinstance(q, dict):
         for name, text in q.items():
             if name not in types:
@@ -151,14 +161,14 @@ def search(
         for word in words(q):
             where.append(_word_condition(word, names, types, params))
     order = tabular.parse_sort(sort, all_names) if sort else []
-    source = tabular._source(path)  # noqa: SLF001 - the version's read-only attached table
-    select_parts = [("rowid + 1" if n == ROW_ID else tabular.quote(n)) for n in chosen]
+    source = picked.table
+    select_parts = [(f"{row_expr} + 1" if n == ROW_ID else tabular.quote(n)) for n in chosen]
     select = ", ".join(
         f"{p} AS {tabular.quote(n)}" for p, n in zip(select_parts, chosen, strict=True)
     )
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
     order_terms = [
-        f"{'rowid + 1' if n == ROW_ID else tabular.quote(n)} {d.upper()} NULLS LAST"
+        f"{row_expr + ' + 1' if n == ROW_ID else tabular.quote(n)} {d.upper()} NULLS LAST"
         for n, d in order
     ]
     counted = ""
@@ -169,7 +179,7 @@ def search(
         ] or [tabular.quote(n) for n in chosen]
         sql = f"SELECT * FROM ({inner}) ORDER BY {', '.join(outer_order)} LIMIT ? OFFSET ?"  # noqa: S608 - as above
     else:
-        order_terms.append("rowid")
+        order_terms.append(row_expr)
         # The total rides along as a window count (one pass over the matching rows), as in
         # tabular.query; without a filter DuckDB knows the row count at once.
         counted = ", count(*) OVER () AS __sinergi_total" if with_total and where else ""

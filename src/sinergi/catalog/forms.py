@@ -223,3 +223,34 @@ class FulfilForm(forms.Form):
         self.fields["dataset"].queryset = Dataset.objects.filter(  # type: ignore[attr-defined]
             pk__in=[d.pk for d in candidates]
         ).order_by("title")
+
+
+class FilterColumnsForm(forms.Form):
+    """The columns people filter a dataset's data on (kolom penyaring), most used first."""
+
+    first = forms.ChoiceField(required=False, label=_("First filter column"))
+    second = forms.ChoiceField(required=False, label=_("Second filter column"))
+    third = forms.ChoiceField(required=False, label=_("Third filter column"))
+
+    def __init__(
+        self, *args: Any, columns: list[str], suggested: list[str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        marked = set(suggested or [])
+        choices = [("", "—")] + [
+            (c, _("%(c)s (suggested)") % {"c": c} if c in marked else c) for c in columns
+        ]
+        for name in ("first", "second", "third"):
+            self.fields[name].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """Filled from the first one on, each column once."""
+        data = super().clean() or {}
+        values = [data.get(n) or "" for n in ("first", "second", "third")]
+        if "" in values and any(values[values.index("") :]):
+            raise forms.ValidationError(_("Fill the filter columns from the first one on."))
+        chosen = [v for v in values if v]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError(_("A column is chosen twice."))
+        data["filter_columns"] = chosen
+        return data

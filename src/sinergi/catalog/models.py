@@ -201,6 +201,15 @@ class Dataset(TimestampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=DatasetStatus.choices, default=DatasetStatus.DRAFT
     )
+    filter_columns = models.JSONField(
+        _("filter columns"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Columns people filter the data on (at most three, most used first); the stored "
+            "table is sorted by them so that a filtered page answers quickly."
+        ),
+    )
     review_comment = models.TextField(_("walidata comments"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)

@@ -93,6 +93,12 @@ class DatasetOut(Schema):
     updated_at: dt.datetime
     latest_version: int | None
     row_count: int | None
+    filter_columns: list[str] = Field(
+        description=(
+            "kolom penyaring: the columns people filter the data on, most used first; the "
+            "data is stored sorted by them so that a page filtered on the first one is fast"
+        )
+    )
 
 
 class DatasetFilters(Schema):
@@ -130,9 +136,19 @@ class DatasetIn(_Metadata):
 
 
 class DatasetPatch(_Metadata):
-    """Changes to a draft or returned dataset's metadata."""
+    """Changes to a draft or returned dataset's metadata, or to any dataset's filter
+    columns alone."""
 
     title: str | None = Field(None, min_length=1, max_length=200)
+    filter_columns: list[str] | None = Field(
+        None,
+        max_length=3,
+        description=(
+            "kolom penyaring: at most three column names of the latest version, most used "
+            "first ([] removes them). May change at any status, alone: it changes how the "
+            "data is stored (sorted in the background), never the rows a query answers"
+        ),
+    )
 
 
 class VerifyIn(Schema):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("data/<slug:slug>/ubah/", views.edit, name="edit"),
     path("data/<slug:slug>/unggah/", views.upload, name="upload"),
     path("data/<slug:slug>/skema/", views.units, name="units"),
+    path("data/<slug:slug>/kolom-penyaring/", views.filter_columns, name="filter_columns"),
     path("data/<slug:slug>/ajukan/", views.submit, name="submit"),
     path("data/<slug:slug>/verifikasi/", views.verify, name="verify"),
     path("data/<slug:slug>/pratinjau/", views.preview, name="preview"),

@@ -29,6 +29,7 @@ from .forms import (
     AggregateForm,
     DataRequestForm,
     DatasetForm,
+    FilterColumnsForm,
     FulfilForm,
     PreviewForm,
     UploadForm,
@@ -197,6 +198,7 @@ def _preview_context(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
             sort=sort,
             limit=PREVIEW_ROWS,
             offset=(page - 1) * PREVIEW_ROWS,
+            cluster=dataset.filter_columns,
         )
     except tabular.TableError as exc:
         error = exc.message
@@ -245,7 +247,63 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
             else [],
         }
     )
+    if latest is not None and can_change:
+        context.update(_filter_context(dataset, latest, context["stats"]))
     return render(request, "catalog/detail.html", context)
+
+
+def _filter_context(
+    dataset: Dataset,
+    latest: DatasetVersion,
+    stats: list[dict[str, Any]],
+    form: FilterColumnsForm | None = None,
+) -> dict[str, Any]:
+    """The filter-columns form of the detail page, with suggestions and whether the sorted
+    copy of the latest version is built yet."""
+    chosen = list(dataset.filter_columns or [])
+    if form is None:
+        form = FilterColumnsForm(
+            initial=dict(zip(("first", "second", "third"), chosen, strict=False)),
+            columns=[c["name"] for c in latest.columns],
+            suggested=tabular.suggest_filter_columns(stats, latest.row_count),
+        )
+    ready = bool(chosen) and tabular.clustered_path(version_path(latest), chosen).exists()
+    return {"filter_form": form, "filter_columns": chosen, "filter_ready": ready}
+
+
+@login_required
+@friendly_errors
+@require_POST
+def filter_columns(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Choose the columns the dataset's data is stored sorted by (kolom penyaring)."""
+    dataset = _dataset(request, slug)
+    ensure_can(request.user, "catalog.change", dataset)
+    latest = dataset.latest_version()
+    if latest is None:
+        raise NotFound()
+    form = FilterColumnsForm(request.POST, columns=[c["name"] for c in latest.columns])
+    if form.is_valid():
+        try:
+            services.dataset_update(
+                actor=request.user,
+                dataset=dataset,
+                filter_columns=form.cleaned_data["filter_columns"],
+                now=now(),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Filter columns saved; the data is being sorted by them in the background.")
+                if form.cleaned_data["filter_columns"]
+                else _("Filter columns removed."),
+            )
+            return redirect("catalog:detail", slug=dataset.slug)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+    return redirect("catalog:detail", slug=dataset.slug)
 
 
 SUMMARY_ROWS = 50

@@ -173,13 +173,17 @@ def dataset_create(
 
 @transaction.atomic
 def dataset_update(*, actor: Any, dataset: Dataset, now: dt.datetime, **changes: Any) -> Dataset:
-    """Change the metadata of a draft or returned dataset."""
+    """Change the metadata of a draft or returned dataset. The filter columns alone may
+    change at any status: they change how the data is stored, not what is published."""
     ensure_can(actor, "catalog.change", dataset)
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
-    if dataset.status not in EDITABLE:
+    filter_columns = changes.pop("filter_columns", None)
+    if dataset.status not in EDITABLE and (changes or filter_columns is None):
         raise Conflict(_("Only a draft or a returned dataset can be changed."))
     before = snapshot(dataset)
     tags, allowed = _apply(dataset, changes)
+    if filter_columns is not None:
+        dataset.filter_columns = _filter_columns(dataset, list(filter_columns))
     dataset.updated_at = now
     validate_model(dataset, exclude=["tags", "allowed_agencies"])
     dataset.save()
@@ -189,7 +193,54 @@ def dataset_update(*, actor: Any, dataset: Dataset, now: dt.datetime, **changes:
         dataset.allowed_agencies.set(allowed)
     _check_access(dataset)
     audit_record(actor=actor, action="dataset.update", obj=dataset, before=before, now=now)
+    if filter_columns is not None and dataset.filter_columns != before.get("filter_columns"):
+        latest = dataset.latest_version()
+        if latest is not None and dataset.filter_columns:
+            version_cluster_later(latest)
     return dataset
+
+
+def _filter_columns(dataset: Dataset, names: list[str]) -> list[str]:
+    """The filter columns asked for, checked against the latest version's schema."""
+    from .. import tabular
+
+    if not names:
+        return []
+    latest = dataset.latest_version()
+    if latest is None:
+        raise ValidationFailed(
+            fields={"filter_columns": [_("Upload the data before choosing filter columns.")]}
+        )
+    if len(names) != len(set(names)):
+        raise ValidationFailed(fields={"filter_columns": [_("A column is named twice.")]})
+    if len(names) > tabular.MAX_FILTER_COLUMNS:
+        raise ValidationFailed(
+            fields={
+                "filter_columns": [
+                    _("Choose at most %(n)d filter columns.") % {"n": tabular.MAX_FILTER_COLUMNS}
+                ]
+            }
+        )
+    known = {c["name"] for c in latest.columns}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValidationFailed(
+            fields={
+                "filter_columns": [
+                    _("The data has no column %(c)s.") % {"c": ", ".join(repr(n) for n in unknown)}
+                ]
+            }
+        )
+    return names
+
+
+def version_cluster_later(version: Any) -> None:
+    """Queue the sorted copy of a version by its dataset's filter columns, after the
+    transaction commits (the worker builds it; pages use it once it exists)."""
+    from ..tasks import cluster_version
+
+    pk = version.pk
+    transaction.on_commit(lambda: cluster_version.enqueue(pk))
 
 
 def metadata_problems(dataset: Dataset) -> dict[str, list[str]]:

@@ -64,9 +64,14 @@ def sweep_orphan_files(
     if not root.is_dir():
         return {"removed": 0, "kept": 0}
     referenced: set[str] = set()
-    for name in DatasetVersion.objects.values_list("file_name", flat=True).iterator():
+    for name, cluster in DatasetVersion.objects.values_list(
+        "file_name", "dataset__filter_columns"
+    ).iterator():
         referenced.add(name)
         referenced.add(str(Path(name).with_suffix(".duckdb")))
+        if cluster:
+            # The copy sorted by the current filter columns; one by earlier ones goes.
+            referenced.add(tabular.clustered_path(root / name, cluster).name)
     cutoff = now.timestamp() - min_age.total_seconds()
     removed = kept = 0
     for path in root.iterdir():
@@ -243,6 +248,11 @@ def _record_version_atomic(
     dataset.updated_at = now
     dataset.save(update_fields=["updated_at"])
     audit_record(actor=actor, action="dataset.version_upload", obj=version, now=now)
+    names = {c["name"] for c in version.columns}
+    if dataset.filter_columns and all(n in names for n in dataset.filter_columns):
+        from .datasets import version_cluster_later
+
+        version_cluster_later(version)
     return version
 
 
