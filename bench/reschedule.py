@@ -10,7 +10,10 @@ stores its schedule as the worker does, then, in the same run:
   indexed network, and ``Schedule.rescheduled`` against ``Network.schedule`` + dates;
 - the service: ``workitem_update(duration=...)`` end to end (transaction, row lock, plan
   version, audit entry, the incremental schedule and its patch row) against what the same
-  change cost before, the worker's full recomputation (``store_snapshot``);
+  change cost before, the worker's full recomputation (``store_snapshot``); every
+  ``--finish-every``-th edit lengthens an item on the critical path, so that the
+  programme finish (and every late date and float) moves; after each edit, the first
+  read of its rows (made then, not in the edit);
 - a reader in another process: the stored snapshot with the patches applied.
 
     .venv/bin/python bench/reschedule.py                    # 100,000 items, 40 edits
