@@ -10,7 +10,10 @@ stores its schedule as the worker does, then, in the same run:
   indexed network, and ``Schedule.rescheduled`` against ``Network.schedule`` + dates;
 - the service: ``workitem_update(duration=...)`` end to end (transaction, row lock, plan
   version, audit entry, the incremental schedule and its patch row) against what the same
-  change cost before, the worker's full recomputation (``store_snapshot``);
+  change cost before, the worker's full recomputation (``store_snapshot``); every
+  ``--finish-every``-th edit lengthens an item on the critical path, so that the
+  programme finish (and every late date and float) moves; after each edit, the first
+  read of its rows (made then, not in the edit);
 - a reader in another process: the stored snapshot with the patches applied.
 
     .venv/bin/python bench/reschedule.py                    # 100,000 items, 40 edits
@@ -93,6 +96,12 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--full", type=int, default=2, help="full recomputations to time")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument(
+        "--finish-every",
+        type=int,
+        default=4,
+        help="every Nth service edit lengthens an item on the critical path (moves the finish)",
+    )
     args = parser.parse_args()
     if "SINERGI_DATABASE_URL" not in os.environ:
         os.environ["SINERGI_DATA_DIR"] = tempfile.mkdtemp(prefix="bench-reschedule-")
@@ -245,17 +254,30 @@ def main() -> None:
         return out
 
     workitems_module.reschedule_edit = measured
-    for _ in range(args.edits):
-        item = items[rng.randrange(n)]
-        d = max(item.duration + rng.choice([-3, -1, 1, 2, 5, 10]), 1)
+    by_pk = {it.pk: it for it in items}
+    cpu: list[float] = []
+    reads: list[float] = []
+    finish_moves: list[float] = []
+    for k in range(args.edits):
         before = scheduling._SCHEDULES.get(
             (program.pk, program.plan_stamp, data_date, program.baseline_id)
         )
+        if args.finish_every and k % args.finish_every == args.finish_every - 1 and before:
+            # An item on the critical path, lengthened: the programme finish moves, and
+            # with it every late date and float.
+            assert before.schedule is not None
+            item = by_pk[int(rng.choice(before.schedule.critical_path))]
+            d = item.duration + rng.choice([2, 3, 5])
+        else:
+            item = items[rng.randrange(n)]
+            d = max(item.duration + rng.choice([-3, -1, 1, 2, 5, 10]), 1)
+        c0 = time.process_time()
         t, _ = timed(
             lambda item=item, d=d: services.workitem_update(  # type: ignore[misc]
                 actor=SYSTEM, item=item, now=now, duration=d, milestone=False
             )
         )
+        cpu.append(time.process_time() - c0)
         service.append(t)
         item.duration = d
         program.refresh_from_db()
@@ -265,6 +287,11 @@ def main() -> None:
         assert after is not None, "not computed in the call"
         if before is not None and after.finish_date != before.finish_date:
             moved_finish += 1
+            if k:
+                finish_moves.append(t)
+        # What the next page pays: the rows the edit reached, made on first read.
+        t, _ = timed(lambda after=after: (len(after.items), after.comparison, after.links))  # type: ignore[misc]
+        reads.append(t)
     patches = ScheduleSnapshotPatch.objects.filter(program=program).count()
     print(
         f"workitem_update(duration), first edit of the day: {service[0] * 1000:.0f} ms "
@@ -272,7 +299,11 @@ def main() -> None:
     )
     service = service[1:]
     print(line("workitem_update(duration) end to end, incremental", service))
+    print(line("  CPU time of the same calls", cpu[1:]))
     print(line("  of which reschedule_edit (patch row + incremental schedule)", inner[1:]))
+    if finish_moves:
+        print(line("  the edits among them that moved the programme finish", finish_moves))
+    print(line("first read of the rows after an edit (items, links, comparison made)", reads[1:]))
     workitems_module.reschedule_edit = plain
     print(
         f"  {patches} patch rows written, snapshot row untouched; {moved_finish} of "

@@ -3,6 +3,7 @@ incrementally, in the same call, equal to a full recomputation."""
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -69,7 +70,16 @@ def test_duration_edits_reschedule_incrementally(monkeypatch: Any) -> None:
         key = (program.pk, program.plan_stamp, data_date, program.baseline_id)
         computed_here = scheduling._SCHEDULES.get(key)
         assert computed_here is not None, "computed in the edit, not left to the worker"
+        # Its rows are made on first read, not in the edit; the finish needs none of them.
+        assert "items" not in computed_here.__dict__
         fresh = scheduling.compute_schedule(program, data_date)
+        assert computed_here.finish_date == fresh.finish_date
+        assert "items" not in computed_here.__dict__
+        if n == 2:
+            # Pickled before its rows were made (as a worker could), it carries them.
+            copied = pickle.loads(pickle.dumps(computed_here))  # noqa: S301
+            assert "_pending" not in copied.__dict__
+            _same(copied, fresh)
         _same(computed_here, fresh)
         finishes.append(fresh.finish_date)
         # Stored as one small patch; the snapshot row is not rewritten.

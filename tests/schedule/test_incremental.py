@@ -239,10 +239,16 @@ def test_schedule_rescheduled_matches_a_fresh_schedule() -> None:
             for e, lag in lags.items():
                 new_links[e] = replace(new_links[e], lag=lag)
             fresh = Network(cur, new_links).schedule(cal, data_date)
-            assert after.tasks == fresh.tasks
+            # Neither the task objects nor the lists of dates are copied by a change: the
+            # edited task is kept beside the previous tuple, the dates read from the arrays.
+            assert "tasks" not in after.network.__dict__
+            assert after.network.task(i) == new_task
+            assert "_dates" not in after.__dict__ and "_iso_dates" not in after.__dict__
             some = np.array(sorted(set(changed.tolist()) | {i}), dtype=np.int64)
-            ids = [after.network.tasks[k].id for k in some.tolist()]
+            ids = [after.network.ids[k] for k in some.tolist()]
             assert after.tasks_at(some) == [fresh.tasks[x] for x in ids]
+            assert after.tasks == fresh.tasks
+            assert after.network.tasks == tuple(cur)
             assert after.critical_path == fresh.critical_path
             assert after.finish_date == fresh.finish_date
             old_tasks = sched.tasks

@@ -62,6 +62,14 @@ def _jit(fn: _F) -> _F:
     return cast(_F, _njit(cache=True, nogil=True, boundscheck=False)(fn))
 
 
+def _jit_inline(fn: _F) -> _F:
+    """As :func:`_jit`, for a helper of other kernels, inlined into them by Numba (no call
+    in the inner loop)."""
+    if _njit is None:  # pragma: no cover
+        return fn
+    return cast(_F, _njit(cache=True, nogil=True, boundscheck=False, inline="always")(fn))
+
+
 I64 = NDArray[np.int64]
 I32 = NDArray[np.int32]
 I8 = NDArray[np.int8]
@@ -215,6 +223,51 @@ def forward(
     return finish
 
 
+@_jit_inline
+def _late(
+    p: int,
+    r_ptr: I64,
+    r_dst: I32,
+    r_tl: I32,
+    d: int,
+    k: int,
+    deadline: int,
+    s: int,
+    f: int,
+    finish: int,
+    view: I64,
+) -> tuple[int, int]:
+    """Late finish and free float of the unfinished task at rank ``p`` (duration ``d``,
+    kind ``k``, early start ``s`` and finish ``f``) from its successors' view rows: what
+    the full and the incremental backward pass share (inlined into both)."""
+    late_f = finish
+    if deadline < late_f:
+        late_f = deadline
+    late_s = POS
+    free = finish - f
+    for q in range(r_ptr[p], r_ptr[p + 1]):
+        tl = r_tl[q]
+        j = r_dst[q]
+        lag = tl >> 2
+        v = (s if tl & FROM_START else f) + lag
+        if tl & TO_FINISH:
+            target = view[j, V_LF] - lag
+            slack = view[j, V_EF] - v
+        else:
+            target = view[j, V_LRS] - lag
+            slack = view[j, V_RS] - v
+        if tl & FROM_START:
+            if target < late_s:
+                late_s = target
+        elif target < late_f:
+            late_f = target
+        if slack < free:
+            free = slack
+    if k == PLANNED and late_s + d < late_f:
+        late_f = late_s + d
+    return late_f, free
+
+
 @_jit
 def backward(
     r_ptr: I64,
@@ -252,33 +305,8 @@ def backward(
             view[p, V_LF] = POS
             continue
         d = dur[p]
-        s = es[p]
         f = ef[p]
-        late_f = finish
-        if deadline[p] < late_f:
-            late_f = deadline[p]
-        late_s = POS
-        free = finish - f
-        for q in range(r_ptr[p], r_ptr[p + 1]):
-            tl = r_tl[q]
-            j = r_dst[q]
-            lag = tl >> 2
-            v = (s if tl & FROM_START else f) + lag
-            if tl & TO_FINISH:
-                target = view[j, V_LF] - lag
-                slack = view[j, V_EF] - v
-            else:
-                target = view[j, V_LRS] - lag
-                slack = view[j, V_RS] - v
-            if tl & FROM_START:
-                if target < late_s:
-                    late_s = target
-            elif target < late_f:
-                late_f = target
-            if slack < free:
-                free = slack
-        if k == PLANNED and late_s + d < late_f:
-            late_f = late_s + d
+        late_f, free = _late(p, r_ptr, r_dst, r_tl, d, k, deadline[p], es[p], f, finish, view)
         lf[p] = late_f
         tf[p] = late_f - f
         ff[p] = free
@@ -452,33 +480,8 @@ def backward_from(
             v3 = POS
         else:
             d = dur[p]
-            s = es[p]
             f = ef[p]
-            late_f = finish
-            if deadline[p] < late_f:
-                late_f = deadline[p]
-            late_s = POS
-            free = finish - f
-            for q in range(r_ptr[p], r_ptr[p + 1]):
-                tl = r_tl[q]
-                j = r_dst[q]
-                lag = tl >> 2
-                v = (s if tl & FROM_START else f) + lag
-                if tl & TO_FINISH:
-                    target = view[j, V_LF] - lag
-                    slack = view[j, V_EF] - v
-                else:
-                    target = view[j, V_LRS] - lag
-                    slack = view[j, V_RS] - v
-                if tl & FROM_START:
-                    if target < late_s:
-                        late_s = target
-                elif target < late_f:
-                    late_f = target
-                if slack < free:
-                    free = slack
-            if k == PLANNED and late_s + d < late_f:
-                late_f = late_s + d
+            late_f, free = _late(p, r_ptr, r_dst, r_tl, d, k, deadline[p], es[p], f, finish, view)
             total = late_f - f
             v0 = rs[p]
             v1 = f

@@ -286,7 +286,20 @@ class Network:
     @functools.cached_property
     def tasks(self) -> tuple[Task, ...]:
         """Return the tasks, in input order."""
+        over = self.__dict__.get("_tasks_over")
+        if over is not None:
+            out = list(over[0])
+            for i, t in over[1].items():
+                out[i] = t
+            return tuple(out)
         return tuple(self.columns.task(i) for i in range(len(self.columns.ids)))
+
+    def _task_base(self) -> tuple[tuple[Task, ...], dict[int, Task]] | None:
+        """The task objects if made: a tuple and the tasks replaced since (by index)."""
+        if "tasks" in self.__dict__:
+            return self.__dict__["tasks"], {}
+        over: tuple[tuple[Task, ...], dict[int, Task]] | None = self.__dict__.get("_tasks_over")
+        return over
 
     @functools.cached_property
     def links(self) -> tuple[Link, ...]:
@@ -367,7 +380,13 @@ class Network:
     def task(self, i: int) -> Task:
         """Return task ``i`` (made from the columns alone if ``tasks`` was not made)."""
         tasks = self.__dict__.get("tasks")
-        return tasks[i] if tasks is not None else self.columns.task(i)
+        if tasks is not None:
+            task: Task = tasks[i]
+            return task
+        base = self._task_base()
+        if base is not None:
+            return base[1].get(i) or base[0][i]
+        return self.columns.task(i)
 
     def _changed(self, tasks: dict[int, Task], lags: dict[int, int]) -> Network:
         """Return this network with some tasks (same ids) and some links' lags replaced,
@@ -397,11 +416,13 @@ class Network:
             rows = np.fromiter(tasks, np.int64, len(tasks))
             out.columns = c.with_rows(rows, TaskColumns.from_tasks(list(tasks.values())))
             out.durations = out.columns.durations
-            if "tasks" in self.__dict__:
-                new_tasks = list(self.__dict__["tasks"])
-                for i, t in tasks.items():
-                    new_tasks[i] = t
-                out.__dict__["tasks"] = tuple(new_tasks)
+            # The task objects, if made, are not copied (a pass over every one of them):
+            # the new network keeps the same tuple and the replaced tasks beside it, and
+            # makes its own tuple only if ``tasks`` is asked for.
+            base = self._task_base()
+            if base is not None:
+                out.__dict__.pop("tasks", None)
+                out.__dict__["_tasks_over"] = (base[0], {**base[1], **tasks})
         if lags:
             for e, lag in lags.items():
                 if isinstance(lag, bool) or not isinstance(lag, int):
@@ -603,6 +624,10 @@ class ChainPoint:
     link: int | None = None
 
 
+#: Working days added beyond what is needed when a schedule's table of days is widened.
+_DAY_MARGIN = 260
+
+
 class Schedule:
     """The result of scheduling a network: offsets, float, dates and driving paths."""
 
@@ -763,7 +788,9 @@ class Schedule:
             seed_rank = np.zeros(len(net.ids), dtype=bool)
             seed_rank[st.rank[moved]] = True
             r_src = st._preds[0]
-            cand = np.union1d(np.flatnonzero(moved), st.order[st.r_dst[seed_rank[r_src]]])
+            near = moved.copy()
+            near[st.order[st.r_dst[seed_rank[r_src]]]] = True
+            cand = np.flatnonzero(near)
             close = self.at_close.copy()
             queued = set(cand[zero[cand] | close[cand]].tolist())  # a flag may also drop
             queue = [(int(st.rank[i]), i) for i in queued]
@@ -781,39 +808,32 @@ class Schedule:
                             heapq.heappush(queue, (int(st.rank[j]), j))
             flipped = np.array(sorted(flips), dtype=np.int64)
         new.__dict__["at_close"] = close
-        touched = np.union1d(
-            np.union1d(changed, flipped), np.array(sorted(edited), dtype=np.int64)
-        ).astype(np.int64)
+        # Marks rather than ``np.union1d``, whose sort of up to every task cost more than
+        # the rest of an edit that moves the finish.
+        mark = np.zeros(len(net.ids), dtype=bool)
+        mark[changed] = True
+        mark[flipped] = True
+        mark[np.fromiter(edited, np.int64, len(edited))] = True
+        touched = np.flatnonzero(mark)
         if "_date_arrays" not in self.__dict__ or "_late_date_arrays" not in self.__dict__:
             return
-        got = new._date_arrays_for(touched)
-        olds = (*self._date_arrays, *self._late_date_arrays)
-        cols: list[D64] = []
-        for old, part in zip(olds, got, strict=True):
-            col = old.copy()
-            col[touched] = part
-            cols.append(col)
+        cols: list[D64]
+        if touched.shape[0] > len(net.ids) // 8:
+            # Most tasks moved (the finish did): every date afresh, without copy and scatter.
+            cols = list(new._date_arrays_for(np.arange(len(net.ids), dtype=np.int64)))
+        else:
+            got = new._date_arrays_for(touched)
+            olds = (*self._date_arrays, *self._late_date_arrays)
+            cols = []
+            for old, part in zip(olds, got, strict=True):
+                col = old.copy()
+                col[touched] = part
+                cols.append(col)
         new.__dict__["_date_arrays"] = (cols[0], cols[1])
         new.__dict__["_late_date_arrays"] = (cols[2], cols[3])
-        # The same for the forms made from the arrays, if this schedule made them.
-        at = touched.tolist()
-        for name, parts in (("_dates", got[:2]), ("_late_dates", got[2:])):
-            if name in self.__dict__:
-                pair = []
-                for old_list, part in zip(self.__dict__[name], parts, strict=True):
-                    lst = list(old_list)
-                    for i, d in zip(at, part.astype(date).tolist(), strict=True):
-                        lst[i] = d
-                    pair.append(lst)
-                new.__dict__[name] = (pair[0], pair[1])
-        if "_iso_dates" in self.__dict__:
-            pair = []
-            for old_list, part in zip(self._iso_dates, got[:2], strict=True):
-                lst = list(old_list)
-                for i, text in zip(at, np.datetime_as_string(part, unit="D").tolist(), strict=True):
-                    lst[i] = text
-                pair.append(lst)
-            new.__dict__["_iso_dates"] = (pair[0], pair[1])
+        # The forms made from the arrays (lists of dates, ISO strings) are not carried: a
+        # copy of each is a pass over every task's objects, what an edit must not cost;
+        # they are made again on first use (``tasks_at`` does without them).
 
     def _date_arrays_for(self, idx: NDArray[np.int64]) -> tuple[D64, D64, D64, D64]:
         """Return start, finish, late start and late finish dates of some tasks (as
@@ -923,11 +943,28 @@ class Schedule:
         if offsets.size == 0:
             return np.empty(0, dtype="datetime64[D]")
         lo, hi = int(offsets.min()), int(offsets.max())
-        base, table = self.__dict__.get("_day_table", (lo, np.empty(0, dtype="datetime64[D]")))
+        found = self.__dict__.get("_day_table")
+        if found is None:
+            base = lo
+            table = self.calendar.dates_at(self.data_date, np.arange(lo, hi + 1, dtype=np.int64))
+            self.__dict__["_day_table"] = (base, table)
+        else:
+            base, table = found
         if lo < base or hi >= base + len(table):
-            first, last = min(lo, base), max(hi, base + len(table) - 1)
-            span = np.arange(first, last + 1, dtype=np.int64)
-            table = self.calendar.dates_at(self.data_date, span)
+            # Widened by what is missing and a margin (an edit that moves the finish moves it
+            # again soon), the days already known kept: each calendar call works out the
+            # holidays of every year it spans.
+            end = base + len(table)
+            first = min(lo - _DAY_MARGIN, base) if lo < base else base
+            last = max(hi + _DAY_MARGIN, end - 1) if hi >= end else end - 1
+            cal, dd = self.calendar, self.data_date
+            table = np.concatenate(
+                [
+                    cal.dates_at(dd, np.arange(first, base, dtype=np.int64)),
+                    table,
+                    cal.dates_at(dd, np.arange(end, last + 1, dtype=np.int64)),
+                ]
+            )
             base = first
             self.__dict__["_day_table"] = (base, table)
         out: D64 = table[offsets - base]
@@ -1034,11 +1071,18 @@ class Schedule:
         """Return the results of some tasks by index (what ``tasks`` holds for them), the
         arrays read once for all of them."""
         r = self.result
-        starts, fin = self._dates
-        late_s, late_f = self._late_dates
         ids, agencies = self.network.columns.ids, self.network.columns.agencies
+        if "_dates" in self.__dict__ and "_late_dates" in self.__dict__:
+            starts, fin = self._dates
+            late_s, late_f = self._late_dates
+            days = [[col[i] for i in idx.tolist()] for col in (starts, fin, late_s, late_f)]
+        else:
+            # A few tasks of a schedule whose lists are not made: from the arrays.
+            arrays = (*self._date_arrays, *self._late_date_arrays)
+            days = [a[idx].astype(date).tolist() for a in arrays]
         cols = zip(
             idx.tolist(),
+            *days,
             r.es[idx].tolist(),
             r.ef[idx].tolist(),
             r.lf[idx].tolist(),
@@ -1061,14 +1105,14 @@ class Schedule:
                 total_float=tf,
                 free_float=ff,
                 critical=k != FINISHED and tf <= 0,
-                start=starts[i],
-                finish=fin[i],
-                late_start=late_s[i],
-                late_finish=late_f[i],
+                start=start,
+                finish=finish,
+                late_start=late_start,
+                late_finish=late_finish,
                 remaining=0 if k == FINISHED else d,
                 at_close=close,
             )
-            for i, es, ef, lf, tf, ff, k, d, close in cols
+            for i, start, finish, late_start, late_finish, es, ef, lf, tf, ff, k, d, close in cols
         ]
 
     @functools.cached_property
