@@ -274,11 +274,11 @@ def test_entries_written_before_the_chains_stay_a_verified_legacy_chain(now: Any
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_postgresql_refuses_update_and_delete() -> None:
     for sql in (
-        "UPDATE core_auditentry SET action = 'x' WHERE seq = 1",
-        "DELETE FROM core_auditentry WHERE seq = 1",
+        "UPDATE core_auditentry SET action = 'x' WHERE seq = %s",
+        "DELETE FROM core_auditentry WHERE seq = %s",
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            raw(sql, [])
+            raw(sql, [AuditEntry.objects.order_by("seq")[0].seq])
     assert audit_verify().ok
 
 
@@ -378,3 +378,19 @@ def test_the_account_menu_offers_the_audit_log_only_to_those_who_may_read_it(
     page = client_as(role).get("/akun/").content.decode()
     assert ('href="/audit/"' in page) is offered
     assert (client_as(role).get("/audit/").status_code == 200) is offered
+
+
+def test_the_api_shows_each_entrys_chain_and_position(api_as: Any) -> None:
+    entry = AuditEntry.objects.filter(chain=SANGGAU).order_by("-seq")[0]
+    got = api_as("admin").get(f"/api/v1/audit/{entry.seq}")
+    assert got.status_code == 200
+    body = got.json()
+    assert (body["seq"], body["chain"], body["chain_seq"]) == (
+        entry.seq,
+        SANGGAU,
+        entry.chain_seq,
+    )
+    assert (
+        body["prev_hash"]
+        == AuditEntry.objects.get(chain=SANGGAU, chain_seq=entry.chain_seq - 1).hash
+    )

@@ -39,7 +39,7 @@ def legacy_chain(apps, schema_editor):
         schema_editor.execute(
             "SELECT setval(pg_get_serial_sequence('core_auditentry', 'id'), "
             "GREATEST((SELECT COALESCE(MAX(id), 0) FROM core_auditentry), "
-            "(SELECT COALESCE(MAX(seq), 0) FROM core_auditentry), 1))"
+            "(SELECT COALESCE(MAX(seq), 0) FROM core_auditentry)) + 1, false)"
         )
 
 
