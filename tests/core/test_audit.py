@@ -74,6 +74,8 @@ def test_demo_chains_are_intact() -> None:
 
 
 def test_entries_go_to_their_kabupaten_chain(now: Any) -> None:
+    # One transaction each, as services write them (the test's own transaction would hold
+    # the heads; see the next test).
     for region, chain in [
         ("61.03.05", "61.03"),
         ("61.03", "61.03"),
@@ -82,15 +84,40 @@ def test_entries_go_to_their_kabupaten_chain(now: Any) -> None:
         ("35.78.01.1001", "35.78"),
     ]:
         before = AuditHead.objects.filter(chain=chain).values_list("seq", flat=True).first() or 0
-        entry = audit_record(
-            actor=SYSTEM, action="test.chain", object_type="t", region=region, now=now
-        )
+        with transaction.atomic():
+            transaction.get_connection().run_on_commit = []  # a fresh transaction's state
+            entry = audit_record(
+                actor=SYSTEM, action="test.chain", object_type="t", region=region, now=now
+            )
         assert (entry.chain, entry.chain_seq) == (chain, before + 1)
         assert AuditHead.objects.get(chain=chain).hash == entry.hash
         previous = AuditEntry.objects.filter(chain=chain, chain_seq=before).first()
         assert entry.prev_hash == (previous.hash if previous else "0" * 64)
     numbers = list(AuditEntry.objects.order_by("id").values_list("seq", flat=True))
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert audit_verify().ok
+
+
+def test_a_transaction_takes_chain_heads_in_ascending_order_only(now: Any) -> None:
+    """Two transactions writing entries of two regions in opposite orders would deadlock on
+    the two heads; so a transaction that holds a chain's head puts an entry of a chain
+    sorting before it into the chain it holds (the entry keeps its region)."""
+
+    def write(region: str) -> AuditEntry:
+        return audit_record(
+            actor=SYSTEM, action="test.cross", object_type="t", region=region, now=now
+        )
+
+    with transaction.atomic():
+        transaction.get_connection().run_on_commit = []
+        first = write("61.71.01")
+        lower = write("61.03.02")  # "61.03" < "61.71": not locked after "61.71"
+        higher = write("62.01")  # ascending: its own chain
+        assert (first.chain, lower.chain, higher.chain) == ("61.71", "61.71", "62.01")
+        assert (lower.region, lower.chain_seq) == ("61.03.02", first.chain_seq + 1)
+    with transaction.atomic():
+        transaction.get_connection().run_on_commit = []
+        assert write("61.03.02").chain == "61.03"  # a new transaction starts afresh
     assert audit_verify().ok
 
 

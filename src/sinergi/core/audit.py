@@ -171,6 +171,36 @@ def _next_seq() -> int:
         return int(cursor.fetchone()[0])
 
 
+class _HeldHead:
+    """Marks, among the transaction's commit callbacks, a chain head it has locked: Django
+    drops the callbacks of a rolled-back transaction or savepoint, and PostgreSQL releases
+    that savepoint's row locks with them, so the marks are exactly the heads still held."""
+
+    def __init__(self, chain: str) -> None:
+        self.chain = chain
+
+    def __call__(self) -> None:
+        """Nothing to do at commit."""
+
+
+def _held_chains() -> list[str]:
+    funcs = [item[1] for item in connection.run_on_commit]  # (savepoint ids, func, robust)
+    return [f.chain for f in funcs if isinstance(f, _HeldHead)]
+
+
+def _chain_for(region: str) -> str:
+    """The chain to append to: the region's, unless this transaction already holds the head
+    of a chain that sorts after it. Heads are then always locked in ascending order, so two
+    transactions that each write entries of several regions can never deadlock on them; the
+    entry goes to the highest chain already held (its ``region`` still says where it
+    belongs)."""
+    chain = chain_key(region)
+    held = _held_chains()
+    if held and chain not in held and max(held) > chain:
+        return max(held)
+    return chain
+
+
 def _locked_head(chain: str) -> AuditHead:
     """The chain's head row, locked for this transaction; created race-free on first use
     (INSERT … ON CONFLICT DO NOTHING, then lock the row whoever inserted it)."""
@@ -213,9 +243,11 @@ def audit_record(
             if (user is not None and user.pk is not None and _actor_agency_resolver)
             else ""
         )
-    chain = chain_key(region)
     with transaction.atomic():
+        chain = _chain_for(region)
         head = _locked_head(chain)
+        if chain not in _held_chains():
+            transaction.on_commit(_HeldHead(chain))
         seq = _next_seq()
         entry = AuditEntry(
             id=seq,
