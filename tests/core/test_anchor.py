@@ -16,6 +16,8 @@ from django.db import transaction
 
 from sinergi.cli import main as cli_main
 from sinergi.core.anchor import (
+    _anchored,
+    _tail,
     anchor_tick,
     anchors_write,
     audit_key,
@@ -274,3 +276,21 @@ def test_the_witness_receives_the_signed_head(
     assert got["kind"] == "heads"  # the digest of every chain's head
     assert (got["digest"], got["sig"]) == (last["digest"], last["sig"])
     assert got["chains"] == len(last["heads"]) and "heads" not in got
+
+
+def test_the_next_run_reads_back_only_to_the_last_heads_line(tmp_path: Path) -> None:
+    """The file is read backwards in 64 KB blocks up to the last ``heads`` line (the whole
+    file when there is none), whatever line crosses a block boundary."""
+    path = tmp_path / "a.jsonl"
+    filler = "x" * 97
+    rows = [{"chain": "61.03", "seq": i, "hash": f"{i:064x}", "pad": filler} for i in range(3000)]
+    rows.insert(1700, {"kind": "heads", "at": "2026-12-07T00:00:00Z", "heads": {"": [4, "a"]}})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert path.stat().st_size > 4 * 65536
+    tail = _tail(path)
+    assert tail == rows[1700:]
+    state, at = _anchored(path)
+    assert state == {"": (4, "a"), "61.03": (2999, f"{2999:064x}")}
+    assert at is not None
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows[1701:]))
+    assert _tail(path) == rows[1701:]
