@@ -2,13 +2,16 @@
 processes, 200 concurrent API writers for ~20 s.
 
     PYTHONPATH=src .venv/bin/python bench/multi.py [--db ops_multi] [--writers 200]
-        [--seconds 20] [--reuse]
+        [--seconds 20] [--regions 10] [--reuse]
 
 Creates (or, with ``--reuse``, keeps) the PostgreSQL database ``--db`` on
 ``postgresql://postgres@127.0.0.1:5432``, loads the demo into it, makes an API token for
-each of three demo staff users, starts two ``sinergi serve --no-worker --workers 1`` on
-two ports and two ``sinergi worker --interval 2`` (each with its own data folder, as
-separate machines would have), then runs ``--writers`` threads that each POST new
+each of three demo staff users and, with ``--regions N`` (default 10), for a staff user
+of a new agency in each of N further kabupaten/kota (each asking a second new agency of
+its own kabupaten, so each writes to its kabupaten's audit chain), starts two
+``sinergi serve --no-worker --workers 1`` on two ports and two
+``sinergi worker --interval 2`` (each with its own data folder, as separate machines would
+have), then runs ``--writers`` threads that each POST new
 requests (``POST /api/v1/requests``, a service write with its audit entry) round-robin
 to the two servers for ``--seconds``. It prints writes/s, latency p50/p95, the error
 count by status, then checks that ``sinergi audit verify`` finds the chain intact, that no
@@ -40,6 +43,34 @@ USERS = [
     ("pupr", "dpupr-sanggau", "dinkes-sanggau"),
     ("pertanahan", "kantah-sanggau", "dpupr-sanggau"),
 ]
+
+
+# Run inside ``sinergi manage shell`` with the code under test: two OPD in each of N
+# kabupaten/kota other than Sanggau, a staff user in the first, an API token; prints
+# "token|from|to" lines. Uses only services that exist before and after the per-region
+# audit chains, so the same setup runs against both.
+SETUP = """
+import datetime as dt, sys
+from sinergi.accounts.services import token_create, user_create
+from sinergi.agencies.services import agency_create, membership_add
+from sinergi.core.clock import now
+from sinergi.core.permissions import SYSTEM
+from sinergi.regions.models import Region
+t = now()
+codes = list(Region.objects.filter(level__in=["regency", "city"]).exclude(code="61.03")
+             .order_by("code").values_list("code", flat=True)[:N])
+for code in codes:
+    key = code.replace(".", "")
+    a = agency_create(actor=SYSTEM, slug=f"bench-a-{key}-{STAMP}", name=f"Bench A {code}",
+                      kind="opd", region=code, now=t)
+    b = agency_create(actor=SYSTEM, slug=f"bench-b-{key}-{STAMP}", name=f"Bench B {code}",
+                      kind="opd", region=code, now=t)
+    u = user_create(actor=SYSTEM, username=f"bench{key}{STAMP}", now=t)
+    membership_add(actor=SYSTEM, agency=a, user=u, role="staff", now=t, is_primary=True)
+    _, secret = token_create(actor=SYSTEM, user=u, name="bench", now=t,
+                             expires_at=t + dt.timedelta(days=1))
+    print(f"{secret}|{a.slug}|{b.slug}")
+"""
 
 
 def free_port() -> int:
@@ -179,6 +210,7 @@ def main() -> None:
     parser.add_argument("--db", default="ops_multi")
     parser.add_argument("--writers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--regions", type=int, default=10, help="further kabupaten writing")
     parser.add_argument("--reuse", action="store_true", help="keep the database and its data")
     args = parser.parse_args()
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -201,6 +233,16 @@ def main() -> None:
         if made.returncode:
             raise SystemExit(made.stderr)
         tokens.append((made.stdout.strip(), src, dst))
+    if args.regions:
+        code = SETUP.replace("N]", f"{args.regions}]").replace("STAMP", str(time.time_ns()))
+        made = cli(env_a, "manage", "shell", "-c", code)
+        if made.returncode:
+            raise SystemExit(made.stderr[-3000:])
+        for line in made.stdout.splitlines():
+            if line.count("|") == 2:
+                secret, src, dst = line.split("|")
+                tokens.append((secret, src, dst))
+        print(f"writers' agencies: Sanggau and {len(tokens) - len(USERS)} further kabupaten/kota")
     before_requests = int(psql(args.db, "select count(*) from coordination_request"))
     before_audit = int(psql(args.db, "select count(*) from core_auditentry"))
     ports = [free_port(), free_port()]
@@ -285,11 +327,19 @@ def main() -> None:
     audit = int(psql(args.db, "select count(*) from core_auditentry")) - before_audit
     ok = int(one["ok"]) + int(many["ok"])  # type: ignore[call-overload]
     print(f"request rows added {rows} for {ok} answers 201; audit entries added {audit}")
+    t = time.perf_counter()
     verify = cli(env_a, "audit", "verify")
-    chain = [x for x in (verify.stdout + verify.stderr).splitlines() if "Audit chain" in x]
+    took = time.perf_counter() - t
+    chain = [
+        x
+        for x in (verify.stdout + verify.stderr).splitlines()
+        if "Audit chain" in x or "Audit log" in x or "BROKEN" in x
+    ]
     # The file check of `audit verify` looks in this run's data folders: with --reuse the
     # files of the first run's demo are elsewhere, so only the chain's verdict is shown.
-    print(f"audit verify: {chain[0] if chain else verify.stderr.strip()[:500]}")
+    print(f"audit verify ({took:.1f} s): " + (" | ".join(chain) or verify.stderr.strip()[:500]))
+    chains = psql(args.db, "select count(*) from core_audithead")
+    print(f"audit head rows: {chains}")
     doubled = psql(
         args.db,
         "select count(*) from (select job, period from core_tickrun "

@@ -109,11 +109,16 @@ def test_audit_verify_catches_a_tampered_row(demo_dir: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "intact" in ok.stdout
     db = sqlite3.connect(demo_dir / "sinergi.sqlite3")
+    chain, position = db.execute(
+        "select chain, chain_seq from core_auditentry where seq = 12"
+    ).fetchone()
     db.execute("update core_auditentry set actor_username = 'mallory' where seq = 12")
     db.commit()
     broken = run(demo_dir, "audit", "verify")
     assert broken.returncode == 1
-    assert "entry 12" in broken.stderr
+    name = chain or "platform"
+    assert f"Audit chain {name} BROKEN at entry {position}" in broken.stderr
+    assert "(#12, id 12)" in broken.stderr
 
 
 def test_manage_passes_through(demo_dir: Path) -> None:

@@ -270,23 +270,41 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     _setup()
-    from sinergi.core.audit import audit_verify
+    from sinergi.core.audit import audit_verify, chain_label
     from sinergi.core.files import file_rows_check
 
     result = audit_verify()
-    failed = False
-    if result.ok:
+    failed = not result.ok
+    if result.chains or result.ok:
+        anchored_en = f", {result.anchored} checked against signed anchors"
+        anchored_id = f", {result.anchored} dicocokkan dengan jangkar bertanda tangan"
         print(
-            f"Audit chain intact: {result.checked} entries verified"
-            + (f", {result.anchored} checked against signed anchors." if result.anchored else ".")
+            f"Audit log: {len(result.chains)} chains, {result.checked} entries verified"
+            f"{anchored_en if result.anchored else ''}"
+            f" / Log audit: {len(result.chains)} rantai, {result.checked} entri diperiksa"
+            f"{anchored_id if result.anchored else ''}."
         )
-    else:
-        failed = True
+    for chain in result.chains:
+        name = chain_label(chain.chain)
+        if chain.ok:
+            print(
+                f"  {name}: intact / utuh, {chain.checked} entries / entri"
+                + (f", {chain.anchored} anchored / berjangkar" if chain.anchored else "")
+            )
+        else:
+            print(
+                f"  {name}: Audit chain {name} BROKEN at entry {chain.first_bad_seq} / "
+                f"rantai audit {name} RUSAK pada entri {chain.first_bad_seq}: {chain.reason} "
+                f"({chain.checked} entries before it verified / entri sebelumnya utuh).",
+                file=sys.stderr,
+            )
+    if not result.chains and not result.ok:
         print(
-            f"Audit chain BROKEN at entry {result.first_bad_seq}: {result.reason} "
-            f"({result.checked} entries before it verified).",
+            f"Audit log cannot be verified / log audit tidak dapat diperiksa: {result.reason}",
             file=sys.stderr,
         )
+    elif result.ok:
+        print(f"Audit chains intact / rantai audit utuh: {len(result.chains)}.")
     checked, problems = file_rows_check()
     if problems:
         failed = True
@@ -311,7 +329,11 @@ def cmd_audit_anchor(args: argparse.Namespace) -> int:
     if "error" in result:
         print(f"sinergi audit anchor: {result['error']}", file=sys.stderr)
         return 1
-    print(f"Anchored the audit chain up to entry {result['seq']} in {anchors_path()}.")
+    print(
+        f"Anchored {result['chains']} audit chains ({result['entries']} entries) in "
+        f"{anchors_path()} / {result['chains']} rantai audit ({result['entries']} entri) "
+        "diberi jangkar."
+    )
     return 0
 
 
@@ -329,7 +351,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     print(
         f"Cadangan selesai / backup written: {Path(args.dir).resolve()} — "
         f"{manifest['database']['vendor']} database, {len(manifest['files'])} files, "
-        f"{size / 1e6:.1f} MB, audit head {manifest['audit_head']['seq']}."
+        f"{size / 1e6:.1f} MB, audit entry #{manifest['audit_head']['seq']}, "
+        f"{len(manifest['audit_head']['chains'])} audit chains."
     )
     print(
         "It holds the secret key and every uploaded document: keep it encrypted. / "

@@ -90,7 +90,7 @@ GLOBAL: dict[str, str] = {
     "notifications.Webhook": "an integrator's endpoint; agency optional (platform-wide hooks)",
     "notifications.WebhookDelivery": "deliveries of a webhook, kept with it",
     "coordination.CalendarFeed": "a user's secret calendar address; agency optional",
-    "core.AuditHead": "the single head row of the audit chain (see operator guide)",
+    "core.AuditHead": "one head row per audit chain, keyed by the chain (a region code)",
     "core.TickRun": "bookkeeping of periodic jobs, one row per job and period",
     "insights.RefreshState": "where the metrics refresh got to, one row",
 }

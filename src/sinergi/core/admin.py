@@ -33,6 +33,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     list_display = (
         "seq",
+        "chain",
+        "chain_seq",
         "at",
         "actor_username",
         "actor_agency",

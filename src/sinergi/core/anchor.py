@@ -1,13 +1,18 @@
-"""Signed checkpoints of the audit chain, kept outside the database.
+"""Signed checkpoints of the audit chains, kept outside the database.
 
 Someone who can write the database could rewrite an audit entry and recompute every later
-hash and the head; the chain alone would not show it. Anchors close that: every N entries
-and every hour the tick appends a line to ``DATA_DIR/audit-anchors.jsonl`` holding the
-head's sequence number and hash, a 64-bit prefix of the hash of every entry since the
-previous anchor, and an HMAC-SHA256 over the line with a key that is not in the database
-(``SINERGI_AUDIT_KEY``, else ``DATA_DIR/keys/audit.key``). ``audit verify`` compares the
-chain with every anchor and names the first entry that no longer matches. Optionally each
-run's last anchor is POSTed to a witness URL outside this server.
+hash and the head; the chain alone would not show it. Anchors close that: for each chain,
+every N entries and every hour the tick appends a line to ``DATA_DIR/audit-anchors.jsonl``
+holding the chain, the position and hash it was anchored up to and a 64-bit prefix of the
+hash of every entry of that chain since its previous anchor; every hour it then appends a
+``heads`` line with every chain's anchored head and a digest over them. Each line carries an
+HMAC-SHA256 with a key that is not in the database (``SINERGI_AUDIT_KEY``, else
+``DATA_DIR/keys/audit.key``). ``audit verify`` compares each chain with its anchors and
+names the first entry that no longer matches. Optionally each run's ``heads`` line (else its
+last line) is POSTed to a witness URL outside this server.
+
+Lines of version 1 (written before the chains were per region) have no ``chain``: they
+anchor the legacy chain.
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from .models import GENESIS_HASH, AuditEntry, AuditHead
+from .models import GENESIS_HASH, LEGACY_CHAIN, AuditEntry, AuditHead
 
 logger = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 PREFIX = 16  # hex characters of each entry's hash kept in an anchor: 64 bits
 HOURLY = dt.timedelta(hours=1)
 
@@ -111,37 +116,64 @@ def _locked(path: Path) -> Iterator[IO[str]]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _last_line(path: Path) -> dict[str, Any] | None:
+def _line_chain(anchor: dict[str, Any]) -> str:
+    return str(anchor["chain"]) if "chain" in anchor else LEGACY_CHAIN
+
+
+def _tail(path: Path) -> list[dict[str, Any]]:
+    """The lines from the last ``heads`` line to the end (the whole file when it has none),
+    read backwards from the end in blocks."""
     if not path.exists() or path.stat().st_size == 0:
-        return None
+        return []
+    found: list[dict[str, Any]] = []
     with path.open("rb") as fh:
         fh.seek(0, os.SEEK_END)
         end = fh.tell()
-        block = 4096
-        data = b""
+        rest = b""
         while end > 0:
-            start = max(0, end - block)
+            start = max(0, end - 65536)
             fh.seek(start)
-            data = fh.read(end - start) + data
-            lines = data.rstrip(b"\n").split(b"\n")
-            if len(lines) > 1 or start == 0:
-                line = lines[-1].strip()
-                return json.loads(line) if line else None
+            rest = fh.read(end - start) + rest
+            lines = rest.split(b"\n")
+            rest = lines[0] if start > 0 else b""
+            for raw in reversed(lines[1:] if start > 0 else lines):
+                if not raw.strip():
+                    continue
+                anchor = json.loads(raw)
+                found.append(anchor)
+                if anchor.get("kind") == "heads":
+                    return found[::-1]
             end = start
-    return None
+    return found[::-1]
 
 
-def _chunk(start_seq: int, start_hash: str, end_seq: int) -> list[str] | None:
-    """Hash prefixes of entries start_seq+1..end_seq, after checking that they link to the
-    anchored hash and to each other and that each hash is right (never anchor a broken
-    chain); None when they do not."""
+def _anchored(path: Path) -> tuple[dict[str, tuple[int, str]], dt.datetime | None]:
+    """Each chain's last anchored position and hash, and when the last ``heads`` line was
+    written (None when there is none yet)."""
+    state: dict[str, tuple[int, str]] = {}
+    heads_at = None
+    for anchor in _tail(path):
+        if anchor.get("kind") == "heads":
+            state = {str(c): (int(v[0]), str(v[1])) for c, v in anchor["heads"].items()}
+            heads_at = dt.datetime.fromisoformat(str(anchor["at"]).replace("Z", "+00:00"))
+        else:
+            state[_line_chain(anchor)] = (int(anchor["seq"]), str(anchor["hash"]))
+    return state, heads_at
+
+
+def _chunk(chain: str, start_seq: int, start_hash: str, end_seq: int) -> list[str] | None:
+    """Hash prefixes of the chain's entries start_seq+1..end_seq, after checking that they
+    link to the anchored hash and to each other and that each hash is right (never anchor a
+    broken chain); None when they do not."""
     from .audit import entry_hash
 
     prefixes: list[str] = []
     prev = start_hash
     expected = start_seq + 1
-    for e in AuditEntry.objects.filter(seq__gt=start_seq, seq__lte=end_seq).order_by("seq"):
-        if e.seq != expected or e.prev_hash != prev or entry_hash(e) != e.hash:
+    for e in AuditEntry.objects.filter(
+        chain=chain, chain_seq__gt=start_seq, chain_seq__lte=end_seq
+    ).order_by("chain_seq"):
+        if e.chain_seq != expected or e.prev_hash != prev or entry_hash(e) != e.hash:
             return None
         prefixes.append(e.hash[:PREFIX])
         prev = e.hash
@@ -149,77 +181,103 @@ def _chunk(start_seq: int, start_hash: str, end_seq: int) -> list[str] | None:
     return prefixes if expected == end_seq + 1 else None
 
 
-def _anchor(
-    key: bytes, *, at: dt.datetime, from_seq: int, seq: int, head: str, hashes: list[str]
-) -> dict[str, Any]:
+def _stamp(key: bytes, at: dt.datetime, body: dict[str, Any]) -> dict[str, Any]:
     anchor: dict[str, Any] = {
         "v": VERSION,
         "at": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seq": seq,
-        "hash": head,
-        "from_seq": from_seq,
-        "hashes": hashes,
+        **body,
         "key_id": key_id(key),
     }
     anchor["sig"] = sign(key, anchor)
     return anchor
 
 
+def heads_digest(heads: dict[str, list[Any]]) -> str:
+    """SHA-256 over the canonical JSON of every chain's anchored [position, hash]."""
+    return hashlib.sha256(_canonical(heads)).hexdigest()
+
+
 def anchors_write(
     *, now: dt.datetime, path: Path | None = None, force: bool = False
 ) -> dict[str, Any]:
-    """Append anchors for entries not yet anchored, in chunks of ``every()`` entries, and one
-    for the current head when the last anchor is an hour old (or ``force``)."""
+    """For each chain, append anchors for entries not yet anchored, in chunks of
+    ``every()`` entries; when the last ``heads`` line is an hour old (or ``force``), anchor
+    every chain up to its head and append a ``heads`` line of all chains."""
     path = path or anchors_path()
     key = audit_key()
     assert key is not None  # created on demand  # noqa: S101
     size = every()
     written: list[dict[str, Any]] = []
     with _locked(path) as fh:
-        last = _last_line(path)
-        last_seq = int(last["seq"]) if last else 0
-        last_hash = str(last["hash"]) if last else GENESIS_HASH
-        last_at = (
-            dt.datetime.fromisoformat(str(last["at"]).replace("Z", "+00:00")) if last else None
-        )
-        head = AuditHead.objects.filter(pk=1).first()
-        head_seq = head.seq if head else 0
-        if head_seq < last_seq:
-            logger.error("audit head %s is behind the last anchor %s", head_seq, last_seq)
-            return {"error": "the audit chain is shorter than its last anchor"}
-        ends = list(range(last_seq + size, head_seq + 1, size))
-        hourly = force or last_at is None or now - last_at >= HOURLY
-        if hourly and (not ends or ends[-1] != head_seq):
-            ends.append(head_seq)
-        for end in ends:
-            prefixes = _chunk(last_seq, last_hash, end)
-            if prefixes is None:
-                logger.error("audit chain does not verify after entry %s: not anchored", last_seq)
-                return {"error": f"the audit chain does not verify after entry {last_seq}"}
-            end_hash = (
-                AuditEntry.objects.values_list("hash", flat=True).get(seq=end)
-                if end > 0
-                else GENESIS_HASH
-            )
-            anchor = _anchor(
-                key, at=now, from_seq=last_seq + 1, seq=end, head=end_hash, hashes=prefixes
-            )
+
+        def append(anchor: dict[str, Any]) -> None:
             fh.write(json.dumps(anchor, sort_keys=True, separators=(",", ":")) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
             written.append(anchor)
-            last_seq, last_hash = end, end_hash
+
+        state, heads_at = _anchored(path)
+        hourly = force or heads_at is None or now - heads_at >= HOURLY
+        heads = dict(AuditHead.objects.values_list("chain", "seq"))
+        for chain, (seq, _hash) in sorted(state.items()):
+            if seq > heads.get(chain, 0):
+                name = chain or "platform"
+                logger.error("audit chain %s: head is behind its last anchor %s", name, seq)
+                return {"error": f"the audit chain {name} is shorter than its last anchor"}
+        for chain, head_seq in sorted(heads.items()):
+            last_seq, last_hash = state.get(chain, (0, GENESIS_HASH))
+            ends = list(range(last_seq + size, head_seq + 1, size))
+            if hourly and head_seq > last_seq and (not ends or ends[-1] != head_seq):
+                ends.append(head_seq)
+            for end in ends:
+                prefixes = _chunk(chain, last_seq, last_hash, end)
+                if prefixes is None:
+                    name = chain or "platform"
+                    logger.error("audit chain %s does not verify after entry %s", name, last_seq)
+                    return {
+                        "error": f"the audit chain {name} does not verify after entry {last_seq}"
+                    }
+                end_hash = AuditEntry.objects.values_list("hash", flat=True).get(
+                    chain=chain, chain_seq=end
+                )
+                body = {
+                    "chain": chain,
+                    "from_seq": last_seq + 1,
+                    "seq": end,
+                    "hash": end_hash,
+                    "hashes": prefixes,
+                }
+                append(_stamp(key, now, body))
+                last_seq, last_hash = end, end_hash
+            state[chain] = (last_seq, last_hash)
+        if hourly:
+            all_heads = {c: [seq, h] for c, (seq, h) in sorted(state.items())}
+            append(
+                _stamp(
+                    key,
+                    now,
+                    {"kind": "heads", "heads": all_heads, "digest": heads_digest(all_heads)},
+                )
+            )
     if written:
         _witness(written[-1])
-    return {"written": len(written), "seq": last_seq}
+    return {
+        "written": len(written),
+        "chains": len(state),
+        "entries": sum(seq for seq, _h in state.values()),
+    }
 
 
 def _witness(anchor: dict[str, Any]) -> None:
     url = str(getattr(settings, "SINERGI_AUDIT_WITNESS_URL", "") or "")
     if not url or _witness_sender is None:
         return
-    body = {k: v for k, v in anchor.items() if k != "hashes"}
-    body["entries"] = len(anchor["hashes"])
+    if anchor.get("kind") == "heads":  # the digest stands for every chain's head
+        body = {k: v for k, v in anchor.items() if k != "heads"}
+        body["chains"] = len(anchor["heads"])
+    else:
+        body = {k: v for k, v in anchor.items() if k != "hashes"}
+        body["entries"] = len(anchor["hashes"])
     try:
         status = _witness_sender(
             url,
@@ -253,7 +311,8 @@ def _after_commit(now: dt.datetime) -> None:
 
 @dataclass(frozen=True)
 class AnchorPoint:
-    """One entry's hash (or its prefix) as an anchor recorded it."""
+    """One entry's hash (or its prefix) as an anchor recorded it; ``seq`` is the entry's
+    position in its chain."""
 
     seq: int
     hash: str
@@ -261,19 +320,52 @@ class AnchorPoint:
     at: str
 
 
-def anchor_points(path: Path | None = None) -> Iterator[AnchorPoint]:
-    """Every anchored entry hash, in order, after checking every line's signature; raises
-    AnchorError on a line that is not valid or not signed with the key."""
+@dataclass(frozen=True)
+class _Record:
+    first: int  # position of the first prefix
+    prefixes: str  # the 16-character prefixes, joined
+    seq: int  # the anchored position (0: nothing)
+    hash: str
+    line: int
+    at: str
+
+
+class AnchorIndex:
+    """Every chain's anchors, in file order (which is position order within a chain),
+    kept compactly: about 16 bytes per anchored entry."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, list[_Record]] = {}
+
+    def add(self, chain: str, record: _Record) -> None:
+        self._records.setdefault(chain, []).append(record)
+
+    def chains(self) -> list[str]:
+        """Chains with an anchor of at least one entry."""
+        return [c for c, rs in self._records.items() if any(r.seq > 0 for r in rs)]
+
+    def points(self, chain: str) -> Iterator[AnchorPoint]:
+        """The chain's anchored hashes, in order."""
+        for r in self._records.get(chain, []):
+            for offset in range(len(r.prefixes) // PREFIX):
+                prefix = r.prefixes[offset * PREFIX : (offset + 1) * PREFIX]
+                yield AnchorPoint(r.first + offset, prefix, r.line, r.at)
+            if r.seq > 0:
+                yield AnchorPoint(r.seq, r.hash, r.line, r.at)
+
+
+def anchor_index(path: Path | None = None) -> AnchorIndex:
+    """Every anchored entry hash of every chain, after checking every line's signature;
+    raises AnchorError on a line that is not valid or not signed with the key."""
     path = path or anchors_path()
+    index = AnchorIndex()
     if not path.exists():
-        return iter(())
+        return index
     key = audit_key(create=False)
-    lines = 0
     with path.open(encoding="utf-8") as fh:
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
-            lines += 1
             try:
                 anchor = json.loads(raw)
             except ValueError as exc:
@@ -286,19 +378,21 @@ def anchor_points(path: Path | None = None) -> Iterator[AnchorPoint]:
                 raise AnchorError(f"anchor line {number} was signed with another key")
             if not hmac.compare_digest(str(anchor.get("sig", "")), sign(key, anchor)):
                 raise AnchorError(f"anchor line {number} was altered (signature mismatch)")
-    return _points(path)
-
-
-def _points(path: Path) -> Iterator[AnchorPoint]:
-    with path.open(encoding="utf-8") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            anchor = json.loads(raw)
-            first = int(anchor["from_seq"])
-            for offset, prefix in enumerate(anchor["hashes"]):
-                yield AnchorPoint(first + offset, str(prefix), number, str(anchor["at"]))
-            if int(anchor["seq"]) > 0:
-                yield AnchorPoint(
-                    int(anchor["seq"]), str(anchor["hash"]), number, str(anchor["at"])
-                )
+            at = str(anchor["at"])
+            try:
+                if anchor.get("kind") == "heads":
+                    for chain, (seq, head) in anchor["heads"].items():
+                        index.add(str(chain), _Record(0, "", int(seq), str(head), number, at))
+                else:
+                    record = _Record(
+                        int(anchor["from_seq"]),
+                        "".join(str(p) for p in anchor["hashes"]),
+                        int(anchor["seq"]),
+                        str(anchor["hash"]),
+                        number,
+                        at,
+                    )
+                    index.add(_line_chain(anchor), record)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise AnchorError(f"anchor line {number} is not a valid anchor") from exc
+    return index

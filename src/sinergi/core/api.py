@@ -198,7 +198,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
 class AuditEntryOut(Schema):
     """One audit entry as the API shows it."""
 
-    seq: int
+    seq: int = Field(
+        description="the entry's number across all audit chains: unique, increasing with time"
+    )
+    chain: str = Field(
+        description='its audit chain: a kabupaten/kota or province code, "" for the platform '
+        'chain, "legacy" for entries written before the chains were per region'
+    )
+    chain_seq: int = Field(description="its position in its chain (1, 2, 3 … without gaps)")
     at: dt.datetime
     actor: str = Field(alias="actor_username")
     actor_agency: str

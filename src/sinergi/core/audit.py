@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
-from .models import GENESIS_HASH, AuditEntry, AuditHead
+from .models import GENESIS_HASH, LEGACY_CHAIN, AuditEntry, AuditHead
 
 # The agencies app tells the audit log which agency a user acts for; core imports no app.
 ActorAgencyResolver = Callable[[Any], str]
@@ -105,9 +105,24 @@ def _canonical(entry: dict[str, Any]) -> bytes:
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def chain_key(region: str) -> str:
+    """The audit chain of an entry of ``region``: its kabupaten/kota code (the first two
+    segments, ``61.03`` for ``61.03.05``), a province code alone (``61``), or ``""`` (the
+    platform chain: account events, reference loads, national agencies)."""
+    return ".".join((region or "").split(".")[:2])[:20]
+
+
+def chain_label(chain: str) -> str:
+    """How messages name a chain."""
+    if chain == "":
+        return "platform"
+    return chain
+
+
 def entry_payload(e: AuditEntry) -> dict[str, Any]:
-    """The fields of an entry that its hash covers, in canonical form."""
-    return {
+    """The fields of an entry that its hash covers, in canonical form. Entries of the legacy
+    chain were hashed before chains existed and keep that payload."""
+    payload = {
         "seq": e.seq,
         "at": jsonable(e.at),
         "actor_id": e.actor_id,
@@ -122,11 +137,78 @@ def entry_payload(e: AuditEntry) -> dict[str, Any]:
         "after": e.after,
         "prev_hash": e.prev_hash,
     }
+    if e.chain != LEGACY_CHAIN:
+        payload["chain"] = e.chain
+        payload["chain_seq"] = e.chain_seq
+    return payload
 
 
 def entry_hash(e: AuditEntry) -> str:
     """SHA-256 over the previous hash and the canonical JSON of the entry."""
     return hashlib.sha256(e.prev_hash.encode() + _canonical(entry_payload(e))).hexdigest()
+
+
+_pg_sequence: str | None = None
+
+
+def _next_seq() -> int:
+    """The entry's number across chains. PostgreSQL: the next value of the id sequence,
+    taken without a lock (the entry is stored with id = seq). SQLite: one past the largest,
+    writers being serialised by the IMMEDIATE transaction already."""
+    global _pg_sequence  # noqa: PLW0603 - the sequence's name, looked up once
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if _pg_sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                _pg_sequence = str(cursor.fetchone()[0])
+            cursor.execute("SELECT nextval(%s)", [_pg_sequence])
+        else:
+            cursor.execute(
+                f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), "  # noqa: S608
+                f"COALESCE((SELECT MAX(seq) FROM {table}), 0)) + 1"
+            )
+        return int(cursor.fetchone()[0])
+
+
+class _HeldHead:
+    """Marks, among the transaction's commit callbacks, a chain head it has locked: Django
+    drops the callbacks of a rolled-back transaction or savepoint, and PostgreSQL releases
+    that savepoint's row locks with them, so the marks are exactly the heads still held."""
+
+    def __init__(self, chain: str) -> None:
+        self.chain = chain
+
+    def __call__(self) -> None:
+        """Nothing to do at commit."""
+
+
+def _held_chains() -> list[str]:
+    funcs = [item[1] for item in connection.run_on_commit]  # (savepoint ids, func, robust)
+    return [f.chain for f in funcs if isinstance(f, _HeldHead)]
+
+
+def _chain_for(region: str) -> str:
+    """The chain to append to: the region's, unless this transaction already holds the head
+    of a chain that sorts after it. Heads are then always locked in ascending order, so two
+    transactions that each write entries of several regions can never deadlock on them; the
+    entry goes to the highest chain already held (its ``region`` still says where it
+    belongs)."""
+    chain = chain_key(region)
+    held = _held_chains()
+    if held and chain not in held and max(held) > chain:
+        return max(held)
+    return chain
+
+
+def _locked_head(chain: str) -> AuditHead:
+    """The chain's head row, locked for this transaction; created race-free on first use
+    (INSERT … ON CONFLICT DO NOTHING, then lock the row whoever inserted it)."""
+    head = AuditHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(chain=chain)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().get(chain=chain)
+    return head
 
 
 def audit_record(
@@ -162,9 +244,16 @@ def audit_record(
             else ""
         )
     with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        chain = _chain_for(region)
+        head = _locked_head(chain)
+        if chain not in _held_chains():
+            transaction.on_commit(_HeldHead(chain))
+        seq = _next_seq()
         entry = AuditEntry(
-            seq=head.seq + 1,
+            id=seq,
+            seq=seq,
+            chain=chain,
+            chain_seq=head.seq + 1,
             at=now,
             actor_id=user.pk if user is not None else None,
             actor_username=user.get_username() if user is not None else "system",
@@ -182,16 +271,17 @@ def audit_record(
         entry.at = now.astimezone(dt.UTC)
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)
-        head.seq = entry.seq
+        head.seq = entry.chain_seq
         head.hash = entry.hash
         head.save(update_fields=["seq", "hash"])
     return entry
 
 
 @dataclass(frozen=True)
-class VerifyResult:
-    """Outcome of walking the chain: how many entries checked and the first bad one."""
+class ChainResult:
+    """Outcome of walking one chain: entries checked and the first bad position in it."""
 
+    chain: str
     ok: bool
     checked: int
     first_bad_seq: int | None = None
@@ -199,91 +289,129 @@ class VerifyResult:
     anchored: int = 0
 
 
-def audit_verify(batch_size: int = 2000, *, anchors: Path | None | bool = True) -> VerifyResult:
-    """Walk the whole chain in order and report the first entry that breaks it: a gap, a
-    broken link, an altered entry, or (with ``anchors``, the data folder's anchor file by
-    default) an entry that no longer matches the signed anchor taken of it."""
-    from .anchor import AnchorError, AnchorPoint, anchor_points
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking every chain. ``first_bad_seq`` and ``reason`` are those of the
+    first broken chain (``first_bad_chain``); ``first_bad_seq`` is a position in that chain.
+    ``checked`` and ``anchored`` count over all chains; ``chains`` has each chain's result."""
 
-    try:
-        if anchors is False:
-            points: Iterator[AnchorPoint] = iter(())
-        else:
-            points = anchor_points(anchors if isinstance(anchors, Path) else None)
-    except AnchorError as exc:
-        return VerifyResult(False, 0, None, str(exc))
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+    anchored: int = 0
+    first_bad_chain: str | None = None
+    chains: tuple[ChainResult, ...] = ()
+
+    @property
+    def broken(self) -> list[ChainResult]:
+        """The chains that did not verify."""
+        return [c for c in self.chains if not c.ok]
+
+
+def _where(e: AuditEntry) -> str:
+    return f"entry {e.chain_seq} of chain {chain_label(e.chain)} (#{e.seq}, id {e.pk})"
+
+
+def _verify_chain(
+    chain: str, head: AuditHead | None, points: Iterator[Any], batch_size: int
+) -> ChainResult:
+    """Walk one chain in order: gaps, broken links, altered entries, the head, anchors."""
+    name = chain_label(chain)
+
+    def bad(position: int | None, reason: str) -> ChainResult:
+        return ChainResult(chain, False, checked, position, f"chain {name}: {reason}", anchored)
+
     point = next(points, None)
     anchored = 0
-    expected_seq = 1
+    expected = 1
     prev_hash = GENESIS_HASH
     checked = 0
-    last_pk = None
-    qs = AuditEntry.objects.order_by("seq")
+    qs = AuditEntry.objects.filter(chain=chain).order_by("chain_seq")
+    last: int | None = None
     while True:
-        page = list(
-            qs.filter(seq__gt=last_pk)[:batch_size] if last_pk is not None else qs[:batch_size]
-        )
+        page = list((qs.filter(chain_seq__gt=last) if last is not None else qs)[:batch_size])
         if not page:
             break
         for e in page:
-            if e.seq != expected_seq:
-                return VerifyResult(
-                    False,
-                    checked,
-                    expected_seq,
-                    f"entry {expected_seq} is missing (next entry found is {e.seq})"
-                    if e.seq > expected_seq
-                    else f"entry {e.seq} is out of order",
+            if e.chain_seq != expected:
+                return bad(
+                    expected,
+                    f"entry {expected} is missing (next entry found is {e.chain_seq})"
+                    if e.chain_seq > expected
+                    else f"entry {e.chain_seq} is out of order",
                 )
             if e.prev_hash != prev_hash:
-                return VerifyResult(
-                    False, checked, e.seq, f"entry {e.seq} does not link to entry {e.seq - 1}"
-                )
+                return bad(e.chain_seq, f"{_where(e)} does not link to entry {e.chain_seq - 1}")
             if entry_hash(e) != e.hash:
-                return VerifyResult(
-                    False, checked, e.seq, f"entry {e.seq} was altered (hash mismatch)"
-                )
-            while point is not None and point.seq < e.seq:
+                return bad(e.chain_seq, f"{_where(e)} was altered (hash mismatch)")
+            while point is not None and point.seq < e.chain_seq:
                 point = next(points, None)
-            if point is not None and point.seq == e.seq:
+            if point is not None and point.seq == e.chain_seq:
                 anchored += 1
-            while point is not None and point.seq == e.seq:
+            while point is not None and point.seq == e.chain_seq:
                 if not e.hash.startswith(point.hash):
-                    return VerifyResult(
-                        False,
-                        checked,
-                        e.seq,
-                        f"entry {e.seq} (id {e.pk}) does not match the signed anchor of "
-                        f"{point.at} (anchor line {point.line}): it was rewritten after "
-                        "it was anchored",
-                        anchored,
+                    return bad(
+                        e.chain_seq,
+                        f"{_where(e)} does not match the signed anchor of {point.at} "
+                        f"(anchor line {point.line}): it was rewritten after it was anchored",
                     )
                 point = next(points, None)
             prev_hash = e.hash
-            expected_seq += 1
+            expected += 1
             checked += 1
-            last_pk = e.seq
-    head = AuditHead.objects.filter(pk=1).first()
+            last = e.chain_seq
     head_seq = head.seq if head else 0
     if head_seq != checked or (head is not None and head.hash != prev_hash):
         if head_seq > checked:
-            return VerifyResult(
-                False, checked, checked + 1, f"entries {checked + 1}..{head_seq} are missing"
-            )
-        return VerifyResult(
-            False, checked, head_seq + 1, "the chain head does not match the last entry"
-        )
+            return bad(checked + 1, f"entries {checked + 1}..{head_seq} are missing")
+        return bad(head_seq + 1, "the chain head does not match the last entry")
     last_anchored = None
     for rest in ([point] if point is not None else []) + list(points):
         if rest.seq > checked:
             last_anchored = rest
     if last_anchored is not None:
-        return VerifyResult(
-            False,
-            checked,
+        return bad(
             checked + 1,
             f"entries {checked + 1}..{last_anchored.seq} were anchored on {last_anchored.at} "
             "but are missing from the chain",
-            anchored,
         )
-    return VerifyResult(True, checked, anchored=anchored)
+    return ChainResult(chain, True, checked, anchored=anchored)
+
+
+def audit_chains() -> list[str]:
+    """Every chain that has a head or an entry, in order."""
+    chains = set(AuditHead.objects.values_list("chain", flat=True))
+    chains |= set(AuditEntry.objects.order_by().values_list("chain", flat=True).distinct())
+    return sorted(chains)
+
+
+def audit_verify(batch_size: int = 2000, *, anchors: Path | None | bool = True) -> VerifyResult:
+    """Walk every chain in order and report, per chain, the first entry that breaks it: a
+    gap, a broken link, an altered entry, entries cut off the end (the chain's head), or
+    (with ``anchors``, the data folder's anchor file by default) an entry that no longer
+    matches the signed anchor taken of it. A chain that was anchored but is gone from the
+    database entirely (entries and head) is reported too."""
+    from .anchor import AnchorError, AnchorIndex, anchor_index
+
+    try:
+        index = (
+            AnchorIndex()
+            if anchors is False
+            else anchor_index(anchors if isinstance(anchors, Path) else None)
+        )
+    except AnchorError as exc:
+        return VerifyResult(False, 0, None, str(exc))
+    heads = {h.chain: h for h in AuditHead.objects.all()}
+    chains = sorted(set(audit_chains()) | set(index.chains()))
+    results = tuple(
+        _verify_chain(chain, heads.get(chain), index.points(chain), batch_size) for chain in chains
+    )
+    checked = sum(r.checked for r in results)
+    anchored = sum(r.anchored for r in results)
+    first = next((r for r in results if not r.ok), None)
+    if first is None:
+        return VerifyResult(True, checked, anchored=anchored, chains=results)
+    return VerifyResult(
+        False, checked, first.first_bad_seq, first.reason, anchored, first.chain, results
+    )

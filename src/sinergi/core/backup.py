@@ -225,7 +225,9 @@ def _dump_database(dest: Path) -> dict[str, Any]:
 def backup_create(dest: Path, *, now: dt.datetime) -> dict[str, Any]:
     """Write a backup of the database and every file folder into ``dest`` (which must be
     missing or empty) and return its manifest."""
-    from .models import AuditHead
+    from django.db.models import Max
+
+    from .models import AuditEntry, AuditHead
 
     dest = dest.resolve()
     if dest.exists() and any(dest.iterdir()):
@@ -237,13 +239,15 @@ def backup_create(dest: Path, *, now: dt.datetime) -> dict[str, Any]:
         )
     dest.mkdir(parents=True, exist_ok=True)
     dest.chmod(0o700)  # it holds the secret key and every uploaded document
-    head = AuditHead.objects.filter(pk=1).first()
+    heads = {h.chain: {"seq": h.seq, "hash": h.hash} for h in AuditHead.objects.order_by("chain")}
+    newest = AuditEntry.objects.aggregate(m=Max("seq"))["m"] or 0
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "sinergi_version": sinergi_version(),
         "created_at": now.astimezone(dt.UTC).isoformat(),
         "migrations": migration_state(),
-        "audit_head": {"seq": head.seq if head else 0, "hash": head.hash if head else ""},
+        # The newest entry's number across chains, and every chain's head.
+        "audit_head": {"seq": newest, "chains": heads},
         "database": _dump_database(dest),
         "sources": {},
         "stores": {},
@@ -487,7 +491,7 @@ def _restore_files(src: Path, manifest: dict[str, Any], *, force: bool) -> int:
 
 
 def _verify_after_restore(manifest: dict[str, Any], report: RestoreReport) -> None:
-    from .audit import audit_verify
+    from .audit import audit_verify, chain_label
 
     root = data_dir()
     for entry in manifest["files"]:
@@ -504,12 +508,17 @@ def _verify_after_restore(manifest: dict[str, Any], report: RestoreReport) -> No
             )
     result = audit_verify()
     report.audit_checked = result.checked
-    if not result.ok:
+    for chain in result.broken:
         report.problems.append(
             _problem(
-                f"rantai audit rusak pada entri {result.first_bad_seq}",
-                f"audit chain broken at entry {result.first_bad_seq}: {result.reason}",
+                f"rantai audit {chain_label(chain.chain)} rusak pada entri {chain.first_bad_seq}",
+                f"audit chain {chain_label(chain.chain)} broken at entry "
+                f"{chain.first_bad_seq}: {chain.reason}",
             )
+        )
+    if not result.ok and not result.chains:
+        report.problems.append(
+            _problem("log audit tidak dapat diperiksa", f"audit log not verified: {result.reason}")
         )
     checked, problems = file_rows_check()
     report.file_rows = checked

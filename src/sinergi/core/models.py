@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
 
+#: The chain of the entries written before the log was chained per region (migration 0003):
+#: one chain, hashed without the chain fields, closed to new entries. Never a region code.
+LEGACY_CHAIN = "legacy"
+
 
 class VisibleQuerySet(models.QuerySet[Any]):
     """A queryset that knows which rows a user may see; every list goes through it."""
@@ -67,7 +71,14 @@ class AuditEntryQuerySet(VisibleQuerySet):
 class AuditEntry(models.Model):
     """One change in the system, chained to the previous entry by a SHA-256 hash."""
 
+    # The entry's number across all chains: unique, increasing with time (within a chain
+    # strictly with ``chain_seq``), the number pages, the API and the admin show. Numbers
+    # taken by a rolled-back write are skipped; gaps are checked per chain, not here.
     seq = models.BigIntegerField(_("sequence"), unique=True)
+    # The chain the entry belongs to (``audit.chain_key`` of its region) and its position in
+    # it, 1, 2, 3 … without gaps: the hash links to the previous entry of the same chain.
+    chain = models.CharField(_("audit chain"), max_length=20, blank=True, default="")
+    chain_seq = models.BigIntegerField(_("position in its chain"), default=0)
     at = models.DateTimeField(_("time"))
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
     actor_username = models.CharField(_("actor"), max_length=150, blank=True)
@@ -92,19 +103,25 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor_agency", "at"]),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "chain_seq"], name="core_auditentry_chain_seq")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
 class AuditHead(models.Model):
-    """The single row that holds the last sequence number and hash of the chain.
+    """The head of one audit chain: its last position and hash.
 
-    Writers lock it to append in order; ``sinergi audit verify`` compares it with the last
-    entry so that entries cut off the end of the chain are noticed too.
+    There is one chain per kabupaten/kota (``audit.chain_key``), one per province for
+    province-level entries, the platform chain ``""`` and the closed legacy chain. A writer
+    locks the head of its entry's chain only, so writers in different regions never wait on
+    each other; ``sinergi audit verify`` compares each head with the last entry of its chain,
+    so entries cut off the end of a chain are noticed too.
     """
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain = models.CharField(primary_key=True, max_length=20, blank=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
@@ -114,7 +131,7 @@ class AuditHead(models.Model):
         verbose_name = _("audit chain head")
 
     def __str__(self) -> str:
-        return f"audit head #{self.seq}"
+        return f"audit head {self.chain or '-'} #{self.seq}"
 
 
 class TickRun(models.Model):
