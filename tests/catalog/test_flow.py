@@ -121,6 +121,14 @@ def test_publish_through_the_api(api_as: Any, store: Path) -> None:
         },
     )
     assert created.status_code == 201, created.content
+    renamed = staff.patch(
+        "/api/v1/datasets/kunjungan-puskesmas", {"title": "Kunjungan rawat jalan"}
+    )
+    assert renamed.status_code == 200, renamed.content
+    assert renamed.json()["title"] == "Kunjungan rawat jalan"
+    assert staff.get("/api/v1/datasets/kunjungan-puskesmas").json()["title"] == (
+        "Kunjungan rawat jalan"
+    )
     refused = staff.post("/api/v1/datasets/kunjungan-puskesmas/submit")
     assert refused.status_code == 422 and "versions" in refused.json()["fields"]
     client = staff.client

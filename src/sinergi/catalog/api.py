@@ -189,9 +189,10 @@ def dataset_update(request: ApiRequest, slug: str, data: DatasetPatch) -> Any:
     penyaring) alone at any status."""
     dataset = _dataset(request.auth, slug)
     values = _metadata(data)
-    for key in ("title", "filter_columns"):
-        if key in values and values[key] is None:
-            values.pop(key)
+    if data.title is not None:  # _metadata leaves the title out (create takes it apart)
+        values["title"] = data.title
+    if values.get("filter_columns", []) is None:
+        values.pop("filter_columns")
     return dataset_out(
         services.dataset_update(actor=request.auth, dataset=dataset, now=now(), **values)
     )
