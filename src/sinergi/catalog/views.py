@@ -271,16 +271,22 @@ def _filter_context(
     return {"filter_form": form, "filter_columns": chosen, "filter_ready": ready}
 
 
-@login_required
-@friendly_errors
-@require_POST
-def filter_columns(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Choose the columns the dataset's data is stored sorted by (kolom penyaring)."""
+def _changing_latest(request: AuthedRequest, slug: str) -> tuple[Dataset, DatasetVersion]:
+    """The dataset the user may change and its latest version (404 when it has none)."""
     dataset = _dataset(request, slug)
     ensure_can(request.user, "catalog.change", dataset)
     latest = dataset.latest_version()
     if latest is None:
         raise NotFound()
+    return dataset, latest
+
+
+@login_required
+@friendly_errors
+@require_POST
+def filter_columns(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Choose the columns the dataset's data is stored sorted by (kolom penyaring)."""
+    dataset, latest = _changing_latest(request, slug)
     form = FilterColumnsForm(request.POST, columns=[c["name"] for c in latest.columns])
     if form.is_valid():
         try:
@@ -408,11 +414,7 @@ def upload(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def units(request: AuthedRequest, slug: str) -> HttpResponse:
     """Confirm the inferred schema of the latest version by giving column units."""
-    dataset = _dataset(request, slug)
-    ensure_can(request.user, "catalog.change", dataset)
-    version = dataset.latest_version()
-    if version is None:
-        raise NotFound()
+    dataset, version = _changing_latest(request, slug)
     values = {
         c["name"]: request.POST.get(f"unit-{i}", "")[:40].strip()
         for i, c in enumerate(version.columns)
