@@ -10,7 +10,8 @@ from .calendar import Calendar, national_holidays
 from .engine import ArrayResult, Structure, compile_structure, cpm_arrays, run
 from .errors import ScheduleError
 from .model import Link, LinkType, Task
-from .network import Network, Schedule, TaskResult, schedule
+from .network import Network
+from .result import Schedule, TaskResult, schedule
 
 __all__ = [
     "ArrayResult",

@@ -19,7 +19,8 @@ from .document import parse_document
 from .engine import FROM_START, PLANNED
 from .errors import ScheduleError
 from .model import Link, Task
-from .network import ChainPoint, Network, Schedule
+from .network import Network
+from .result import ChainPoint, Schedule
 
 Half = Literal["progress", "revision"]
 #: A party that delay is attributed to: ("agency", name) or ("handoff", from, to).

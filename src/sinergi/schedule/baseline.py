@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .network import Schedule
+from .result import Schedule
 
 
 @dataclass(frozen=True)

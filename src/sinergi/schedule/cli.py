@@ -25,7 +25,7 @@ import msgspec
 from .errors import ScheduleError
 
 if TYPE_CHECKING:
-    from .network import Schedule
+    from .result import Schedule
 
 USAGE_EXIT = 2
 
