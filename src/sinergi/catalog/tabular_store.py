@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,33 +140,42 @@ def ensure_table(parquet: Path, table: pa.Table | None = None) -> Path:
     target = table_path(parquet)
     if target.exists():
         return target
-    with _build_lock:
-        if target.exists():
+    with _build_lock, _built_into(target) as tmp:
+        if tmp is None:
             return target
-        fd, tmp = tempfile.mkstemp(dir=parquet.parent, suffix=".duckdb-tmp")
-        os.close(fd)
-        os.unlink(tmp)  # DuckDB creates the file itself
+        con = duckdb.connect(tmp, config={"threads": 2})
         try:
-            con = duckdb.connect(tmp, config={"threads": 2})
-            try:
-                if table is not None:
-                    # Straight from the Arrow table already in memory: no second read.
-                    con.register("incoming", table)
-                    con.execute("CREATE TABLE data AS SELECT * FROM incoming")
-                    con.unregister("incoming")
-                else:
-                    con.execute(
-                        "CREATE TABLE data AS SELECT * FROM read_parquet(?)", [str(parquet)]
-                    )
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-            os.replace(tmp, target)
+            if table is not None:
+                # Straight from the Arrow table already in memory: no second read.
+                con.register("incoming", table)
+                con.execute("CREATE TABLE data AS SELECT * FROM incoming")
+                con.unregister("incoming")
+            else:
+                con.execute("CREATE TABLE data AS SELECT * FROM read_parquet(?)", [str(parquet)])
+            con.execute("CHECKPOINT")
         finally:
-            for leftover in (tmp, tmp + ".wal"):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
+            con.close()
     return target
+
+
+@contextlib.contextmanager
+def _built_into(target: Path) -> Iterator[str | None]:
+    """A free temporary path beside ``target`` for a DuckDB file to be built in (None when
+    another thread built ``target`` meanwhile); moved into place when the block succeeds,
+    removed (with its WAL) whatever happens. Call with ``_build_lock`` held."""
+    if target.exists():
+        yield None
+        return
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".duckdb-tmp")
+    os.close(fd)
+    os.unlink(tmp)  # DuckDB creates the file itself
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp + ".wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
 
 
 #: The hidden column of a clustered table: the row's 0-based position in the version (its
@@ -195,35 +205,26 @@ def ensure_clustered(parquet: Path, columns: Sequence[str]) -> Path:
     if target.exists():
         return target
     source = ensure_table(parquet)
-    with _build_lock:
-        if target.exists():
+    order = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    with _build_lock, _built_into(target) as tmp:
+        if tmp is None:
             return target
-        fd, tmp = tempfile.mkstemp(dir=parquet.parent, suffix=".duckdb-tmp")
-        os.close(fd)
-        os.unlink(tmp)  # DuckDB creates the file itself
-        order = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "1GB"})
         try:
-            con = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "1GB"})
-            try:
-                # Row groups of 16,384 rows instead of 122,880: a filter value's rows then
-                # span a few small groups and the zone maps skip the rest (measured in
-                # docs/performance.md, "Filter columns").
-                con.execute(f"ATTACH ? AS clustered (ROW_GROUP_SIZE {CLUSTER_ROW_GROUP})", [tmp])
-                con.execute("ATTACH ? AS original (READ_ONLY)", [str(source)])
-                # Names are quoted schema columns; nothing else is interpolated.
-                con.execute(
-                    "CREATE TABLE clustered.data AS SELECT *, "  # noqa: S608  # nosec B608
-                    f"rowid::BIGINT AS {ROW_COLUMN} FROM original.data "
-                    f"ORDER BY {order}, {ROW_COLUMN}"
-                )
-                con.execute("CHECKPOINT clustered")
-            finally:
-                con.close()
-            os.replace(tmp, target)
+            # Row groups of 16,384 rows instead of 122,880: a filter value's rows then
+            # span a few small groups and the zone maps skip the rest (measured in
+            # docs/performance.md, "Filter columns").
+            con.execute(f"ATTACH ? AS clustered (ROW_GROUP_SIZE {CLUSTER_ROW_GROUP})", [tmp])
+            con.execute("ATTACH ? AS original (READ_ONLY)", [str(source)])
+            # Names are quoted schema columns; nothing else is interpolated.
+            con.execute(
+                "CREATE TABLE clustered.data AS SELECT *, "  # noqa: S608  # nosec B608
+                f"rowid::BIGINT AS {ROW_COLUMN} FROM original.data "
+                f"ORDER BY {order}, {ROW_COLUMN}"
+            )
+            con.execute("CHECKPOINT clustered")
         finally:
-            for leftover in (tmp, tmp + ".wal"):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
+            con.close()
     return target
 
 
