@@ -242,6 +242,10 @@ def _write_movement(
         raise ValidationFailed(
             fields={"quantity": [_("Enter a number of bags from 1 to %(n)d.") % {"n": MAX_BAGS}]}
         )
+    # One lock order for every stock change: the unit's profile (its version is bumped
+    # below; allocations and droppings lock it first too), then the cell. An issue taking
+    # the cell first and the profile last deadlocked with a concurrent allocation.
+    UnitProfile.objects.select_for_update().filter(unit=unit).exists()
     cell, _created = Stock.objects.select_for_update().get_or_create(
         unit=unit, product=product, abo=abo, rh=rh, defaults={"updated_at": now}
     )
