@@ -13,6 +13,7 @@ from sinergi.core.clock import now
 
 from . import selectors
 from .schemas import (
+    AgencyFilters,
     AgencyListOut,
     InsightsFilters,
     PairFilters,
@@ -48,11 +49,12 @@ def _agency_out(row: selectors.AgencyMetrics) -> dict[str, Any]:
     response=responses(AgencyListOut, errors=READ_ERRORS),
     summary="Coordination figures per agency",
 )
-def agencies(request: ApiRequest, filters: Query[InsightsFilters]) -> Any:
+def agencies(request: ApiRequest, filters: Query[AgencyFilters]) -> Any:
     """Per agency the user may see (leaders: their region; agency staff: their agency):
     requests received in the window, answered, on time, open and overdue now, median and
     p90 response in working days, forwarded, escalations, hand-offs, attributed delay,
-    data requests, datasets and, for blood units and hospitals, blood fill rate."""
+    data requests, datasets and, for blood units and hospitals, blood fill rate. Most open
+    overdue first; ``limit`` rows from ``offset`` (``count``: all rows)."""
     moment = now()
     window = selectors.window_from_params(filters.from_, filters.to, now=moment)
     rows = selectors.agency_metrics(
@@ -66,7 +68,7 @@ def agencies(request: ApiRequest, filters: Query[InsightsFilters]) -> Any:
         "date_from": window.date_from,
         "date_to": window.date_to,
         "updated_at": selectors.metrics_updated_at(),
-        "items": [_agency_out(r) for r in rows],
+        "items": [_agency_out(r) for r in rows[filters.offset : filters.offset + filters.limit]],
         "count": len(rows),
     }
 
@@ -106,11 +108,18 @@ def pairs(request: ApiRequest, filters: Query[PairFilters]) -> Any:
 )
 def programs(request: ApiRequest, filters: Query[ProgramFilters]) -> Any:
     """Live programmes the user takes part in or leads, red first: forecast slip against
-    the baseline, late critical hand-offs and the agencies holding them."""
-    rows = selectors.program_health(user=request.auth, region=filters.region or None, now=now())
+    the baseline, late critical hand-offs and the agencies holding them. ``limit`` rows
+    from ``offset`` (``count``: all rows)."""
+    page = selectors.program_health_page(
+        user=request.auth,
+        region=filters.region or None,
+        now=now(),
+        limit=filters.limit,
+        offset=filters.offset,
+    )
     return {
-        "items": [{f.name: getattr(r, f.name) for f in fields(r)} for r in rows],
-        "count": len(rows),
+        "items": [{f.name: getattr(r, f.name) for f in fields(r)} for r in page.items],
+        "count": page.count,
         "updated_at": selectors.metrics_updated_at(),
     }
 
@@ -150,7 +159,8 @@ def summary(request: ApiRequest, filters: Query[InsightsFilters]) -> Any:
 def scoreboard(request: ApiRequest, filters: Query[PublicFilters]) -> Any:
     """Anonymous: per agency, requests received in the window, the share answered on
     time, the median response in working days and how many are open and overdue now.
-    Aggregates only: no request, subject or person appears."""
+    Aggregates only: no request, subject or person appears. Most open overdue first;
+    ``limit`` rows from ``offset`` (``count``: all rows)."""
     moment = now()
     window = selectors.window_from_params(filters.from_, filters.to, now=moment)
     rows = selectors.public_scoreboard(window=window, region=filters.region or None, now=moment)
@@ -167,7 +177,7 @@ def scoreboard(request: ApiRequest, filters: Query[PublicFilters]) -> Any:
                 "median_response_days": r.median_response_days,
                 "open_overdue": r.open_overdue,
             }
-            for r in rows
+            for r in rows[filters.offset : filters.offset + filters.limit]
         ],
         "count": len(rows),
     }

@@ -152,6 +152,8 @@ class HandoffFact(models.Model):
     class Meta:
         verbose_name = _("hand-off fact")
         verbose_name_plural = _("hand-off facts")
+        # The figures of the agencies in a scope: their hand-offs due in the window.
+        indexes = [models.Index(fields=["from_agency_id", "due_day"])]
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.from_agency_id}->{self.to_agency_id}"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from sinergi.core.clock import now
 from sinergi.core.exceptions import ValidationFailed
+from sinergi.core.views import paginate_request
 
 from . import selectors
 
@@ -29,6 +30,8 @@ SORTS: dict[str, Any] = {
     ),
     "overdue": lambda r: (r.open_overdue, r.name.lower()),
 }
+PER_PAGE = 100  # agencies per page of the scoreboard
+
 #: The order a column sorts in when first clicked: best or biggest first.
 DEFAULT_DESC = {"name": False, "received": True, "on_time": True, "median": False, "overdue": True}
 
@@ -54,6 +57,8 @@ def scoreboard(request: HttpRequest) -> HttpResponse:
     descending = direction == "desc"
     rows = selectors.public_scoreboard(window=window, now=moment)
     rows.sort(key=SORTS[sort], reverse=descending)
+    # A country has thousands of agencies with requests: a page of them at a time.
+    paging = paginate_request(request, rows, per_page=PER_PAGE)
     columns = []
     for key in ("name", "received", "on_time", "median", "overdue"):
         if key == sort:
@@ -82,8 +87,9 @@ def scoreboard(request: HttpRequest) -> HttpResponse:
                     "median": r.median_response_days,
                     "overdue": r.open_overdue,
                 }
-                for r in rows
+                for r in paging["page_obj"].object_list
             ],
+            **paging,
             "columns": {c["key"]: c for c in columns},
             "window": window,
             "updated_at": selectors.metrics_updated_at(),

@@ -18,20 +18,31 @@ class InsightsFilters(Schema):
     agency: str | None = Field(None, max_length=100, description="Agency slug")
 
 
+class PageFilters(Schema):
+    """Which rows of a long list to return (a country has 20,000 agencies)."""
+
+    limit: int = Field(500, ge=1, le=500, description="Rows to return")
+    offset: int = Field(0, ge=0, le=10_000_000, description="Rows to skip")
+
+
+class AgencyFilters(InsightsFilters, PageFilters):
+    """The window and scope of the agency list, and which of its rows to return."""
+
+
 class PairFilters(InsightsFilters):
     """The window and scope of the pair list, and how many pairs to return."""
 
     limit: int = Field(200, ge=1, le=5000, description="Pairs to return, worst first")
 
 
-class ProgramFilters(Schema):
-    """The scope of the programme list."""
+class ProgramFilters(PageFilters):
+    """The scope of the programme list and which of its rows to return."""
 
     region: str | None = Field(None, max_length=20, description="Kemendagri region code")
 
 
-class PublicFilters(Schema):
-    """The window and region of the public scoreboard."""
+class PublicFilters(PageFilters):
+    """The window and region of the public scoreboard and which of its rows to return."""
 
     from_: str | None = Field(None, alias="from", max_length=30)
     to: str | None = Field(None, max_length=30)

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from sinergi.core.exceptions import NotFound, ValidationFailed
@@ -135,6 +135,16 @@ class ProgramHealth:
 
 
 @dataclass(frozen=True)
+class ProgramHealthPage:
+    """Some programmes' health, of ``count`` in the list, and every programme counted by
+    health (``rag_counts``: red, amber, green)."""
+
+    items: list[ProgramHealth]
+    count: int
+    rag_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Summary:
     """Totals over a window for what the user may see."""
 
@@ -216,7 +226,21 @@ def program_health(
     *, user: Any, region: str | None = None, now: dt.datetime
 ) -> list[ProgramHealth]:
     """Every visible active programme, red first."""
-    return _programs(user=user, region=region, now=now)
+    return _programs(user=user, region=region, now=now).items
+
+
+def program_health_page(
+    *,
+    user: Any,
+    region: str | None = None,
+    now: dt.datetime,
+    rags: tuple[str, ...] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> ProgramHealthPage:
+    """A page of ``program_health`` (only the ``rags`` given, e.g. red and amber), with the
+    number of programmes it is a page of and the count per health of all of them."""
+    return _programs(user=user, region=region, now=now, rags=rags, limit=limit, offset=offset)
 
 
 def summary(*, user: Any, window: Window, region: str | None = None, now: dt.datetime) -> Summary:
@@ -412,6 +436,7 @@ def _cache_token() -> str:
     if token != _SUMS_CACHE_TOKEN[0]:
         _SUMS_CACHE.clear()
         _DUES_CACHE.clear()
+        _ROWS_CACHE.clear()
         _SUMS_CACHE_TOKEN[0] = token
     return token
 
@@ -530,10 +555,43 @@ def _window_facts(window: Window) -> Q:
 def _agency_rows(
     *, user: Any, window: Window, region: str | None, agency: str | None, now: dt.datetime
 ) -> tuple[list[AgencyMetrics], list[int]]:
-    from sinergi.agencies.models import Agency
-
     metrics.ensure_built(now=now)
     scope = _scope(user, region, agency)
+    token = _cache_token()
+    minute = now.replace(second=0, microsecond=0)
+    key = (
+        token,
+        None if scope.agencies is None else tuple(sorted(scope.agencies)),
+        tuple(sorted(scope.own)),
+        scope.focus,
+        tuple(scope.led) if scope.led is not None else None,
+        scope.region,
+        window,
+        minute,
+    )
+    found = _ROWS_CACHE.get(key) if token else None
+    if found is None:
+        found = _agency_rows_uncached(scope, window, now)
+        if token:
+            while len(_ROWS_CACHE) >= _ROWS_CACHE_MAX:
+                _ROWS_CACHE.pop(next(iter(_ROWS_CACHE)))
+            _ROWS_CACHE[key] = found
+    return list(found[0]), list(found[1])
+
+
+# The rows of ``_agency_rows`` per process for the minute they were computed in, keyed
+# like the sums (the refresh token) and by the scope and the window: the figures are "at
+# most a minute behind" by contract, and a country's 20,000 agencies take a second to
+# build. Cleared with the sums when the token changes.
+_ROWS_CACHE: dict[Any, tuple[list[AgencyMetrics], list[int]]] = {}
+_ROWS_CACHE_MAX = 32
+
+
+def _agency_rows_uncached(
+    scope: _Scope, window: Window, now: dt.datetime
+) -> tuple[list[AgencyMetrics], list[int]]:
+    from sinergi.agencies.models import Agency
+
     ids = scope.agencies
     periods = AgencyPeriod.objects.filter(scope.rows_q("agency_id", "region_code"))
     open_facts = RequestFact.objects.filter(
@@ -544,36 +602,21 @@ def _agency_rows(
     sums = _sums(periods, ["agency_id"], _periods_q(window))
     overdue_by = _overdue(_open_dues(open_facts, ["to_agency_id"]), now)
     today = now.astimezone(LOCAL_TZ).date()
-    handoffs: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    hq = HandoffFact.objects.filter(due_day__gte=window.date_from, due_day__lte=window.date_to)
-    from .program_facts import handoff_late
-
-    # Small tables: the scope is applied in Python (an IN list of a region's hundreds of
-    # agency ids costs more to build than these rows).
-    for owner, due, done in hq.values_list("from_agency_id", "due_day", "done_day"):
-        if ids is not None and owner not in ids:
-            continue
-        h = handoffs[owner]
-        h[0] += 1
-        if done is not None and done <= due:
-            h[1] += 1
-        if handoff_late(due, done, today):
-            h[2] += 1
-    delays = dict(
-        DelayFact.objects.filter(day__gte=window.date_from, day__lte=window.date_to)
-        .values_list("agency_slug")
-        .annotate(d=Sum("days"))
-        .order_by()
-    )
+    handoffs = _handoff_counts(ids, window, today)
+    delays = _delay_days(ids, window)
     extra = _catalog_and_blood(ids, window, now)
     wanted = set(sums) | set(overdue_by) | set(handoffs) | set(extra)
     slugs_with_delay = set(delays)
-    info_qs = Agency.objects.filter(Q(pk__in=sorted(wanted)) | Q(slug__in=sorted(slugs_with_delay)))
+    info_qs = Agency.objects.all()
+    if ids is not None:
+        info_qs = info_qs.filter(Q(pk__in=sorted(wanted)) | Q(slug__in=sorted(slugs_with_delay)))
+    # Every agency at once for the whole country (an IN list of 20,000 ids costs more to
+    # build than the rows); the rows without figures are skipped below.
     info = info_qs.values_list("pk", "slug", "name", "short_name", "kind", "region__code")
     rows = []
     total_hist = [0] * RESPONSE_BUCKETS
     for pk, slug, name, short, kind, code in info:
-        if ids is not None and pk not in ids:
+        if (ids is not None and pk not in ids) or (pk not in wanted and slug not in delays):
             continue
         s = sums.get(pk, {})
         hist = s.get("hist")
@@ -619,39 +662,86 @@ def _agency_rows(
     return rows, total_hist
 
 
+def _handoff_counts(ids: set[int] | None, window: Window, today: dt.date) -> dict[int, list[int]]:
+    """Per agency owing hand-offs due in the window: [due, done on time, late], counted in
+    the database (a country holds millions of hand-off facts) with the rule of
+    ``program_facts.handoff_late``."""
+    qs = HandoffFact.objects.filter(due_day__gte=window.date_from, due_day__lte=window.date_to)
+    if ids is not None:
+        qs = qs.filter(from_agency_id__in=sorted(ids))
+    late = Q(done_day__gt=F("due_day")) | Q(done_day__isnull=True, due_day__lt=today)
+    grouped = (
+        qs.values_list("from_agency_id")
+        .annotate(
+            n=Count("pk"),
+            on_time=Count("pk", filter=Q(done_day__lte=F("due_day"))),
+            late=Count("pk", filter=late),
+        )
+        .order_by()
+    )
+    return {owner: [n, on_time, n_late] for owner, n, on_time, n_late in grouped}
+
+
+def _delay_days(ids: set[int] | None, window: Window) -> dict[str, int]:
+    """Working days of programme delay attributed per agency slug in the window."""
+    from sinergi.agencies.models import Agency
+
+    qs = DelayFact.objects.filter(day__gte=window.date_from, day__lte=window.date_to)
+    if ids is not None:
+        qs = qs.filter(agency_slug__in=Agency.objects.filter(pk__in=sorted(ids)).values("slug"))
+    return {
+        slug: int(days or 0)
+        for slug, days in qs.values_list("agency_slug").annotate(d=Sum("days")).order_by()
+    }
+
+
 def _catalog_and_blood(
     ids: set[int] | None, window: Window, now: dt.datetime
 ) -> dict[int, dict[str, Any]]:
-    """Data requests, datasets and blood figures per agency (small tables, read live)."""
+    """Data requests, datasets and blood figures per agency, read live and counted in the
+    database for the agencies in scope (a country holds 100,000 datasets)."""
     from sinergi.blood.models import BloodRequest
     from sinergi.catalog.choices import FREQUENCY_DAYS, Frequency
-    from sinergi.catalog.models import DataRequest, Dataset
+    from sinergi.catalog.models import DataRequest, Dataset, DatasetVersion
 
     out: dict[int, dict[str, Any]] = defaultdict(dict)
     start = dt.datetime.combine(window.date_from, dt.time(0), tzinfo=LOCAL_TZ)
     end = dt.datetime.combine(window.date_to + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
+    in_scope = sorted(ids) if ids is not None else None
     drs = DataRequest.objects.filter(
         request__submitted_at__gte=start, request__submitted_at__lt=end
     )
     datasets = Dataset.objects.filter(status="published")
     blood = BloodRequest.objects.filter(created_at__gte=start, created_at__lt=end)
-    for producer, fulfilled in drs.values_list("producer_id", "fulfilled_at"):
-        if ids is not None and producer not in ids:
-            continue
-        o = out[producer]
-        o["dr_received"] = o.get("dr_received", 0) + 1
-        if fulfilled is not None:
-            o["dr_fulfilled"] = o.get("dr_fulfilled", 0) + 1
-    for publisher, freq, latest in datasets.annotate(
-        latest=Max("versions__created_at")
-    ).values_list("publisher_id", "frequency", "latest"):
-        if ids is not None and publisher not in ids:
-            continue
-        o = out[publisher]
-        o["ds_published"] = o.get("ds_published", 0) + 1
-        days = FREQUENCY_DAYS.get(Frequency(freq)) if freq in Frequency.values else None
-        if days is not None and latest is not None and now - latest > dt.timedelta(days=days):
-            o["ds_stale"] = o.get("ds_stale", 0) + 1
+    if in_scope is not None:
+        drs = drs.filter(producer_id__in=in_scope)
+        datasets = datasets.filter(publisher_id__in=in_scope)
+        blood = blood.filter(Q(unit_id__in=in_scope) | Q(hospital_id__in=in_scope))
+    for producer, n, fulfilled in (
+        drs.values_list("producer_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(fulfilled_at__isnull=False)))
+        .order_by()
+    ):
+        out[producer]["dr_received"] = n
+        if fulfilled:
+            out[producer]["dr_fulfilled"] = fulfilled
+    # A dataset is stale when its latest version is older than its frequency allows: one
+    # count per frequency, each a condition on the latest version's time.
+    stale = Q(pk__in=[])
+    for freq in Frequency:
+        days = FREQUENCY_DAYS.get(freq)
+        if days is not None:
+            stale |= Q(frequency=freq.value, latest__lt=now - dt.timedelta(days=days))
+    latest = DatasetVersion.objects.filter(dataset_id=OuterRef("pk")).order_by("-created_at")
+    for publisher, n, n_stale in (
+        datasets.annotate(latest=Subquery(latest.values("created_at")[:1]))
+        .values_list("publisher_id")
+        .annotate(n=Count("pk"), stale=Count("pk", filter=stale))
+        .order_by()
+    ):
+        out[publisher]["ds_published"] = n
+        if n_stale:
+            out[publisher]["ds_stale"] = n_stale
     per: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
     for unit, hospital, qty, alloc, status, created, closed in blood.values_list(
         "unit_id",
@@ -874,7 +964,8 @@ def _trend(
     return out
 
 
-def _programs(*, user: Any, region: str | None, now: dt.datetime) -> list[ProgramHealth]:
+def _program_scope(user: Any, region: str | None, now: dt.datetime) -> Any:
+    """The live programmes the user takes part in or leads (a queryset)."""
     from sinergi.programs.models import Program
     from sinergi.regions.models import Region
 
@@ -886,23 +977,90 @@ def _programs(*, user: Any, region: str | None, now: dt.datetime) -> list[Progra
         )
     programs = Program.objects.visible_to(user).filter(status__in=["planning", "active", "on_hold"])
     if not user.is_superuser:
-        # Public programmes of other regions are not this user's business here.
+        # Public programmes of other regions are not this user's business here. Each part
+        # is read first by its index and bound as ids (no ``pk IN`` over an OR of joins,
+        # docs/decisions/bounded-list-counts.md).
         from sinergi.agencies.selectors import leader_region_codes, user_memberships
+        from sinergi.core.paging import bound_ids
+        from sinergi.programs.models import WorkItem
 
-        own = [m.agency_id for m in user_memberships(user)]
-        cond = Q(coordinator_id__in=own) | Q(work_items__owner_id__in=own)
+        own = sorted({m.agency_id for m in user_memberships(user)})
+        items = WorkItem.objects.filter(owner_id__in=own).order_by()
+        owning = items.values_list("program_id", flat=True)
+        cond = Q(coordinator_id__in=own) | Q(pk__in=bound_ids(owning.distinct()))
+        led = Q(pk__in=[])
         for code in leader_region_codes(user):
-            cond |= _region_q("region__code", code)
-        programs = programs.filter(pk__in=Program.objects.filter(cond).values("pk"))
+            led |= _region_q("code", code)
+        regions = Region.objects.filter(led).order_by().values_list("pk", flat=True)
+        cond |= Q(region_id__in=bound_ids(regions))
+        programs = programs.filter(cond)
     if region:
         programs = programs.filter(_region_q("region__code", region))
-    facts = {
-        f.program_id: f for f in ProgramFact.objects.filter(program_id__in=programs.values("pk"))
-    }
-    out = []
-    for p in programs.select_related("coordinator", "region").order_by("code"):
+    return programs
+
+
+def _health_order(
+    programs: Any, rags: tuple[str, ...] | None, limit: int | None, offset: int
+) -> list[int]:
+    """The ids of a page of ``programs`` in health order (red, amber, green; the biggest
+    slip first; by code), joined with their facts in one query: a correlated subquery per
+    programme made sorting a country's 50,000 programmes take a second."""
+    from sinergi.programs.models import Program
+
+    if limit == 0:
+        return []
+    scope_sql, scope_params = programs.order_by().values("pk").query.sql_with_params()
+    quote = connections[programs.db].ops.quote_name
+    rag = "COALESCE(f.rag, 'green')"
+    params: list[Any] = list(scope_params)
+    # Codes in code-point order on every database (PostgreSQL's locale order skips hyphens).
+    collate = ' COLLATE "C"' if connections[programs.db].vendor == "postgresql" else ""
+    where = ""
+    if rags is not None:
+        where = f" AND {rag} IN ({', '.join(['%s'] * len(rags))})"
+        params += list(rags)
+    sql = (
+        f"SELECT p.id FROM {quote(Program._meta.db_table)} p "  # noqa: S608 - names quoted
+        f"LEFT JOIN {quote(ProgramFact._meta.db_table)} f ON f.program_id = p.id "
+        f"WHERE p.id IN ({scope_sql}){where} "
+        f"ORDER BY CASE {rag} WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, "
+        f"COALESCE(f.slip_days, 0) DESC, p.code{collate} LIMIT %s OFFSET %s"
+    )
+    params += [limit if limit is not None else 2**62, offset]
+    with connections[programs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _programs(
+    *,
+    user: Any,
+    region: str | None,
+    now: dt.datetime,
+    rags: tuple[str, ...] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> ProgramHealthPage:
+    """Programme health read from the facts the tick keeps, ordered and counted in the
+    database: a country has 50,000 live programmes, a page shows a few dozen."""
+    from sinergi.programs.models import Program
+
+    programs = _program_scope(user, region, now)
+    in_scope = ProgramFact.objects.filter(program_id__in=programs.order_by().values("pk"))
+    by_rag = dict(in_scope.values_list("rag").annotate(n=Count("pk")).order_by())
+    total = programs.count()
+    counts = {"red": by_rag.get("red", 0), "amber": by_rag.get("amber", 0)}
+    # A programme without facts yet (added since the last tick) counts as green.
+    counts["green"] = max(total - counts["red"] - counts["amber"], 0)
+    count = total if rags is None else sum(counts.get(r, 0) for r in rags)
+    ids = _health_order(programs, rags, limit, offset)
+    found = Program.objects.select_related("coordinator", "region").in_bulk(ids)
+    page = [found[pk] for pk in ids]
+    facts = ProgramFact.objects.in_bulk([p.pk for p in page])
+    items = []
+    for p in page:
         f = facts.get(p.pk)
-        out.append(
+        items.append(
             ProgramHealth(
                 program=p.code,
                 title=p.title,
@@ -915,14 +1073,12 @@ def _programs(*, user: Any, region: str | None, now: dt.datetime) -> list[Progra
                 holding_agencies=list(f.holding_agencies) if f else [],
             )
         )
-    order = {"red": 0, "amber": 1, "green": 2}
-    out.sort(key=lambda h: (order.get(h.rag, 3), -(h.slip_days or 0), h.program))
-    return out
+    return ProgramHealthPage(items=items, count=count, rag_counts=counts)
 
 
 def _summary(*, user: Any, window: Window, region: str | None, now: dt.datetime) -> Summary:
     rows, hist = _agency_rows(user=user, window=window, region=region, agency=None, now=now)
-    progs = _programs(user=user, region=region, now=now)
+    progs = _programs(user=user, region=region, now=now, limit=0).rag_counts
     return Summary(
         window=window,
         region=region,
@@ -935,9 +1091,9 @@ def _summary(*, user: Any, window: Window, region: str | None, now: dt.datetime)
         forwarded=sum(r.forwarded for r in rows),
         escalations=sum(r.escalations for r in rows),
         handoffs_late=sum(r.handoffs_late for r in rows),
-        programs_red=sum(1 for p in progs if p.rag == "red"),
-        programs_amber=sum(1 for p in progs if p.rag == "amber"),
-        programs_green=sum(1 for p in progs if p.rag == "green"),
+        programs_red=progs["red"],
+        programs_amber=progs["amber"],
+        programs_green=progs["green"],
         updated_at=metrics.updated_at(),
     )
 

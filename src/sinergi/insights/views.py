@@ -37,6 +37,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", 
 LEAGUE_LIMIT = 25  # league rows on the dashboard before "show all"
 OVERDUE_LIMIT = 10  # agencies in the "overdue requests by agency" card (the league has all)
 HEAT_LIMIT = 15  # agencies per axis on the dashboard's heat map (the pair view shows all)
+AT_RISK_LIMIT = 50  # programmes listed in the "programmes at risk" card (all are counted)
 
 LEAGUE_SORTS = {
     "name": lambda m: m.name.lower(),
@@ -302,7 +303,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     metrics = selectors.agency_metrics(user=user, window=window, now=at)
     # Only the pairs between the busiest agencies, chosen from the window sums first.
     heat = selectors.heat_pairs(user=user, window=window, now=at, agencies=HEAT_LIMIT)
-    programs = selectors.program_health(user=user, now=at)
+    # The programmes at risk (red and amber) only, the first of them; every one counted.
+    programs = selectors.program_health_page(
+        user=user, now=at, rags=("red", "amber"), limit=AT_RISK_LIMIT
+    )
     trend = selectors.monthly_trend(user=user, months=12, now=at)
     sort = request.GET.get("sort", "open_overdue")
     direction = request.GET.get("dir", "")
@@ -310,7 +314,6 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         sort = "open_overdue"
     escalations = reads.escalations_for(user, scope, now=at)
     handoffs = reads.late_critical_handoffs(user, scope, now=at)
-    at_risk = [p for p in programs if p.rag in ("red", "amber")]
     overdue_by_agency = sorted(
         (m for m in metrics if m.open_overdue), key=lambda m: (-m.open_overdue, m.name)
     )
@@ -342,11 +345,9 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "escalation_count": len(escalations),
         "handoffs": handoffs[:50],
         "handoff_count": len(handoffs),
-        "at_risk": at_risk,
-        "at_risk_count": len(at_risk),
-        "rag_counts": {
-            rag: sum(1 for p in programs if p.rag == rag) for rag in ("red", "amber", "green")
-        },
+        "at_risk": programs.items,
+        "at_risk_count": programs.count,
+        "rag_counts": programs.rag_counts,
         "overdue_by_agency": [
             {
                 "m": m,
@@ -497,7 +498,7 @@ def rakor_pack(user: Any, scope: reads.Scope, *, monday: dt.date, at: dt.datetim
     end = start + dt.timedelta(days=7)
     metrics = selectors.agency_metrics(user=user, window=window, now=at)
     pairs = selectors.pair_metrics(user=user, window=window, now=at)
-    programs = selectors.program_health(user=user, now=at)
+    programs = selectors.program_health_page(user=user, now=at, rags=("red", "amber")).items
     requests = reads.overdue_requests(user, scope, now=at, limit=10)
     handoffs = reads.late_critical_handoffs(user, scope, now=at)
     blockers = reads.top_blockers(requests, handoffs, limit=10)
@@ -598,7 +599,6 @@ def rakor_pack(user: Any, scope: reads.Scope, *, monday: dt.date, at: dt.datetim
                     p.late_critical_handoffs,
                 ]
                 for p in programs
-                if p.rag in ("red", "amber")
             ],
             _("No programme is at risk."),
         ),

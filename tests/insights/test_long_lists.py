@@ -1,0 +1,233 @@
+"""Insights at national scale: long lists come a page at a time, programme health is
+ordered and counted in the database, and the figures counted in SQL (hand-offs, delay,
+data requests, datasets) equal the plain count over the rows they summarise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sinergi.accounts.models import User
+from sinergi.insights import selectors
+
+WINDOW = "from=2026-08-05&to=2026-11-02"
+RAG_ORDER = {"red": 0, "amber": 1, "green": 2}
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _built(db: Any, now: Any) -> None:
+    from sinergi.insights.metrics import refresh_facts
+
+    refresh_facts(now=now)
+
+
+def _body(response: Any) -> Any:
+    assert response.status_code == 200, response.content[:300]
+    return json.loads(response.content)
+
+
+@pytest.mark.parametrize("role", ["leader", "admin"])
+def test_agency_list_pages_join_up_to_the_whole_list(api_as: Any, role: str) -> None:
+    api = api_as(role)
+    whole = _body(api.get(f"/api/v1/insights/agencies?{WINDOW}"))
+    assert whole["count"] == len(whole["items"]) > 6
+    pages = []
+    for offset in range(0, whole["count"], 4):
+        page = _body(api.get(f"/api/v1/insights/agencies?{WINDOW}&limit=4&offset={offset}"))
+        assert page["count"] == whole["count"]
+        assert len(page["items"]) <= 4
+        pages += page["items"]
+    assert [r["agency"] for r in pages] == [r["agency"] for r in whole["items"]]
+    beyond = _body(api.get(f"/api/v1/insights/agencies?{WINDOW}&offset={whole['count']}"))
+    assert beyond["items"] == [] and beyond["count"] == whole["count"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/insights/agencies", "/api/v1/insights/programs", "/api/v1/public/scoreboard"],
+)
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "offset=-1", "limit=banyak"])
+def test_a_bad_page_is_a_clear_error(api_as: Any, path: str, query: str) -> None:
+    response = api_as("leader").get(f"{path}?{query}")
+    assert response.status_code == 422
+    body = json.loads(response.content)
+    assert body["code"] == "validation_error" and body["fields"]
+
+
+def test_scoreboard_api_pages(api_as: Any) -> None:
+    anon = api_as(None)
+    whole = _body(anon.get(f"/api/v1/public/scoreboard?{WINDOW}"))
+    first = _body(anon.get(f"/api/v1/public/scoreboard?{WINDOW}&limit=3"))
+    second = _body(anon.get(f"/api/v1/public/scoreboard?{WINDOW}&limit=3&offset=3"))
+    assert first["count"] == second["count"] == whole["count"]
+    assert first["items"] + second["items"] == whole["items"][:6]
+
+
+def _health_key(p: Any) -> tuple[int, int, str]:
+    return (RAG_ORDER[p.rag], -(p.slip_days or 0), p.program)
+
+
+@pytest.mark.parametrize("username", ["bupati", "admin", "kadinkes"])
+def test_programme_health_pages_and_counts_agree_with_the_whole_list(
+    now: Any, username: str
+) -> None:
+    from sinergi.insights.models import ProgramFact
+
+    # Make some programmes red and amber, with slips, so that the order has work to do.
+    facts = list(ProgramFact.objects.order_by("program_id"))
+    assert len(facts) >= 3
+    for i, f in enumerate(facts):
+        f.rag = ("red", "amber", "green")[i % 3]
+        f.slip_days = (i * 7) % 11 - 3
+        f.save()
+    user = User.objects.get(username=username)
+    whole = selectors.program_health(user=user, now=now)
+    assert whole == sorted(whole, key=_health_key)
+    page = selectors.program_health_page(user=user, now=now, limit=2, offset=1)
+    assert page.items == whole[1:3]
+    assert page.count == len(whole)
+    assert page.rag_counts == {rag: sum(p.rag == rag for p in whole) for rag in RAG_ORDER}
+    risk = selectors.program_health_page(user=user, now=now, rags=("red", "amber"))
+    assert risk.items == [p for p in whole if p.rag != "green"]
+    assert risk.count == len(risk.items)
+
+
+def test_programme_api_pages(api_as: Any) -> None:
+    api = api_as("admin")
+    whole = _body(api.get("/api/v1/insights/programs"))
+    assert whole["count"] == len(whole["items"]) >= 3
+    page = _body(api.get("/api/v1/insights/programs?limit=2&offset=1"))
+    assert page["count"] == whole["count"]
+    assert page["items"] == whole["items"][1:3]
+
+
+def test_dashboard_lists_the_first_programmes_at_risk_and_counts_all(
+    client_as: Any, monkeypatch: Any, now: Any
+) -> None:
+    from sinergi.insights.models import ProgramFact
+
+    monkeypatch.setattr("sinergi.insights.views.now", lambda: now)
+    monkeypatch.setattr("sinergi.insights.views.AT_RISK_LIMIT", 2)
+    ProgramFact.objects.update(rag="red", slip_days=12)
+    at_risk = ProgramFact.objects.count()
+    assert at_risk > 2
+    page = client_as("admin").get("/dasbor/").content.decode()
+    card = page.split('id="card-programs"', 1)[1].split("</li>\n    <li", 1)[0]
+    assert f'href="#risk-list">{at_risk}</a>' in card
+    assert len(re.findall(r'<span class="badge insights-red">merah</span>', card)) == 2
+    assert f"2 paling berisiko dari {at_risk}" in card
+
+
+def _plain_figures(ids: set[int] | None, window: selectors.Window, now: dt.datetime) -> Any:
+    """The hand-off, delay, data-request and dataset figures per agency, counted row by row
+    in Python (the rule the SQL counts must follow)."""
+    from sinergi.agencies.models import Agency
+    from sinergi.catalog.choices import FREQUENCY_DAYS, Frequency
+    from sinergi.catalog.models import DataRequest, Dataset
+    from sinergi.insights.models import DelayFact, HandoffFact
+    from sinergi.insights.program_facts import handoff_late
+
+    today = now.astimezone(selectors.LOCAL_TZ).date()
+    out: dict[str, Counter[str]] = {}
+    slug = dict(Agency.objects.values_list("pk", "slug"))
+
+    def add(pk: int, key: str, n: int = 1) -> None:
+        if ids is None or pk in ids:
+            out.setdefault(slug[pk], Counter())[key] += n
+
+    for h in HandoffFact.objects.all():
+        if window.date_from <= h.due_day <= window.date_to:
+            add(h.from_agency_id, "handoffs_due")
+            add(
+                h.from_agency_id,
+                "handoffs_on_time",
+                h.done_day is not None and h.done_day <= h.due_day,
+            )
+            add(h.from_agency_id, "handoffs_late", handoff_late(h.due_day, h.done_day, today))
+    by_slug = {v: k for k, v in slug.items()}
+    for d in DelayFact.objects.all():
+        if window.date_from <= d.day <= window.date_to:
+            add(by_slug[d.agency_slug], "delay_days_attributed", d.days)
+    start = dt.datetime.combine(window.date_from, dt.time(0), tzinfo=selectors.LOCAL_TZ)
+    end = dt.datetime.combine(window.date_to, dt.time(0), tzinfo=selectors.LOCAL_TZ)
+    end += dt.timedelta(days=1)
+    for r in DataRequest.objects.select_related("request"):
+        if start <= r.request.submitted_at < end:
+            add(r.producer_id, "data_requests_received")
+            add(r.producer_id, "data_requests_fulfilled", r.fulfilled_at is not None)
+    for ds in Dataset.objects.filter(status="published").prefetch_related("versions"):
+        add(ds.publisher_id, "datasets_published")
+        latest = max((v.created_at for v in ds.versions.all()), default=None)
+        days = FREQUENCY_DAYS.get(Frequency(ds.frequency))
+        stale = days is not None and latest is not None and now - latest > dt.timedelta(days=days)
+        add(ds.publisher_id, "datasets_stale", stale)
+    return out
+
+
+FIGURES = [
+    "handoffs_due",
+    "handoffs_on_time",
+    "handoffs_late",
+    "delay_days_attributed",
+    "data_requests_received",
+    "data_requests_fulfilled",
+    "datasets_published",
+    "datasets_stale",
+]
+
+
+@pytest.mark.parametrize("username", ["bupati", "admin", "kadinkes"])
+@pytest.mark.parametrize("later_days", [0, 120])
+def test_figures_counted_in_sql_equal_the_plain_count(
+    now: Any, username: str, later_days: int
+) -> None:
+    from sinergi.catalog.models import DatasetVersion
+
+    # Age some datasets so that "stale" counts something, on each frequency.
+    for i, v in enumerate(DatasetVersion.objects.order_by("pk")[:12]):
+        DatasetVersion.objects.filter(pk=v.pk).update(
+            created_at=now - dt.timedelta(days=3 + 40 * i)
+        )
+    at = now + dt.timedelta(days=later_days)
+    window = selectors.Window(dt.date(2026, 5, 1), (at + dt.timedelta(days=1)).date())
+    user = User.objects.get(username=username)
+    rows = selectors.agency_metrics(user=user, window=window, now=at)
+    scope_ids = None if user.is_superuser else selectors._scope(user, None, None).agencies
+    expected = _plain_figures(scope_ids, window, at)
+    got = {r.agency: r for r in rows}
+    for slug, counts in expected.items():
+        if any(counts.values()):
+            assert slug in got, slug
+    for slug, row in got.items():
+        want = expected.get(slug, Counter())
+        assert {f: getattr(row, f) for f in FIGURES} == {f: want[f] for f in FIGURES}, slug
+    if username != "kadinkes":
+        total = Counter()
+        for counts in expected.values():
+            total.update(counts)
+        assert total["handoffs_due"] and total["datasets_published"] and total["datasets_stale"]
+
+
+def test_public_scoreboard_page_shows_a_page_of_agencies(monkeypatch: Any) -> None:
+    monkeypatch.setattr("sinergi.insights.public_views.PER_PAGE", 3)
+    first = Client().get(f"/publik/skor/?{WINDOW}&sort=received&dir=desc").content.decode()
+    second = Client().get(f"/publik/skor/?{WINDOW}&sort=received&dir=desc&page=2")
+    second_html = second.content.decode()
+    assert second.status_code == 200
+
+    def names(html: str) -> list[str]:
+        body = html.split('<table id="scoreboard">', 1)[1].split("</table>", 1)[0]
+        return re.findall(r"<tr><td>([^<]+)</td>", body)
+
+    assert len(names(first)) == 3 and len(names(second_html)) == 3
+    assert not set(names(first)) & set(names(second_html))
+    assert 'rel="next"' in first and "sort=received" in first.split('rel="next"')[0][-300:]
+    assert "Halaman 2 dari" in second_html
