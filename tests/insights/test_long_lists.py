@@ -231,3 +231,25 @@ def test_public_scoreboard_page_shows_a_page_of_agencies(monkeypatch: Any) -> No
     assert not set(names(first)) & set(names(second_html))
     assert 'rel="next"' in first and "sort=received" in first.split('rel="next"')[0][-300:]
     assert "Halaman 2 dari" in second_html
+
+
+def test_late_handoffs_schedule_a_bounded_number_of_programmes(
+    client_as: Any, monkeypatch: Any, now: Any
+) -> None:
+    from sinergi.insights.dashboard import late_critical_handoffs, scope_of
+
+    admin = User.objects.get(username="admin")
+    everything = late_critical_handoffs(admin, scope_of(admin), now=now)
+    assert everything and everything.checked == everything.programs >= 2
+    monkeypatch.setattr("sinergi.insights.dashboard.MAX_SCHEDULED", 1)
+    bounded = late_critical_handoffs(admin, scope_of(admin), now=now)
+    assert bounded.checked == 1 and bounded.programs == everything.programs
+    # The one programme scheduled is the one the facts show most behind, and its late
+    # hand-offs are exactly those of the full answer.
+    shown = {h.program_code for h in bounded}
+    assert len(shown) == 1
+    assert list(bounded) == [h for h in everything if h.program_code in shown]
+    assert max(h.days_late for h in bounded) == max(h.days_late for h in everything)
+    monkeypatch.setattr("sinergi.insights.views.now", lambda: now)
+    page = client_as("admin").get("/dasbor/").content.decode()
+    assert f"Dari 1 program yang paling tertinggal, dari {everything.programs}" in page

@@ -345,6 +345,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "escalation_count": len(escalations),
         "handoffs": handoffs[:50],
         "handoff_count": len(handoffs),
+        "handoff_checked": handoffs.checked,
+        "handoff_programs": handoffs.programs,
         "at_risk": programs.items,
         "at_risk_count": programs.count,
         "rag_counts": programs.rag_counts,

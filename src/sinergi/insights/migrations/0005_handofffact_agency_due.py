@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insights', '0004_fact_open_window_covering'),
+        ("insights", "0004_fact_open_window_covering"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='handofffact',
-            index=models.Index(fields=['from_agency_id', 'due_day'], name='insights_ha_from_ag_f4f64a_idx'),
+            model_name="handofffact",
+            index=models.Index(
+                fields=["from_agency_id", "due_day"], name="insights_ha_from_ag_f4f64a_idx"
+            ),
         ),
     ]
