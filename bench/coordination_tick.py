@@ -71,7 +71,7 @@ def main() -> None:
     print(f"requests: {Request.objects.count()}, events: {RequestEvent.objects.count()}")
 
     from sinergi.coordination.context_processors import badge_counts
-    from sinergi.coordination.digest import send_digests
+    from sinergi.notifications.digest import send_digests
 
     seven = dt.datetime(2026, 12, 14, 0, 0, tzinfo=dt.UTC)  # Monday 07:00 in Sanggau
     t = time.perf_counter()

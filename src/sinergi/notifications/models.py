@@ -232,6 +232,8 @@ class DigestSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "date"], name="coordination_digest_once")
         ]
+        # The digest tick reads one day's rows (who already had it) whatever the history.
+        indexes = [models.Index(fields=["date", "user"], name="notifications_digest_day")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.date}"
