@@ -216,12 +216,18 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     rows = list(programs.values_list("pk", "plan_stamp", "baseline_id", "region__timezone"))
     if not rows:
         return [], 0
-    ids = [r[0] for r in rows]
+    # The programmes as a subquery, not a list: a country's 50,000 ids cost more to bind
+    # than the rows they select.
+    ids = programs.order_by().values("pk")
     keys = dict(ProgramFact.objects.filter(program_id__in=ids).values_list("program_id", "key"))
     stale = set()
     today_of: dict[int, dt.date] = {}
+    today_in: dict[str, dt.date] = {}  # per time zone (Indonesia has four in use)
     for pk, stamp, baseline, tz in rows:
-        today_of[pk] = today = now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
+        today = today_in.get(tz)
+        if today is None:
+            today = today_in[tz] = now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
+        today_of[pk] = today
         # The key of ``program_facts.fact_key``, from the values instead of the programme.
         if keys.get(pk) != f"{stamp}:{baseline}:{today.isoformat()}"[:120]:
             stale.add(pk)
@@ -233,8 +239,8 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
         facts = facts.filter(critical=True)
     behind: dict[int, int] = {}
     for pid, due, forecast in facts.values_list("program_id", "due_day", "forecast_day"):
-        today = today_of[pid]
-        if pid in stale or not (forecast > due or forecast < today):
+        today = today_of.get(pid)
+        if today is None or pid in stale or not (forecast > due or forecast < today):
             continue
         days = max((forecast - due).days, (today - forecast).days)
         behind[pid] = max(behind.get(pid, 0), days)
@@ -437,16 +443,19 @@ def blood_critical(scope: Scope, *, now: dt.datetime) -> list[CriticalBlood]:
     """Blood units in the reader's regions with groups in kritis (leaders only: an agency
     head's dashboard is about the agency)."""
     from sinergi.blood.choices import StockStatus
-    from sinergi.blood.selectors import blood_units, is_stale, profile_of, unit_summary
+    from sinergi.blood.selectors import blood_units, is_stale, profile_of, unit_summaries
 
     if not scope.is_leader:
         return []
     units = blood_units()
     if not scope.everything:
         units = units.filter(scope.region_q("region"))
+    units = list(units)
+    # Every unit's groups in a fixed number of queries (a country has 500 units).
+    summaries = unit_summaries(units, now=now)
     out = []
     for unit in units:
-        groups = [g.abo for g in unit_summary(unit, now=now) if g.status == StockStatus.CRITICAL]
+        groups = [g.abo for g in summaries[unit.pk] if g.status == StockStatus.CRITICAL]
         if groups:
             out.append(
                 CriticalBlood(

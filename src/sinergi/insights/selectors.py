@@ -826,13 +826,18 @@ def _pair_rows_heat(*, user: Any, window: Window, now: dt.datetime, agencies: in
     for (f, t), n in overdue_all.items():
         weight[f] = weight.get(f, 0) + n * 1000
         weight[t] = weight.get(t, 0) + n * 1000
+    # Names only of the agencies that can make the cut: those weighing at least the
+    # ``agencies``-th heaviest (ties on the boundary are broken by name).
+    heaviest = heapq.nlargest(agencies, weight.values())
+    bar = heaviest[-1] if heaviest else 0
+    contenders = [a for a, w in weight.items() if w >= bar]
     names = {
         pk: short or name
-        for pk, name, short in Agency.objects.filter(pk__in=list(weight)).values_list(
+        for pk, name, short in Agency.objects.filter(pk__in=contenders).values_list(
             "pk", "name", "short_name"
         )
     }
-    kept = sorted(weight, key=lambda a: (-weight[a], names[a]))[:agencies]
+    kept = sorted(contenders, key=lambda a: (-weight[a], names[a]))[:agencies]
     among = Q(from_agency_id__in=kept, to_agency_id__in=kept)
     sums = _sums(periods.filter(among), ["from_agency_id", "to_agency_id"], parts)
     overdue_by = {(f, t): overdue_all[(f, t)] for f in kept for t in kept if (f, t) in overdue_all}
