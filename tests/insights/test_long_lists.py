@@ -253,3 +253,18 @@ def test_late_handoffs_schedule_a_bounded_number_of_programmes(
     monkeypatch.setattr("sinergi.insights.views.now", lambda: now)
     page = client_as("admin").get("/dasbor/").content.decode()
     assert f"Dari 1 program yang paling tertinggal, dari {everything.programs}" in page
+
+
+def test_a_bulk_programme_refresh_renews_the_planner_statistics(monkeypatch: Any, now: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sinergi.insights.models import ProgramFact
+    from sinergi.insights.program_facts import refresh_programs
+
+    monkeypatch.setattr("sinergi.insights.program_facts.ANALYZE_AFTER", 1)
+    ProgramFact.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        assert refresh_programs(now=now)["programs"] >= 1
+    analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert len(analyzed) == (3 if connection.vendor == "postgresql" else 0)

@@ -209,6 +209,7 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     Also answers how many there were in all."""
     from zoneinfo import ZoneInfo
 
+    from sinergi.core.paging import bound_ids
     from sinergi.programs.models import Program
 
     from .models import HandoffFact, ProgramFact
@@ -216,9 +217,9 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     rows = list(programs.values_list("pk", "plan_stamp", "baseline_id", "region__timezone"))
     if not rows:
         return [], 0
-    # The programmes as a subquery, not a list: a country's 50,000 ids cost more to bind
-    # than the rows they select.
-    ids = programs.order_by().values("pk")
+    # A regency's programmes as bound ids (the fact indexes serve them), a country's
+    # 50,000 as a subquery (they cost more to bind than the rows they select).
+    ids = bound_ids(programs.order_by().values_list("pk", flat=True))
     keys = dict(ProgramFact.objects.filter(program_id__in=ids).values_list("program_id", "key"))
     stale = set()
     today_of: dict[int, dt.date] = {}
@@ -447,10 +448,10 @@ def blood_critical(scope: Scope, *, now: dt.datetime) -> list[CriticalBlood]:
 
     if not scope.is_leader:
         return []
-    units = blood_units()
+    found = blood_units()
     if not scope.everything:
-        units = units.filter(scope.region_q("region"))
-    units = list(units)
+        found = found.filter(scope.region_q("region"))
+    units = list(found)
     # Every unit's groups in a fixed number of queries (a country has 500 units).
     summaries = unit_summaries(units, now=now)
     out = []

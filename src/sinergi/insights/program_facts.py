@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import DelayFact, HandoffFact, ProgramFact
 
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 RED_SLIP_DAYS = 10
 LIVE_STATUSES = ("planning", "active", "on_hold")
+#: Programmes recomputed in one refresh from which PostgreSQL's statistics are renewed.
+ANALYZE_AFTER = 1000
 
 
 def handoff_late(due: dt.date, done: dt.date | None, today: dt.date) -> bool:
@@ -79,6 +81,13 @@ def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
         ProgramFact.objects.filter(program_id__in=gone).delete()
         HandoffFact.objects.filter(program_id__in=gone).delete()
         DelayFact.objects.filter(program_id__in=gone).delete()
+    if done >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # A bulk fill (the first refresh, or every programme's new day) leaves the planner
+        # statistics behind until autovacuum catches up: the dashboard's hand-off reads
+        # chose a scan of 2,000,000 facts (110 ms) over the index (0.6 ms) until then.
+        with connection.cursor() as cursor:
+            for model in (ProgramFact, HandoffFact, DelayFact):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return {"programs": done}
 
 
