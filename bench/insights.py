@@ -308,7 +308,7 @@ def main() -> None:
             lambda: Client().get("/api/v1/public/scoreboard"),
         ),
         ("GET /publik/skor/ (anonymous)", lambda: Client().get("/publik/skor/")),
-        ("GET /dasbor/ (Bupati)", get("/dasbor/")),
+        (f"GET /dasbor/ ({args.user})", get("/dasbor/")),
         (
             "raw SQL: per-agency aggregate over the request table (90 days)",
             raw(agency_sql, [real_now, first, real_now]),
@@ -363,7 +363,7 @@ def main() -> None:
     fn = after_a_change()
     for _ in range(max(5, args.runs // 4)):
         fn()
-    label = "GET /dasbor/ (Bupati), first read after a tick changed data"
+    label = f"GET /dasbor/ ({args.user}), first read after a tick changed data"
     p50, p95 = pct(cold)
     c50, c95 = pct(cold_cpu)
     print(f"{label:<66} {p50:8.1f} {p95:8.1f} {c50:8.1f} {c95:8.1f}  ({len(cold)} runs)")

@@ -268,3 +268,36 @@ def test_a_bulk_programme_refresh_renews_the_planner_statistics(monkeypatch: Any
         assert refresh_programs(now=now)["programs"] >= 1
     analyzed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
     assert len(analyzed) == (3 if connection.vendor == "postgresql" else 0)
+
+
+def test_agency_rows_are_kept_for_the_minute_and_no_longer(now: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sinergi.catalog.models import Dataset
+
+    admin = User.objects.get(username="admin")
+    window = selectors.window_from_params(None, None, now=now)
+    first = selectors.agency_metrics(user=admin, window=window, now=now)
+    with CaptureQueriesContext(connection) as again:
+        same = selectors.agency_metrics(
+            user=admin, window=window, now=now + dt.timedelta(seconds=30)
+        )
+    assert same == first
+    assert len(again.captured_queries) <= 3  # the scope and the refresh token only
+    # A dataset published meanwhile shows from the next minute on.
+    publisher = Dataset.objects.filter(status="published").first()
+    assert publisher is not None
+    before = {r.agency: r.datasets_published for r in first}
+    Dataset.objects.filter(pk=publisher.pk).update(status="draft")
+    later = selectors.agency_metrics(user=admin, window=window, now=now + dt.timedelta(minutes=1))
+    after = {r.agency: r.datasets_published for r in later}
+    slug = publisher.publisher.slug
+    assert after.get(slug, 0) == before[slug] - 1
+    # Callers may sort or cut their list without touching the kept one.
+    kept = list(later)
+    later.clear()
+    assert (
+        selectors.agency_metrics(user=admin, window=window, now=now + dt.timedelta(minutes=1))
+        == kept
+    )

@@ -89,15 +89,18 @@ def escalations_for(user: Any, scope: Scope, *, now: dt.datetime) -> list[Any]:
         # Narrow first: ``visible_to`` filters through a subquery built from the queryset
         # it is called on, so the open and escalated filters reach it and use the status
         # index instead of listing every visible request of the region.
-        Request.objects.open()
-        .filter(escalation_level__gt=0)
-        .visible_to(user)
-        .select_related("from_agency", "to_agency", "region")
-        .order_by("due_at", "pk")
+        Request.objects.open().filter(escalation_level__gt=0).visible_to(user)
     )
     if not scope.everything:
         qs = qs.filter(scope.region_q("to_agency__region") | Q(to_agency_id__in=scope.agency_ids))
-    rows = list(qs[:500])
+    # Ordered here, not in SQL: with ORDER BY due_at SQLite walks the due-date index over
+    # every request of the country (1.7 s at 1,000,000) to find the few escalated open
+    # ones the (status, escalation level) index finds at once.
+    first = sorted(qs.order_by().values_list("due_at", "pk"))[:500]
+    found = Request.objects.select_related("from_agency", "to_agency", "region").in_bulk(
+        [pk for _due, pk in first]
+    )
+    rows = [found[pk] for _due, pk in first if pk in found]
     by_level = {level: step for step, level in STEP_LEVEL.items() if level}
     reached = _StepReach(user, rows)
     out = []

@@ -569,6 +569,11 @@ def _agency_rows(
         window,
         minute,
     )
+    if _ROWS_CACHE_MINUTE[0] != minute:
+        # Rows of an earlier minute are never read again: dropped, so the cache holds at
+        # most one minute's scopes (a country's 20,000 rows are a few megabytes).
+        _ROWS_CACHE.clear()
+        _ROWS_CACHE_MINUTE[0] = minute
     found = _ROWS_CACHE.get(key) if token else None
     if found is None:
         found = _agency_rows_uncached(scope, window, now)
@@ -584,6 +589,7 @@ def _agency_rows(
 # most a minute behind" by contract, and a country's 20,000 agencies take a second to
 # build. Cleared with the sums when the token changes.
 _ROWS_CACHE: dict[Any, tuple[list[AgencyMetrics], list[int]]] = {}
+_ROWS_CACHE_MINUTE: list[dt.datetime | None] = [None]
 _ROWS_CACHE_MAX = 32
 
 
