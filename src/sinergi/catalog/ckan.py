@@ -28,7 +28,7 @@ from sinergi.core.exceptions import Forbidden, NotFound, SinergiError, Unauthent
 from . import ckan_datastore, tabular
 from .api import caller
 from .models import Dataset, DatasetVersion, Tag
-from .selectors import version_path
+from .selectors import datasets_matching, version_path
 
 CKAN_VERSION = "2.10.4"
 CKAN_TYPES = {
@@ -325,13 +325,10 @@ def package_search(request: HttpRequest, user: Any, params: dict[str, Any]) -> A
         if re.match(r"^\+?\w+:", q):
             conditions += _parse_fq(q)
         else:
+            # Each word through the trigram index; tags are tested with EXISTS there, so no
+            # row repeats and the DISTINCT the tag join needed is gone.
             for word in q.split():
-                qs = qs.filter(
-                    Q(title__icontains=word)
-                    | Q(description__icontains=word)
-                    | Q(slug__icontains=word)
-                    | Q(tags__name__iexact=word)
-                ).distinct()
+                qs = datasets_matching(qs, q=word)
     for key, value in conditions:
         if key == "organization":
             qs = qs.filter(publisher__slug=value)
