@@ -33,6 +33,23 @@ ROLE_USERS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_insights_caches() -> None:
+    """Each test starts without the insights figures an earlier test kept in this process
+    (they are keyed by the refresh token and the minute; two tests may share both while
+    their databases differ)."""
+    from sinergi.insights import dashboard, selectors
+
+    for kept in (
+        selectors._SUMS_CACHE,
+        selectors._DUES_CACHE,
+        selectors._ROWS_CACHE,
+        dashboard._BLOOD_KEPT,
+    ):
+        kept.clear()
+    selectors._SUMS_CACHE_TOKEN[0] = ""
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Files the suite writes (uploads, Parquet, attachments) go to a folder of this test

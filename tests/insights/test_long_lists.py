@@ -301,3 +301,32 @@ def test_agency_rows_are_kept_for_the_minute_and_no_longer(now: Any) -> None:
         selectors.agency_metrics(user=admin, window=window, now=now + dt.timedelta(minutes=1))
         == kept
     )
+
+
+def test_blood_card_is_kept_until_a_unit_changes(now: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sinergi.agencies.models import Agency
+    from sinergi.blood import services
+    from sinergi.core.permissions import SYSTEM
+    from sinergi.insights.dashboard import blood_critical, scope_of
+
+    bupati = User.objects.get(username="bupati")
+    scope = scope_of(bupati)
+    first = blood_critical(scope, now=now)
+    with CaptureQueriesContext(connection) as again:
+        assert blood_critical(scope, now=now + dt.timedelta(seconds=20)) == first
+    assert len(again.captured_queries) == 1  # the units and their profiles only
+    # A recorded change of a unit's stock is read at once, and equals a fresh reading.
+    from sinergi.insights import dashboard
+
+    unit = Agency.objects.get(slug="udd-pmi-sanggau")
+    services.stock_set_levels(
+        actor=SYSTEM, unit=unit, levels={("PRC", "A", "pos"): 0}, reason="uji", now=now
+    )
+    with CaptureQueriesContext(connection) as changed:
+        after = blood_critical(scope, now=now + dt.timedelta(seconds=30))
+    assert len(changed.captured_queries) > 1
+    dashboard._BLOOD_KEPT.clear()
+    assert blood_critical(scope, now=now + dt.timedelta(seconds=30)) == after

@@ -8,6 +8,7 @@ the tables shard by region like the rest (Citus-ready).
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import HiddenQuerySet
@@ -152,8 +153,23 @@ class HandoffFact(models.Model):
     class Meta:
         verbose_name = _("hand-off fact")
         verbose_name_plural = _("hand-off facts")
-        # The figures of the agencies in a scope: their hand-offs due in the window.
-        indexes = [models.Index(fields=["from_agency_id", "due_day"])]
+        indexes = [
+            # The figures of the agencies in a scope: their hand-offs due in the window.
+            models.Index(fields=["from_agency_id", "due_day"]),
+            # The dashboard's late critical hand-offs of a whole country: unfinished and
+            # forecast after the day owed, or forecast before today (two small partial
+            # indexes the planner ORs; a scan of every fact without them).
+            models.Index(
+                fields=["program_id"],
+                condition=Q(done_day__isnull=True, critical=True, forecast_day__gt=F("due_day")),
+                name="insights_handoff_late_idx",
+            ),
+            models.Index(
+                fields=["forecast_day"],
+                condition=Q(done_day__isnull=True, critical=True),
+                name="insights_handoff_open_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.from_agency_id}->{self.to_agency_id}"
