@@ -330,3 +330,34 @@ def test_blood_card_is_kept_until_a_unit_changes(now: Any) -> None:
     assert len(changed.captured_queries) > 1
     dashboard._BLOOD_KEPT.clear()
     assert blood_critical(scope, now=now + dt.timedelta(seconds=30)) == after
+
+
+@pytest.mark.parametrize("days_later", [0, 1])
+def test_stale_programmes_found_in_sql_follow_the_fact_key(now: Any, days_later: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    from sinergi.insights.dashboard import _stale
+    from sinergi.insights.models import ProgramFact
+    from sinergi.insights.program_facts import fact_key
+    from sinergi.programs.models import Program
+    from sinergi.programs.scheduling import local_today
+
+    programs = Program.objects.filter(status__in=["planning", "active", "on_hold"])
+    first, second, *_rest = list(programs.order_by("pk"))
+    Program.objects.filter(pk=first.pk).update(plan_stamp="changed")
+    ProgramFact.objects.filter(program_id=second.pk).delete()
+    at = now + dt.timedelta(days=days_later)
+    keys = dict(ProgramFact.objects.values_list("program_id", "key"))
+    expected = {
+        p.pk
+        for p in programs.select_related("region")
+        if keys.get(p.pk) != fact_key(p, local_today(p, at))
+    }
+    today_in = {
+        tz: at.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
+        for tz in programs.values_list("region__timezone", flat=True).distinct()
+    }
+    assert _stale(programs, today_in) == expected
+    assert {first.pk, second.pk} <= expected
+    if days_later:
+        assert expected == set(programs.values_list("pk", flat=True))

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 
 from sinergi.agencies.models import Agency
@@ -215,36 +216,33 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     from sinergi.core.paging import bound_ids
     from sinergi.programs.models import Program
 
-    from .models import HandoffFact, ProgramFact
+    from .models import HandoffFact
 
-    rows = list(programs.values_list("pk", "plan_stamp", "baseline_id", "region__timezone"))
-    if not rows:
+    today_in = {
+        tz: now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
+        for tz in programs.order_by().values_list("region__timezone", flat=True).distinct()
+    }
+    if not today_in:
         return [], 0
+    stale = _stale(programs, today_in)
     # A regency's programmes as bound ids (the fact indexes serve them), a country's
     # 50,000 as a subquery (they cost more to bind than the rows they select).
     ids = bound_ids(programs.order_by().values_list("pk", flat=True))
-    keys = dict(ProgramFact.objects.filter(program_id__in=ids).values_list("program_id", "key"))
-    stale = set()
-    today_of: dict[int, dt.date] = {}
-    today_in: dict[str, dt.date] = {}  # per time zone (Indonesia has four in use)
-    for pk, stamp, baseline, tz in rows:
-        today = today_in.get(tz)
-        if today is None:
-            today = today_in[tz] = now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
-        today_of[pk] = today
-        # The key of ``program_facts.fact_key``, from the values instead of the programme.
-        if keys.get(pk) != f"{stamp}:{baseline}:{today.isoformat()}"[:120]:
-            stale.add(pk)
-    latest_today = max(today_of.values())
     facts = HandoffFact.objects.filter(program_id__in=ids, done_day__isnull=True).filter(
-        Q(forecast_day__gt=F("due_day")) | Q(forecast_day__lt=latest_today)
+        Q(forecast_day__gt=F("due_day")) | Q(forecast_day__lt=max(today_in.values()))
     )
     if critical_only:
         facts = facts.filter(critical=True)
+    rows = [
+        r for r in facts.values_list("program_id", "due_day", "forecast_day") if r[0] not in stale
+    ]
+    zone = dict(
+        Program.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "region__timezone")
+    )
     behind: dict[int, int] = {}
-    for pid, due, forecast in facts.values_list("program_id", "due_day", "forecast_day"):
-        today = today_of.get(pid)
-        if today is None or pid in stale or not (forecast > due or forecast < today):
+    for pid, due, forecast in rows:
+        today = today_in.get(zone.get(pid, ""), max(today_in.values()))
+        if not (forecast > due or forecast < today):
             continue
         days = max((forecast - due).days, (today - forecast).days)
         behind[pid] = max(behind.get(pid, 0), days)
@@ -253,6 +251,35 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     found = Program.objects.select_related("region").in_bulk(chosen)
     picked = sorted((found[pk] for pk in chosen if pk in found), key=lambda p: p.code)
     return picked, len(stale) + len(behind)
+
+
+def _stale(programs: Any, today_in: dict[str, dt.date]) -> set[int]:
+    """The programmes whose facts are missing or older than their plan, baseline or local
+    day: the key of ``program_facts.fact_key`` compared in the database (a country's 50,000
+    programmes and their facts are never read into Python for it)."""
+    from sinergi.programs.models import Program
+    from sinergi.regions.models import Region
+
+    from .models import ProgramFact
+
+    db = programs.db
+    quote = connections[db].ops.quote_name
+    scope_sql, scope_params = programs.order_by().values("pk").query.sql_with_params()
+    day = " ".join("WHEN %s THEN %s" for _tz in today_in)
+    params: list[Any] = [v for tz, d in today_in.items() for v in (tz or "", d.isoformat())]
+    key = (
+        "SUBSTR(p.plan_stamp || ':' || COALESCE(CAST(p.baseline_id AS TEXT), 'None') || ':' || "
+        f"CASE COALESCE(r.timezone, '') {day} END, 1, 120)"
+    )
+    sql = (
+        f"SELECT p.id FROM {quote(Program._meta.db_table)} p "  # noqa: S608 - names quoted
+        f"JOIN {quote(Region._meta.db_table)} r ON r.id = p.region_id "
+        f"LEFT JOIN {quote(ProgramFact._meta.db_table)} f ON f.program_id = p.id "
+        f"WHERE p.id IN ({scope_sql}) AND (f.{quote('key')} IS NULL OR f.{quote('key')} <> {key})"
+    )
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [*scope_params, *params])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _programs_in_scope(user: Any, scope: Scope) -> Any:
