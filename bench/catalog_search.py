@@ -19,13 +19,14 @@ import datetime as dt
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _timing import timed
 
 NOW_DEMO = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
 
@@ -56,18 +57,6 @@ FILLER = (
     "Satuan, definisi operasional dan cara penghitungan mengikuti pedoman kementerian."
 )
 CASES = ["stunting", "padi", "Kapuas", "rumah sakit umum", "xyz-tidak-ada", "gizi", "ab"]
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    """p50 and p95 in milliseconds of ``runs`` calls (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, -(-95 * len(times) // 100) - 1)]
 
 
 def seed(datasets: int) -> None:

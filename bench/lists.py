@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -27,19 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _timing import timed
+
 NOW_DEMO = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
-
-
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    """p50 and p95 in milliseconds of ``runs`` calls (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, -(-95 * len(times) // 100) - 1)]
 
 
 def seed(requests: int, agencies: int) -> None:
