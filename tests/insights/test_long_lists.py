@@ -361,3 +361,38 @@ def test_stale_programmes_found_in_sql_follow_the_fact_key(now: Any, days_later:
     assert {first.pk, second.pk} <= expected
     if days_later:
         assert expected == set(programs.values_list("pk", flat=True))
+
+
+def test_only_programmes_changed_since_the_last_refresh_are_checked_for_stale_facts(
+    now: Any,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from sinergi.insights import dashboard
+    from sinergi.insights.program_facts import programs_current_since, refresh_programs
+    from sinergi.programs.models import Program
+
+    refresh_programs(now=now)
+    live = Program.objects.filter(status__in=["planning", "active", "on_hold"])
+    today_in = {
+        tz: now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
+        for tz in live.values_list("region__timezone", flat=True).distinct()
+    }
+    assert programs_current_since(today_in) == now
+    # A day turned in one zone since: every programme may be stale.
+    tomorrow = {tz: d + dt.timedelta(days=1) for tz, d in today_in.items()}
+    assert programs_current_since(tomorrow) is None
+    # A plan changed after the refresh is found; the dashboard checks only it.
+    edited = live.order_by("pk").first()
+    assert edited is not None
+    Program.objects.filter(pk=edited.pk).update(
+        plan_stamp="edited", updated_at=now + dt.timedelta(minutes=2)
+    )
+    admin = User.objects.get(username="admin")
+    candidates, possible = dashboard._maybe_late(
+        dashboard._programs_in_scope(admin, dashboard.scope_of(admin)),
+        now=now + dt.timedelta(minutes=3),
+        critical_only=True,
+    )
+    assert edited.pk in {p.pk for p in candidates}
+    assert dashboard._stale(live, today_in) == {edited.pk}

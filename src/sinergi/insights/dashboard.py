@@ -190,6 +190,8 @@ class LateHandoff:
 #: At most this many programmes are scheduled on a dashboard's request path; a country
 #: has thousands with a late hand-off, and the card lists the latest fifty.
 MAX_SCHEDULED = 60
+#: Programmes changed this long before the last programme refresh started are checked too.
+MARGIN = dt.timedelta(minutes=5)
 
 
 class LateHandoffs(list["LateHandoff"]):
@@ -217,6 +219,7 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     from sinergi.programs.models import Program
 
     from .models import HandoffFact
+    from .program_facts import programs_current_since
 
     today_in = {
         tz: now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
@@ -224,7 +227,12 @@ def _maybe_late(programs: Any, *, now: dt.datetime, critical_only: bool) -> tupl
     }
     if not today_in:
         return [], 0
-    stale = _stale(programs, today_in)
+    # Only programmes changed since the last complete refresh can have facts older than
+    # their plan or baseline, unless a day has turned since it ran (then any may).
+    # (A margin for an edit still in flight when that refresh read its programme.)
+    since = programs_current_since(today_in)
+    changed = programs if since is None else programs.filter(updated_at__gte=since - MARGIN)
+    stale = _stale(changed, today_in)
     # A regency's programmes as bound ids (the fact indexes serve them), a country's
     # 50,000 as a subquery (they cost more to bind than the rows they select).
     ids = bound_ids(programs.order_by().values_list("pk", flat=True))

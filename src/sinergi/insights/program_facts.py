@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from .models import DelayFact, HandoffFact, ProgramFact
+from .models import DelayFact, HandoffFact, ProgramFact, RefreshState
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
         ProgramFact.objects.filter(program_id__in=gone).delete()
         HandoffFact.objects.filter(program_id__in=gone).delete()
         DelayFact.objects.filter(program_id__in=gone).delete()
+    # Every live programme's facts are now those of its plan, baseline and day as of
+    # ``now``: a reader need only check the programmes changed since (``programs_current``).
+    RefreshState.objects.update_or_create(name="programs", defaults={"updated_at": now})
     if done >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # A bulk fill (the first refresh, or every programme's new day) leaves the planner
         # statistics behind until autovacuum catches up: the dashboard's hand-off reads
@@ -89,6 +92,21 @@ def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
             for model in (ProgramFact, HandoffFact, DelayFact):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return {"programs": done}
+
+
+def programs_current_since(today_in: dict[str, dt.date]) -> dt.datetime | None:
+    """When the last complete programme refresh started, if it ran on today's date in
+    every time zone given (``{zone: today}``): every programme not changed since then has
+    current facts. None when a programme's day has turned since (or it never ran)."""
+    from zoneinfo import ZoneInfo
+
+    at = RefreshState.objects.filter(name="programs").values_list("updated_at", flat=True).first()
+    if at is None:
+        return None
+    for tz, today in today_in.items():
+        if at.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date() != today:
+            return None
+    return at
 
 
 def _refresh_one(program: Any, *, key: str, today: dt.date, now: dt.datetime) -> None:
