@@ -82,7 +82,8 @@ def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
         HandoffFact.objects.filter(program_id__in=gone).delete()
         DelayFact.objects.filter(program_id__in=gone).delete()
     # Every live programme's facts are now those of its plan, baseline and day as of
-    # ``now``: a reader need only check the programmes changed since (``programs_current``).
+    # ``now``: a reader need only check the programmes changed since
+    # (``programs_current_since``).
     RefreshState.objects.update_or_create(name="programs", defaults={"updated_at": now})
     if done >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # A bulk fill (the first refresh, or every programme's new day) leaves the planner
