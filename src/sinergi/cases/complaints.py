@@ -73,7 +73,9 @@ def complaint_answer(*, actor: Any, complaint: Any, body: str, now: dt.datetime)
 
     _aware(now)
     complaint = (
-        Complaint.objects.select_for_update().select_related("case__service").get(pk=complaint.pk)
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("case__service")
+        .get(pk=complaint.pk)
     )
     ensure_can(actor, "case.complaint", complaint.case)
     if complaint.answered_at is not None:

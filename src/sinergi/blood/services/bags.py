@@ -160,7 +160,9 @@ def bag_update(
     """Correct a bag's expiry or donation number from its label (e.g. a bag received from a
     unit that does not track bags). Only bags still in stock change."""
     ensure_can(actor, "blood.record", bag.unit)
-    locked = Bag.objects.select_for_update().select_related("unit", "product").get(pk=bag.pk)
+    locked = (
+        Bag.objects.select_for_update(of=("self",)).select_related("unit", "product").get(pk=bag.pk)
+    )
     if locked.status != BagStatus.AVAILABLE:
         raise Conflict(_("Only a bag still in stock can be corrected."))
     before = snapshot(locked)

@@ -153,7 +153,11 @@ def _donor_call_changed(call: DonorCall, *, actor: Any, now: dt.datetime) -> Non
 def donor_call_publish(*, actor: Any, call: DonorCall, now: dt.datetime) -> DonorCall:
     """The officer confirms a prepared draft: it shows on the public page."""
     ensure_can(actor, "blood.record", call.unit)
-    locked = DonorCall.objects.select_for_update().select_related("unit", "product").get(pk=call.pk)
+    locked = (
+        DonorCall.objects.select_for_update(of=("self",))
+        .select_related("unit", "product")
+        .get(pk=call.pk)
+    )
     if locked.status != DonorCallStatus.DRAFT:
         raise InvalidTransition(locked.status, DonorCallStatus.PUBLISHED)
     if locked.ends_at <= now:
@@ -171,7 +175,11 @@ def donor_call_publish(*, actor: Any, call: DonorCall, now: dt.datetime) -> Dono
 def donor_call_close(*, actor: Any, call: DonorCall, now: dt.datetime) -> DonorCall:
     """End a donor call (or drop a draft): it leaves the public page."""
     ensure_can(actor, "blood.record", call.unit)
-    locked = DonorCall.objects.select_for_update().select_related("unit", "product").get(pk=call.pk)
+    locked = (
+        DonorCall.objects.select_for_update(of=("self",))
+        .select_related("unit", "product")
+        .get(pk=call.pk)
+    )
     if locked.status == DonorCallStatus.CLOSED:
         raise InvalidTransition(locked.status, DonorCallStatus.CLOSED)
     was_public = locked.status == DonorCallStatus.PUBLISHED

@@ -77,7 +77,7 @@ def dropping_fulfil(
     ``received_dropping`` at the asking unit, in one transaction."""
     ensure_can(actor, "blood.handle_dropping", dropping)
     d = (
-        Dropping.objects.select_for_update()
+        Dropping.objects.select_for_update(of=("self",))
         .select_related("from_unit", "to_unit", "product")
         .get(pk=dropping.pk)
     )

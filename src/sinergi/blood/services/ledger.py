@@ -244,7 +244,10 @@ def _write_movement(
         )
     # One lock order for every stock change: the unit's profile (its version is bumped
     # below; allocations and droppings lock it first too), then the cell. An issue taking
-    # the cell first and the profile last deadlocked with a concurrent allocation.
+    # the cell first and the profile last deadlocked with a concurrent allocation. Locks
+    # taken with ``select_related`` name their own table (``of=("self",)``): PostgreSQL
+    # otherwise also locks the joined unit's agency row, which every movement's foreign key
+    # must share, and an allocation holding it waited on an issue waiting on it.
     UnitProfile.objects.select_for_update().filter(unit=unit).exists()
     cell, _created = Stock.objects.select_for_update().get_or_create(
         unit=unit, product=product, abo=abo, rh=rh, defaults={"updated_at": now}

@@ -112,7 +112,7 @@ def request_due_at(*, urgency: str, created_at: dt.datetime, needed_by: dt.datet
 
 def _locked_request(req: BloodRequest) -> BloodRequest:
     return (
-        BloodRequest.objects.select_for_update()
+        BloodRequest.objects.select_for_update(of=("self",))
         .select_related("unit", "hospital", "product")
         .get(pk=req.pk)
     )

@@ -61,7 +61,7 @@ def request_apply_steps(*, request_id: int, now: dt.datetime) -> int:
 
     with transaction.atomic():
         request = (
-            Request.objects.select_for_update()
+            Request.objects.select_for_update(of=("self",))
             .select_related("from_agency", "to_agency", "region")
             .filter(pk=request_id)
             .first()

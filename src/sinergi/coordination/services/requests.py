@@ -172,7 +172,7 @@ def _begin(*, actor: Any, request: Request, action: str, now: dt.datetime) -> _S
     status allows it; every action starts here, in the caller's transaction."""
     _aware(now)
     request = (
-        Request.objects.select_for_update()
+        Request.objects.select_for_update(of=("self",))
         .select_related("from_agency", "to_agency", "region")
         .get(pk=request.pk)
     )

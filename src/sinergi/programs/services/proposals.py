@@ -250,7 +250,7 @@ def proposal_accept(
     """Apply a proposal through the plan services (schedule recomputed, audited)."""
     ensure_can(actor, "proposal.decide", proposal)
     proposal = (
-        PlanProposal.objects.select_for_update()
+        PlanProposal.objects.select_for_update(of=("self",))
         .select_related("program", "agency")
         .get(pk=proposal.pk)
     )

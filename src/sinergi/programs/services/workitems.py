@@ -99,7 +99,9 @@ def workitem_update(
     unknown = set(fields) - set(ITEM_FIELDS)
     if unknown:
         raise TypeError(f"unknown work item fields: {sorted(unknown)}")
-    item = WorkItem.objects.select_for_update().select_related("program").get(pk=item.pk)
+    item = (
+        WorkItem.objects.select_for_update(of=("self",)).select_related("program").get(pk=item.pk)
+    )
     remember_plan(item.program, now)
     before = snapshot(item)
     old_stamp = item.program.plan_stamp
