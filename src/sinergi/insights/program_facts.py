@@ -136,6 +136,9 @@ def _refresh_one(program: Any, *, key: str, today: dt.date, now: dt.datetime) ->
                 done_day=p.actual_finish,
                 forecast_day=p.finish,
                 critical=critical,
+                late_days=(
+                    (p.finish - due).days if p.actual_finish is None and p.finish > due else None
+                ),
             )
         )
         if handoff_late(due, p.actual_finish, today) and not s.actual_finish:
