@@ -3,7 +3,8 @@
 Every function takes the viewing ``user`` and answers only what that user may see: platform
 admins everything, leaders their region, agency staff their own agency (and, for pairs, the
 pairs that involve it). Figures come from the summary tables kept by the tick job
-(``metrics.refresh_facts``); they are at most a minute behind, see ``metrics_updated_at``.
+(``metrics.refresh_facts``); they are at most a minute behind, see ``metrics_updated_at``
+(and, for a slow read just after a tick, one background rebuild more: ``kept.py``).
 The meaning of every figure is defined once in ``metrics.py``.
 """
 
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from sinergi.core.exceptions import NotFound, ValidationFailed
 
 from . import metrics
+from .kept import kept
 from .models import (
     RESPONSE_BUCKETS,
     AgencyPeriod,
@@ -173,7 +175,18 @@ def pair_metrics(
     """One row per (from, to) pair with requests in the window, most open-overdue first,
     then most requests; with ``agency`` only the pairs where it is either side; ``limit``
     keeps the first so many (a region of hundreds of agencies has thousands of pairs)."""
-    return _pair_rows(user=user, window=window, region=region, agency=agency, now=now, limit=limit)
+    metrics.ensure_built(now=now)
+    scope = _scope(user, region, agency)
+    return list(
+        kept(
+            ("pairs", _scope_key(scope), window, limit),
+            token=_cache_token(),
+            now=now,
+            build=lambda: _pair_rows(
+                user=user, window=window, region=region, agency=agency, now=now, limit=limit
+            ),
+        )
+    )
 
 
 @dataclass
@@ -189,7 +202,14 @@ def heat_pairs(*, user: Any, window: Window, now: dt.datetime, agencies: int) ->
     """The ``agencies`` busiest agencies (open overdue weighs a thousand requests, both
     sides of a pair count) chosen from the window sums first, and only the pairs between
     them built: a region of 500 agencies has ~8,000 pairs, of which the map shows ~200."""
-    return _pair_rows_heat(user=user, window=window, now=now, agencies=agencies)
+    metrics.ensure_built(now=now)
+    found: HeatPairs = kept(
+        ("heat", _scope_key(_scope(user, None, None)), window, agencies),
+        token=_cache_token(),
+        now=now,
+        build=lambda: _pair_rows_heat(user=user, window=window, now=now, agencies=agencies),
+    )
+    return HeatPairs(pairs=list(found.pairs), shown=found.shown, total=found.total)
 
 
 def monthly_trend(
@@ -201,7 +221,16 @@ def monthly_trend(
     now: dt.datetime,
 ) -> list[MonthPoint]:
     """The last ``months`` calendar months, oldest first, including the current one."""
-    return _trend(user=user, agency=agency, region=region, months=months, now=now)
+    metrics.ensure_built(now=now)
+    scope = _scope(user, region, agency)
+    return list(
+        kept(
+            ("trend", _scope_key(scope), months),
+            token=_cache_token(),
+            now=now,
+            build=lambda: _trend(user=user, agency=agency, region=region, months=months, now=now),
+        )
+    )
 
 
 def summary(*, user: Any, window: Window, region: str | None = None, now: dt.datetime) -> Summary:
@@ -396,7 +425,6 @@ def _cache_token() -> str:
     if token != _SUMS_CACHE_TOKEN[0]:
         _SUMS_CACHE.clear()
         _DUES_CACHE.clear()
-        _ROWS_CACHE.clear()
         _SUMS_CACHE_TOKEN[0] = token
     return token
 
@@ -517,40 +545,25 @@ def _agency_rows(
 ) -> tuple[list[AgencyMetrics], list[int]]:
     metrics.ensure_built(now=now)
     scope = _scope(user, region, agency)
-    token = _cache_token()
-    minute = now.replace(second=0, microsecond=0)
-    key = (
-        token,
+    found = kept(
+        ("agency_rows", _scope_key(scope), window),
+        token=_cache_token(),
+        now=now,
+        build=lambda: _agency_rows_uncached(scope, window, now),
+    )
+    # Callers may sort or cut their lists without touching the kept ones.
+    return list(found[0]), list(found[1])
+
+
+def _scope_key(scope: _Scope) -> tuple[Any, ...]:
+    """What the figures of a scope depend on, as a key of the kept copies."""
+    return (
         None if scope.agencies is None else tuple(sorted(scope.agencies)),
         tuple(sorted(scope.own)),
         scope.focus,
         tuple(scope.led) if scope.led is not None else None,
         scope.region,
-        window,
-        minute,
     )
-    if _ROWS_CACHE_MINUTE[0] != minute:
-        # Rows of an earlier minute are never read again: dropped, so the cache holds at
-        # most one minute's scopes (a country's 20,000 rows are a few megabytes).
-        _ROWS_CACHE.clear()
-        _ROWS_CACHE_MINUTE[0] = minute
-    found = _ROWS_CACHE.get(key) if token else None
-    if found is None:
-        found = _agency_rows_uncached(scope, window, now)
-        if token:
-            while len(_ROWS_CACHE) >= _ROWS_CACHE_MAX:
-                _ROWS_CACHE.pop(next(iter(_ROWS_CACHE)))
-            _ROWS_CACHE[key] = found
-    return list(found[0]), list(found[1])
-
-
-# The rows of ``_agency_rows`` per process for the minute they were computed in, keyed
-# like the sums (the refresh token) and by the scope and the window: the figures are "at
-# most a minute behind" by contract, and a country's 20,000 agencies take a second to
-# build. Cleared with the sums when the token changes.
-_ROWS_CACHE: dict[Any, tuple[list[AgencyMetrics], list[int]]] = {}
-_ROWS_CACHE_MINUTE: list[dt.datetime | None] = [None]
-_ROWS_CACHE_MAX = 32
 
 
 def _agency_rows_uncached(
