@@ -361,6 +361,9 @@ def test_stale_programmes_found_in_sql_follow_the_fact_key(now: Any, days_later:
     assert {first.pk, second.pk} <= expected
     if days_later:
         assert expected == set(programs.values_list("pk", flat=True))
+    # By plan and baseline only (a day turned and the worker has not caught up): the
+    # edited and the never computed ones.
+    assert _stale(programs, today_in, any_day=True) == {first.pk, second.pk}
 
 
 def test_only_programmes_changed_since_the_last_refresh_are_checked_for_stale_facts(
@@ -429,3 +432,22 @@ def test_the_migration_fills_late_days_as_the_refresh_writes_them(now: Any) -> N
         )
         migration.fill_late_days(apps, editor)
     assert dict(HandoffFact.objects.values_list("pk", "late_days")) == written
+
+
+def test_after_midnight_day_old_facts_pick_the_programmes_to_schedule(now: Any) -> None:
+    """Until the worker has recomputed every programme for the new day, the dashboard
+    schedules only the programmes the day-old facts point at (not every programme of a
+    country), and finds the late hand-offs the recomputed facts show."""
+    from sinergi.insights.dashboard import late_critical_handoffs, scope_of
+    from sinergi.insights.program_facts import refresh_programs
+    from sinergi.programs.models import Program
+
+    refresh_programs(now=now)
+    admin = User.objects.get(username="admin")
+    live = Program.objects.filter(status__in=["planning", "active", "on_hold"]).count()
+    at = now + dt.timedelta(days=1)
+    turned = late_critical_handoffs(admin, scope_of(admin), now=at)
+    assert 0 < turned.checked < live
+    refresh_programs(now=at)
+    current = late_critical_handoffs(admin, scope_of(admin), now=at)
+    assert list(turned) == list(current)

@@ -225,7 +225,7 @@ def _maybe_late(
     from sinergi.core.paging import bound_ids
 
     from .models import HandoffFact
-    from .program_facts import programs_current_since
+    from .program_facts import programs_current_since, programs_refreshed_at
 
     today_in = {
         tz: now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
@@ -235,11 +235,17 @@ def _maybe_late(
         return [], 0
     latest_today = max(today_in.values())
     # Only programmes changed since the last complete refresh can have facts older than
-    # their plan or baseline, unless a day has turned since it ran (then any may).
-    # (A margin for an edit still in flight when that refresh read its programme.)
+    # their plan or baseline (a margin for an edit still in flight when that refresh read
+    # its programme). Once a day has turned since it ran, every programme's facts are a
+    # day old until the worker has recomputed them all (a country's 50,000 take half an
+    # hour): they still pick the candidates, by plan and baseline only. Overnight only an
+    # unfinished predecessor forecast before today moves, and those are read below.
     since = programs_current_since(today_in)
+    any_day = since is None
+    if any_day:
+        since = programs_refreshed_at()
     changed = programs if since is None else programs.filter(updated_at__gte=since - MARGIN)
-    stale = _stale(changed, today_in)
+    stale = _stale(changed, today_in, any_day=any_day)
     # A regency's programmes as bound ids (the fact indexes serve them), a country's
     # 50,000 not at all (they cost more to bind than the rows they select).
     facts = HandoffFact.objects.order_by()
@@ -293,10 +299,11 @@ def _maybe_late(
     return picked, len(stale) + len(held)
 
 
-def _stale(programs: Any, today_in: dict[str, dt.date]) -> set[int]:
+def _stale(programs: Any, today_in: dict[str, dt.date], *, any_day: bool = False) -> set[int]:
     """The programmes whose facts are missing or older than their plan, baseline or local
-    day: the key of ``program_facts.fact_key`` compared in the database (a country's 50,000
-    programmes and their facts are never read into Python for it)."""
+    day (with ``any_day``: their plan or baseline only): the key of
+    ``program_facts.fact_key`` compared in the database (a country's 50,000 programmes and
+    their facts are never read into Python for it)."""
     from sinergi.programs.models import Program
     from sinergi.regions.models import Region
 
@@ -311,11 +318,16 @@ def _stale(programs: Any, today_in: dict[str, dt.date]) -> set[int]:
         "SUBSTR(p.plan_stamp || ':' || COALESCE(CAST(p.baseline_id AS TEXT), 'None') || ':' || "
         f"CASE COALESCE(r.timezone, '') {day} END, 1, 120)"
     )
+    differs = f"f.{quote('key')} <> {key}"
+    if any_day:
+        prefix = "p.plan_stamp || ':' || COALESCE(CAST(p.baseline_id AS TEXT), 'None') || ':'"
+        differs = f"SUBSTR(f.{quote('key')}, 1, LENGTH({prefix})) <> {prefix}"
+        params = []
     sql = (
         f"SELECT p.id FROM {quote(Program._meta.db_table)} p "  # noqa: S608 - names quoted
         f"JOIN {quote(Region._meta.db_table)} r ON r.id = p.region_id "
         f"LEFT JOIN {quote(ProgramFact._meta.db_table)} f ON f.program_id = p.id "
-        f"WHERE p.id IN ({scope_sql}) AND (f.{quote('key')} IS NULL OR f.{quote('key')} <> {key})"
+        f"WHERE p.id IN ({scope_sql}) AND (f.{quote('key')} IS NULL OR {differs})"
     )
     with connections[db].cursor() as cursor:
         cursor.execute(sql, [*scope_params, *params])

@@ -105,13 +105,19 @@ def programs_current_since(today_in: dict[str, dt.date]) -> dt.datetime | None:
     current facts. None when a programme's day has turned since (or it never ran)."""
     from zoneinfo import ZoneInfo
 
-    at = RefreshState.objects.filter(name="programs").values_list("updated_at", flat=True).first()
+    at = programs_refreshed_at()
     if at is None:
         return None
     for tz, today in today_in.items():
         if at.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date() != today:
             return None
     return at
+
+
+def programs_refreshed_at() -> dt.datetime | None:
+    """When the last complete programme refresh started, whatever day it was (None: it
+    never ran)."""
+    return RefreshState.objects.filter(name="programs").values_list("updated_at", flat=True).first()
 
 
 def _refresh_one(program: Any, *, key: str, today: dt.date, now: dt.datetime) -> None:
