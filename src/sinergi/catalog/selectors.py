@@ -65,10 +65,22 @@ def datasets_search(
         qs = qs.filter(status=status)
     # Tags are tested with EXISTS, so no row repeats and no DISTINCT or ``pk IN`` wrapper is
     # needed (docs/decisions/bounded-list-counts.md).
+    return _listed(qs)
+
+
+def _listed(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    """What a dataset list shows of each row: its agencies, region, sector, tags, versions."""
     return qs.select_related("publisher", "region", "sector", "walidata").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name")),
         Prefetch("versions", queryset=DatasetVersion.objects.order_by("-number")),
     )
+
+
+def datasets_by_ids(ids: list[int]) -> list[Dataset]:
+    """The datasets of a page found as ids by ``datasets_search`` (visibility already
+    applied there), in that order, with what a list shows of them."""
+    found = _listed(Dataset.objects.filter(pk__in=ids)).in_bulk()
+    return [found[pk] for pk in ids if pk in found]
 
 
 TRIGRAM_MIN = 3  # characters: the trigram indexes find no shorter term

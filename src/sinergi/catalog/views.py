@@ -40,6 +40,7 @@ from .selectors import (
     awaiting_verification,
     data_health,
     data_requests_of,
+    datasets_by_ids,
     datasets_search,
     facets,
     fulfilment_candidates,
@@ -85,7 +86,7 @@ def index(request: AuthedRequest) -> HttpResponse:
             "statuses": DatasetStatus.choices,
             "awaiting": awaiting_verification(user=request.user),
             "can_create": bool(publishers_of(request.user)),
-            **paginate_bounded(request, qs, per_page=25),
+            **paginate_bounded(request, qs, per_page=25, load=datasets_by_ids),
         },
     )
 
@@ -538,7 +539,9 @@ def public_index(request: HttpRequest) -> HttpResponse:
             "pubs": pubs,
             "publisher_q": publisher_q,
             "facets": found,
-            **paginate_bounded(request, qs.order_by("title", "pk"), per_page=20),
+            **paginate_bounded(
+                request, qs.order_by("title", "pk"), per_page=20, load=datasets_by_ids
+            ),
         },
     )
 

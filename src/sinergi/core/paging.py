@@ -78,10 +78,26 @@ def _page_number(value: Any) -> int:
 
 
 def bounded_page(
-    qs: QuerySet[Any], page: Any, per_page: int, *, cap: int | None = None
+    qs: QuerySet[Any],
+    page: Any,
+    per_page: int,
+    *,
+    cap: int | None = None,
+    load: Callable[[list[Any]], list[Any]] | None = None,
 ) -> BoundedPage:
-    """The page ``page`` ("last", a number, a negative number from the end) of ``qs``."""
+    """The page ``page`` ("last", a number, a negative number from the end) of ``qs``.
+
+    With ``load`` the page is found as ids in ``qs``'s order (its table alone: no joins,
+    no prefetch), then ``load(ids)`` reads those rows in that order: for a search whose
+    filter matches thousands of rows, PostgreSQL otherwise joined every match before
+    sorting it (docs/decisions/bounded-list-counts.md)."""
     cap = COUNT_CAP if cap is None else cap
+
+    def rows_of(part: QuerySet[Any], start: int, stop: int) -> list[Any]:
+        if load is None:
+            return list(part[start:stop])
+        return load(list(part.values_list("pk", flat=True)[start:stop]))
+
     count = qs.order_by()[: cap + 1].count()
     capped = count > cap
     number = _page_number(page)
@@ -92,31 +108,36 @@ def bounded_page(
         number = min(max(1, number), num_pages)
         start, stop = (number - 1) * per_page, min(count, number * per_page)
         if number > 1 and start * 2 > count:
-            rows = list(qs.reverse()[count - stop : count - start])[::-1]
+            rows = rows_of(qs.reverse(), count - stop, count - start)[::-1]
         else:
-            rows = list(qs[start:stop])
+            rows = rows_of(qs, start, stop)
         return BoundedPage(
             rows, number, count, False, per_page, num_pages, number > 1, number < num_pages
         )
     if number > 0:
-        rows = list(qs[(number - 1) * per_page : number * per_page + 1])
+        rows = rows_of(qs, (number - 1) * per_page, number * per_page + 1)
         if rows or number == 1:
             more = len(rows) > per_page
             return BoundedPage(rows[:per_page], number, cap, True, per_page, None, number > 1, more)
         number = -1  # past the end: the last page
     back = -number
-    rows = list(qs.reverse()[(back - 1) * per_page : back * per_page + 1])
+    rows = rows_of(qs.reverse(), (back - 1) * per_page, back * per_page + 1)
     if not rows:  # before the start: the first page
-        return bounded_page(qs, 1, per_page, cap=cap)
+        return bounded_page(qs, 1, per_page, cap=cap, load=load)
     more = len(rows) > per_page
     return BoundedPage(rows[:per_page][::-1], number, cap, True, per_page, None, more, back > 1)
 
 
 def paginate_bounded(
-    request: HttpRequest, qs: QuerySet[Any], per_page: int = 50, *, cap: int | None = None
+    request: HttpRequest,
+    qs: QuerySet[Any],
+    per_page: int = 50,
+    *,
+    cap: int | None = None,
+    load: Callable[[list[Any]], list[Any]] | None = None,
 ) -> dict[str, Any]:
     """A bounded page of ``qs`` and the query string that keeps the filters across pages."""
-    page = bounded_page(qs, request.GET.get("page"), per_page, cap=cap)
+    page = bounded_page(qs, request.GET.get("page"), per_page, cap=cap, load=load)
     params = request.GET.copy()
     params.pop("page", None)
     query = params.urlencode()
