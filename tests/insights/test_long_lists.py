@@ -451,3 +451,34 @@ def test_after_midnight_day_old_facts_pick_the_programmes_to_schedule(now: Any) 
     refresh_programs(now=at)
     current = late_critical_handoffs(admin, scope_of(admin), now=at)
     assert list(turned) == list(current)
+
+
+def test_the_tick_recomputes_programmes_within_its_budget(now: Any, monkeypatch: Any) -> None:
+    """After midnight every programme is recomputed; a tick does what fits in its budget
+    and leaves the rest to the next, and only the call that gets through all of them marks
+    the refresh complete and drops the facts of closed programmes."""
+    import itertools
+
+    from sinergi.insights import jobs, program_facts
+    from sinergi.insights.models import ProgramFact
+    from sinergi.insights.program_facts import programs_refreshed_at, refresh_programs
+    from sinergi.programs.models import Program
+
+    refresh_programs(now=now)
+    live = Program.objects.filter(status__in=["planning", "active", "on_hold"]).order_by("pk")
+    assert live.count() >= 3
+    closed = live.last()
+    assert closed is not None
+    Program.objects.filter(pk=closed.pk).update(status="closed")
+    at = now + dt.timedelta(days=1)
+    ticks = itertools.count()
+    monkeypatch.setattr(program_facts, "_clock", lambda: float(next(ticks)))
+    part = refresh_programs(now=at, budget=2.5)  # the clock moves a second per programme
+    assert part == {"programs": 2, "programs_left": True}
+    assert programs_refreshed_at() == now  # not complete: readers still know it
+    assert ProgramFact.objects.filter(program_id=closed.pk).exists()
+    monkeypatch.setattr(program_facts, "TICK_BUDGET", 10**6)
+    rest = jobs.refresh(at)
+    assert rest["programs"] == live.count() - 2 and rest["programs_left"] is False
+    assert programs_refreshed_at() == at
+    assert not ProgramFact.objects.filter(program_id=closed.pk).exists()

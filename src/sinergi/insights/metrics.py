@@ -498,10 +498,13 @@ def _as_date(value: Any) -> dt.date:
 # --- the refresh ----------------------------------------------------------------------
 
 
-def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
+def refresh_facts(
+    *, now: dt.datetime, full: bool = False, program_budget: float | None = None
+) -> dict[str, Any]:
     """Bring the facts and sums up to date with the requests changed since the last run
     (``updated_at`` at or after the high-water mark, or a primary key above the last one
-    seen); ``full`` rebuilds everything. Idempotent. Also refreshes programme figures."""
+    seen); ``full`` rebuilds everything. Idempotent. Also refreshes programme figures, for
+    at most ``program_budget`` seconds (None: all; the tick passes its budget)."""
     from sinergi.coordination.models import Request
 
     state, _created = RefreshState.objects.get_or_create(name="requests")
@@ -554,7 +557,7 @@ def refresh_facts(*, now: dt.datetime, full: bool = False) -> dict[str, Any]:
             # that found nothing to do keeps them.
             state.token = uuid.uuid4().hex
         state.save()
-    programs = refresh_programs(now=now)
+    programs = refresh_programs(now=now, budget=None if full else program_budget)
     return {"requests": len(ids), "full": full, **programs}
 
 
@@ -563,12 +566,13 @@ def rebuild(*, now: dt.datetime) -> dict[str, Any]:
     return refresh_facts(now=now, full=True)
 
 
-def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
+def refresh_programs(*, now: dt.datetime, budget: float | None = None) -> dict[str, Any]:
     """Hand-offs, attributed delay and health of the programmes whose plan, baseline or
-    day changed since they were last computed (filled in by ``programs_facts``)."""
+    day changed since they were last computed (filled in by ``programs_facts``), for at
+    most ``budget`` seconds."""
     from .program_facts import refresh_programs as run
 
-    return run(now=now)
+    return run(now=now, budget=budget)
 
 
 def updated_at() -> dt.datetime | None:

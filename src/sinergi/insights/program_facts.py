@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,6 +34,12 @@ RED_SLIP_DAYS = 10
 LIVE_STATUSES = ("planning", "active", "on_hold")
 #: Programmes recomputed in one refresh from which the planner's statistics are renewed.
 ANALYZE_AFTER = 1000
+#: Seconds of programme recomputing per tick; the rest waits for the next tick. After
+#: each local midnight every programme of a country is recomputed (50,000: about twelve
+#: minutes), and the tick's other jobs (escalations, reminders, stock status) must not
+#: wait behind it.
+TICK_BUDGET = 15.0
+_clock = time.monotonic  # the budget's clock (a test turns it)
 
 
 def handoff_late(due: dt.date, done: dt.date | None, today: dt.date) -> bool:
@@ -55,16 +62,23 @@ def fact_key(program: Any, today: dt.date) -> str:
     return f"{program.plan_stamp}:{program.baseline_id}:{today.isoformat()}"[:120]
 
 
-def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
-    """Recompute the programmes whose plan, baseline or local day changed."""
+def refresh_programs(*, now: dt.datetime, budget: float | None = None) -> dict[str, Any]:
+    """Recompute the programmes whose plan, baseline or local day changed, for at most
+    ``budget`` seconds (None: all of them); ``programs_left`` says whether some wait for
+    the next call. Only a call that got through every programme marks the refresh
+    complete (``programs_current_since``) and drops the facts of closed programmes."""
     from sinergi.programs.models import Program
     from sinergi.programs.scheduling import local_today
 
     done = 0
+    started = _clock()
     stored = dict(ProgramFact.objects.values_list("program_id", "key"))
     live = Program.objects.filter(status__in=LIVE_STATUSES).select_related("region")
     seen: set[int] = set()
-    for program in live:
+    for program in live.order_by("pk").iterator(chunk_size=2000):
+        if budget is not None and _clock() - started > budget:
+            _analyze_after(done)
+            return {"programs": done, "programs_left": True}
         seen.add(program.pk)
         today = local_today(program, now)
         key = fact_key(program, today)
@@ -85,18 +99,24 @@ def refresh_programs(*, now: dt.datetime) -> dict[str, Any]:
     # ``now``: a reader need only check the programmes changed since
     # (``programs_current_since``).
     RefreshState.objects.update_or_create(name="programs", defaults={"updated_at": now})
-    if done >= ANALYZE_AFTER:
-        # A bulk fill (the first refresh, or every programme's new day) leaves the planner
-        # statistics behind (PostgreSQL until autovacuum catches up, SQLite until someone
-        # runs ANALYZE): the dashboard's hand-off reads chose a scan of 2,000,000 facts
-        # (PostgreSQL 110 ms, SQLite 185 ms) over the small partial index (under 1 ms).
-        # SQLite samples (``analysis_limit``): a few milliseconds instead of a full scan.
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("PRAGMA analysis_limit=1000")
-            for model in (ProgramFact, HandoffFact, DelayFact):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    return {"programs": done}
+    _analyze_after(done)
+    return {"programs": done, "programs_left": False}
+
+
+def _analyze_after(done: int) -> None:
+    """Renew the planner's statistics of the fact tables after a bulk fill."""
+    if done < ANALYZE_AFTER:
+        return
+    # A bulk fill (the first refresh, or every programme's new day) leaves the planner
+    # statistics behind (PostgreSQL until autovacuum catches up, SQLite until someone
+    # runs ANALYZE): the dashboard's hand-off reads chose a scan of 2,000,000 facts
+    # (PostgreSQL 110 ms, SQLite 185 ms) over the small partial index (under 1 ms).
+    # SQLite samples (``analysis_limit``): a few milliseconds instead of a full scan.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+        for model in (ProgramFact, HandoffFact, DelayFact):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def programs_current_since(today_in: dict[str, dt.date]) -> dt.datetime | None:
