@@ -312,17 +312,15 @@ def _stale(programs: Any, today_in: dict[str, dt.date], *, any_day: bool = False
     db = programs.db
     quote = connections[db].ops.quote_name
     scope_sql, scope_params = programs.order_by().values("pk").query.sql_with_params()
-    day = " ".join("WHEN %s THEN %s" for _tz in today_in)
-    params: list[Any] = [v for tz, d in today_in.items() for v in (tz or "", d.isoformat())]
-    key = (
-        "SUBSTR(p.plan_stamp || ':' || COALESCE(CAST(p.baseline_id AS TEXT), 'None') || ':' || "
-        f"CASE COALESCE(r.timezone, '') {day} END, 1, 120)"
-    )
-    differs = f"f.{quote('key')} <> {key}"
+    prefix = "p.plan_stamp || ':' || COALESCE(CAST(p.baseline_id AS TEXT), 'None') || ':'"
+    params: list[Any] = []
     if any_day:
-        prefix = "p.plan_stamp || ':' || COALESCE(CAST(p.baseline_id AS TEXT), 'None') || ':'"
         differs = f"SUBSTR(f.{quote('key')}, 1, LENGTH({prefix})) <> {prefix}"
-        params = []
+    else:
+        day = " ".join("WHEN %s THEN %s" for _tz in today_in)
+        params = [v for tz, d in today_in.items() for v in (tz or "", d.isoformat())]
+        key = f"SUBSTR({prefix} || CASE COALESCE(r.timezone, '') {day} END, 1, 120)"
+        differs = f"f.{quote('key')} <> {key}"
     sql = (
         f"SELECT p.id FROM {quote(Program._meta.db_table)} p "  # noqa: S608 - names quoted
         f"JOIN {quote(Region._meta.db_table)} r ON r.id = p.region_id "
